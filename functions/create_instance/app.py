@@ -1,0 +1,27 @@
+"""POST /api/v1/instance: create an instance (409 AlreadyExists if the name is taken)."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from instance_api import service
+from instance_api.api import INSTANCE_PATH, build_app, ok
+from instance_api.models import CreateInstanceRequest
+from instance_api.observability import logger
+from instance_api.request_parsing import parse_body, reject_query_string
+
+app = build_app("create")
+
+
+@app.post(INSTANCE_PATH)
+def create_instance() -> Response[str]:
+    reject_query_string(app.current_event)
+    request = parse_body(app.current_event, CreateInstanceRequest)
+    return ok("create", service.create_instance(request))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

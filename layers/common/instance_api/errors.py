@@ -1,0 +1,109 @@
+"""Every error the API answers with, each carrying its HTTP status and machine `reason`.
+
+Handlers and the store raise these; `api.build_app` turns them into the envelope. Keeping
+status and reason on the class means one mapping for every function.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, TypedDict
+
+
+class FieldError(TypedDict):
+    """One entry of `data.details`: which field (a dotted path, "" for the body) and why."""
+
+    field: str
+    message: str
+
+
+class ApiError(Exception):
+    """Base of all errors a client may see; `message` is one human sentence."""
+
+    status: ClassVar[int] = 500
+    reason: ClassVar[str] = "InternalError"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    """The request itself is malformed: not JSON, not an object, a forged nextToken."""
+
+    status = 400
+    reason = "BadRequest"
+
+
+class InvalidRequest(ApiError):
+    """The request is well-formed but fields break the contract; `details` says which."""
+
+    status = 400
+    reason = "Invalid"
+
+
+class NotFound(ApiError):
+    status = 404
+    reason = "NotFound"
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+    reason = "MethodNotAllowed"
+
+
+class AlreadyExists(ApiError):
+    """Create hit an existing name (conditional put failed)."""
+
+    status = 409
+    reason = "AlreadyExists"
+
+
+class Conflict(ApiError):
+    """The stored version differs from the one the client sent."""
+
+    status = 409
+    reason = "Conflict"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    reason = "PayloadTooLarge"
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    reason = "UnsupportedMediaType"
+
+
+class InternalError(ApiError):
+    """Anything unexpected. The message is generic on purpose: details go to the logs only."""
+
+    status = 500
+    reason = "InternalError"
+
+    def __init__(self) -> None:
+        super().__init__("the server failed to process the request; quote the requestId when reporting it")
+
+
+RETRY_AFTER_SECONDS = 1
+
+
+class Unavailable(ApiError):
+    """DynamoDB throttled or failed after the SDK's retries: the client should back off and retry."""
+
+    status = 503
+    reason = "Unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the service is temporarily unavailable; retry after the Retry-After delay",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )

@@ -1,0 +1,122 @@
+"""Request models: every field rule of SPEC.md's instance table, enforced by pydantic.
+
+Models are strict (no "true" strings, no 0/1 booleans, no "3" versions) and forbid unknown
+fields, so a client can never set `version`, `createdAt` or `updatedAt`. Field checks
+raise `PydanticCustomError` so each message reads as a sentence about the field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from instance_api import image_reference
+
+DNS_LABEL_MAX = 63
+HOST_ID_MAX = 253
+HOST_IDS_MAX = 256
+VERSION_MAX = 2**63 - 1
+
+_DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
+_HOST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+
+
+def check_dns_label(value: str) -> str:
+    if not 1 <= len(value) <= DNS_LABEL_MAX:
+        raise PydanticCustomError("dns_label", "must be 1-63 characters long")
+    if not _DNS_LABEL.fullmatch(value):
+        raise PydanticCustomError(
+            "dns_label",
+            "must be a DNS-1123 label: lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit (e.g. 'web-1')",
+        )
+    return value
+
+
+def _check_host_id(value: str) -> str:
+    if not 1 <= len(value) <= HOST_ID_MAX:
+        raise PydanticCustomError("host_id", "must be 1-253 characters long")
+    if not _HOST_ID.fullmatch(value):
+        raise PydanticCustomError("host_id", "must consist of [A-Za-z0-9._:-] and start with a letter or digit")
+    return value
+
+
+def _check_unique(values: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if value in seen:
+            raise PydanticCustomError(
+                "unique",
+                "must not contain duplicates: '{value}' is at positions {first} and {second}",
+                {"value": value, "first": seen[value], "second": index},
+            )
+        seen[value] = index
+    return values
+
+
+def _check_image(value: str) -> str:
+    if value and (problem := image_reference.problem(value)):
+        raise PydanticCustomError("image_reference", "{problem}", {"problem": problem})
+    return value
+
+
+DnsLabel = Annotated[str, AfterValidator(check_dns_label)]
+HostId = Annotated[str, AfterValidator(_check_host_id)]
+HostIds = Annotated[list[HostId], Field(max_length=HOST_IDS_MAX), AfterValidator(_check_unique)]
+ImageReference = Annotated[str, AfterValidator(_check_image)]
+Version = Annotated[int, Field(ge=1, le=VERSION_MAX)]
+
+_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _RequestBody(BaseModel):
+    model_config = _STRICT
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _reject_null(cls, value: Any) -> Any:
+        # An explicit null is ambiguous (unset? cleared?); absent fields say "keep/default".
+        if value is None:
+            raise PydanticCustomError("null", "must not be null; omit the field instead")
+        return value
+
+
+class Spec(BaseModel):
+    """What to run. `image` "" means "not set yet" (SPEC: the seed creates with "")."""
+
+    model_config = _STRICT
+
+    image: ImageReference = ""
+
+
+class CreateInstanceRequest(_RequestBody):
+    name: DnsLabel | None = None
+    namespace: DnsLabel = "default"
+    spec: Spec = Spec()
+    shareStorage: bool = False
+    hostIDs: HostIds = []
+
+
+class UpdateInstanceRequest(_RequestBody):
+    name: DnsLabel
+    namespace: DnsLabel | None = None
+    version: Version | None = None
+    spec: Spec | None = None
+    shareStorage: bool | None = None
+    hostIDs: HostIds | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> UpdateInstanceRequest:
+        if self.spec is None and self.shareStorage is None and self.hostIDs is None:
+            raise PydanticCustomError("no_changes", "an update must set at least one of spec, shareStorage, hostIDs")
+        return self
+
+
+class DeleteInstanceRequest(_RequestBody):
+    """Delete's optional JSON body; `name` may instead come from `?name=`."""
+
+    name: DnsLabel | None = None
+    version: Version | None = None
