@@ -1,0 +1,279 @@
+"""Read template.yaml the way the local tools need it: routes, functions, layers, tables.
+
+The local API and the tests take every route, environment variable and table from here,
+so template.yaml stays the one place they are declared. Intrinsics are resolved to local
+names: a `!Ref` to a table is its logical id (the local table name), `!GetAtt X.Arn` a
+local ARN, `!Sub` is substituted, and `{{resolve:secretsmanager:...}}` becomes a random
+key made once per process (CloudFormation generates the real one at deploy time).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = ROOT / "template.yaml"
+
+LOCAL_REGION = "us-east-1"
+LOCAL_ACCOUNT = "000000000000"
+
+_SHORT_TAGS = {
+    "Ref": "Ref",
+    "Condition": "Condition",
+    **{
+        name: f"Fn::{name}" for name in ("GetAtt", "Sub", "Join", "Select", "Split", "If", "Equals", "Not", "And", "Or")
+    },
+    **{name: f"Fn::{name}" for name in ("FindInMap", "Base64", "GetAZs", "ImportValue", "Cidr")},
+}
+_SECRET_REFERENCE = re.compile(r"\{\{resolve:secretsmanager:([^:}]+(?::[^:}]+)*?):SecretString[^}]*\}\}")
+_SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+# create_table accepts these table properties; PITR, SSE and deletion protection are cloud-only.
+_CREATE_TABLE_PROPERTIES = (
+    "AttributeDefinitions",
+    "KeySchema",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "BillingMode",
+    "ProvisionedThroughput",
+)
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """YAML loader that turns CloudFormation short tags (!Ref, !Sub...) into their long form."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = _SHORT_TAGS.get(suffix)
+    if name is None:
+        raise yaml.constructor.ConstructorError(None, None, f"unknown tag !{suffix}", node.start_mark)
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if name == "Fn::GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_raw(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as stream:
+        document = yaml.load(stream, Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+    if not isinstance(document, dict):
+        raise ValueError(f"{path} is not a CloudFormation template")
+    return document
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    code_uri: Path
+    handler: str
+    runtime: str
+    memory_mb: int
+    timeout_s: int
+    environment: dict[str, str]
+    layer_paths: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # upper case, or "ANY"
+    path: str
+    function: FunctionSpec
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical_id: str
+    name: str
+    create_table_request: dict[str, Any]
+    ttl_attribute: str | None
+
+
+@dataclass
+class Template:
+    """template.yaml with intrinsics resolved for running locally."""
+
+    raw: dict[str, Any]
+    root: Path = ROOT
+    region: str = LOCAL_REGION
+    _local_secrets: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path = TEMPLATE_PATH) -> Template:
+        return cls(raw=load_raw(path), root=path.resolve().parent)
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        resources: dict[str, Any] = self.raw.get("Resources", {})
+        return resources
+
+    def _of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {key: value for key, value in self.resources.items() if value.get("Type") == resource_type}
+
+    # -- intrinsic functions ------------------------------------------------------------
+
+    def resolve(self, value: Any) -> Any:
+        """Resolve intrinsics in `value` to local names and values."""
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if isinstance(value, str):
+            return _SECRET_REFERENCE.sub(lambda match: self.local_secret(match.group(1)), value)
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, argument),) = value.items()
+            if key == "Ref":
+                return self._ref(argument)
+            if key == "Fn::GetAtt":
+                return self._get_att(argument)
+            if key == "Fn::Sub":
+                return self._sub(argument)
+            if key == "Fn::Join":
+                separator, items = argument
+                return separator.join(str(self.resolve(item)) for item in items)
+            if key.startswith("Fn::"):
+                raise ValueError(f"the local tools do not resolve {key}")
+        return {key: self.resolve(item) for key, item in value.items()}
+
+    def local_secret(self, secret_id: str) -> str:
+        """A random stand-in for a Secrets Manager value, stable for this process."""
+        return self._local_secrets.setdefault(secret_id, secrets.token_urlsafe(48))
+
+    def _ref(self, name: str) -> str:
+        pseudo = {
+            "AWS::Region": self.region,
+            "AWS::AccountId": LOCAL_ACCOUNT,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": "instance-api-local",
+        }
+        if name in pseudo:
+            return pseudo[name]
+        parameters = self.raw.get("Parameters", {})
+        if name in parameters:
+            return str(parameters[name].get("Default", ""))
+        resource = self.resources.get(name)
+        if resource is None:
+            raise ValueError(f"!Ref {name}: no such parameter or resource")
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            return self.table_name(name)
+        return name
+
+    def _get_att(self, argument: list[str]) -> str:
+        logical_id, attribute = argument
+        resource = self.resources.get(logical_id)
+        if resource is None:
+            raise ValueError(f"!GetAtt {logical_id}.{attribute}: no such resource")
+        if resource["Type"] == "AWS::DynamoDB::Table" and attribute == "Arn":
+            return f"arn:aws:dynamodb:{self.region}:{LOCAL_ACCOUNT}:table/{self.table_name(logical_id)}"
+        return f"arn:aws:local:{self.region}:{LOCAL_ACCOUNT}:{logical_id}/{attribute}"
+
+    def _sub(self, argument: str | list[Any]) -> str:
+        if isinstance(argument, list):
+            text, variables = argument[0], {k: self.resolve(v) for k, v in argument[1].items()}
+        else:
+            text, variables = argument, {}
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in variables:
+                return str(variables[name])
+            if "." in name:
+                return self._get_att(name.split(".", 1))
+            return self._ref(name)
+
+        # "${!Literal}" is CloudFormation's escape for a literal "${Literal}".
+        substituted = _SUB_VARIABLE.sub(substitute, text).replace("${!", "${")
+        return self.resolve(substituted)  # type: ignore[no-any-return]
+
+    # -- what the local tools need --------------------------------------------------------
+
+    def table_name(self, logical_id: str) -> str:
+        properties = self.resources[logical_id].get("Properties", {})
+        name = properties.get("TableName")
+        return str(self.resolve(name)) if name is not None else logical_id
+
+    def tables(self) -> list[TableSpec]:
+        tables = []
+        for logical_id, resource in self._of_type("AWS::DynamoDB::Table").items():
+            properties = self.resolve(resource.get("Properties", {}))
+            name = self.table_name(logical_id)
+            request = {key: properties[key] for key in _CREATE_TABLE_PROPERTIES if key in properties}
+            request["TableName"] = name
+            ttl = properties.get("TimeToLiveSpecification", {})
+            ttl_attribute = ttl.get("AttributeName") if ttl.get("Enabled") else None
+            tables.append(TableSpec(logical_id, name, request, ttl_attribute))
+        return tables
+
+    def _layer_path(self, reference: Any) -> Path:
+        logical_id = reference.get("Ref") if isinstance(reference, dict) else None
+        layer = self.resources.get(logical_id or "")
+        if layer is None or layer["Type"] != "AWS::Serverless::LayerVersion":
+            raise ValueError(f"layer {reference!r} is not an AWS::Serverless::LayerVersion in this template")
+        content = self.root / str(layer["Properties"]["ContentUri"])
+        # sam build copies a python BuildMethod layer's content into python/ (/opt/python on Lambda);
+        # a prebuilt layer already carries that folder.
+        if str(layer.get("Metadata", {}).get("BuildMethod", "")).startswith("python"):
+            return content.resolve()
+        return (content / "python").resolve()
+
+    def functions(self) -> dict[str, FunctionSpec]:
+        globals_ = self.raw.get("Globals", {}).get("Function", {})
+        specs = {}
+        for logical_id, resource in self._of_type("AWS::Serverless::Function").items():
+            properties = resource.get("Properties", {})
+
+            def setting(key: str, default: Any = None, properties: dict[str, Any] = properties) -> Any:
+                return properties.get(key, globals_.get(key, default))
+
+            variables = {
+                **globals_.get("Environment", {}).get("Variables", {}),
+                **properties.get("Environment", {}).get("Variables", {}),
+            }
+            layers = [*globals_.get("Layers", []), *properties.get("Layers", [])]
+            specs[logical_id] = FunctionSpec(
+                logical_id=logical_id,
+                code_uri=(self.root / properties["CodeUri"]).resolve(),
+                handler=setting("Handler"),
+                runtime=setting("Runtime"),
+                memory_mb=int(setting("MemorySize", 128)),
+                timeout_s=int(setting("Timeout", 3)),
+                environment={key: str(self.resolve(value)) for key, value in variables.items()},
+                layer_paths=tuple(self._layer_path(layer) for layer in layers),
+            )
+        return specs
+
+    def routes(self) -> list[Route]:
+        functions = self.functions()
+        routes = []
+        for logical_id, resource in self._of_type("AWS::Serverless::Function").items():
+            for event in resource.get("Properties", {}).get("Events", {}).values():
+                if event.get("Type") != "Api":
+                    continue
+                properties = event["Properties"]
+                routes.append(
+                    Route(
+                        method=str(properties["Method"]).upper(),
+                        path=properties["Path"],
+                        function=functions[logical_id],
+                    )
+                )
+        return routes
+
+    def stage_name(self) -> str:
+        for resource in self._of_type("AWS::Serverless::Api").values():
+            return str(self.resolve(resource.get("Properties", {}).get("StageName", "Prod")))
+        return "Prod"
