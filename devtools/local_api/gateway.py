@@ -1,0 +1,348 @@
+"""The local API Gateway: HTTP in, a REST (v1) proxy event to the routed function, HTTP out.
+
+Routes come from template.yaml's `Api` events, never from a list written here. The event is
+built as API Gateway builds it for a Lambda proxy integration, and the function's proxy
+response is checked the way API Gateway checks it: anything but `statusCode`, `headers`,
+`multiValueHeaders`, `body`, `isBase64Encoded` with the right types is a 502. Errors the
+gateway itself produces (no route, method not routed, payload too large, a function that
+failed) answer in the API's envelope, with `message` "request failed".
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from email.utils import formatdate
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from devtools.local_api.runtime import FunctionPool, InvokeFailed
+from devtools.template import LOCAL_ACCOUNT, Route, Template
+
+# API Gateway's own payload limit; the API's 64 KiB body rule is the function's to enforce.
+GATEWAY_PAYLOAD_MAX = 10 * 1024 * 1024
+_PROXY_RESPONSE_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
+_HEADER_VALUE_TYPES = (str, int, float, bool)
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    target: str  # path and query, as sent
+    headers: list[tuple[str, str]]
+    body: bytes | None
+    source_ip: str
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class MalformedProxyResponse(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _CompiledRoute:
+    route: Route
+    pattern: re.Pattern[str]
+    pool: FunctionPool
+
+
+def _path_pattern(resource: str) -> re.Pattern[str]:
+    """`/a/{id}` and `/a/{proxy+}` as API Gateway matches them."""
+    pattern = ""
+    for part in re.split(r"(\{[^}]+\})", resource):
+        if part.startswith("{") and part.endswith("+}"):
+            pattern += f"(?P<{part[1:-2]}>.+)"
+        elif part.startswith("{"):
+            pattern += f"(?P<{part[1:-1]}>[^/]+)"
+        else:
+            pattern += re.escape(part)
+    return re.compile(pattern)
+
+
+def gateway_error(status: int, reason: str, message: str, request_id: str) -> HttpResponse:
+    body = {
+        "code": status,
+        "message": "request failed",
+        "data": {"error": message, "reason": reason, "requestId": request_id},
+    }
+    payload = json.dumps(body, separators=(",", ":")).encode()
+    return HttpResponse(status, [("Content-Type", "application/json")], payload)
+
+
+def build_event(
+    request: HttpRequest, route: Route, path_parameters: dict[str, str], stage: str, request_id: str
+) -> dict[str, Any]:
+    """The REST API (v1) Lambda proxy integration event for `request`."""
+    raw_path, _, query = request.target.partition("?")
+    path = unquote(raw_path)
+    multi_query: dict[str, list[str]] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        multi_query.setdefault(key, []).append(value)
+    multi_headers: dict[str, list[str]] = {}
+    for key, value in request.headers:
+        multi_headers.setdefault(key, []).append(value)
+    body: str | None = None
+    is_base64 = False
+    if request.body:
+        try:
+            body = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            body, is_base64 = base64.b64encode(request.body).decode("ascii"), True
+    now = time.time()
+    return {
+        "resource": route.path,
+        "path": path,
+        "httpMethod": request.method,
+        "headers": {key: values[-1] for key, values in multi_headers.items()} or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": {key: values[-1] for key, values in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": path_parameters or None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": LOCAL_ACCOUNT,
+            "apiId": "local",
+            "resourceId": "local",
+            "stage": stage,
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "requestTime": formatdate(now, usegmt=True),
+            "requestTimeEpoch": int(now * 1000),
+            "path": f"/{stage}{path}",
+            "resourcePath": route.path,
+            "httpMethod": request.method,
+            "protocol": "HTTP/1.1",
+            "domainName": dict(request.headers).get("Host", "localhost"),
+            "identity": {
+                "sourceIp": request.source_ip,
+                "userAgent": dict(request.headers).get("User-Agent"),
+                "caller": None,
+                "user": None,
+                "userArn": None,
+                "accountId": None,
+                "accessKey": None,
+                "cognitoIdentityPoolId": None,
+                "cognitoIdentityId": None,
+                "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None,
+            },
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def proxy_response(result: Any) -> HttpResponse:
+    """Check and convert a Lambda proxy response as API Gateway does (else MalformedProxyResponse)."""
+    if not isinstance(result, dict) or not result.keys() <= _PROXY_RESPONSE_KEYS:
+        raise MalformedProxyResponse("not an object with only the proxy response keys")
+    status = result.get("statusCode")
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise MalformedProxyResponse(f"statusCode {status!r} is not an HTTP status")
+    single = result.get("headers") or {}
+    multi = result.get("multiValueHeaders") or {}
+    if not isinstance(single, dict) or not isinstance(multi, dict):
+        raise MalformedProxyResponse("headers and multiValueHeaders must be objects")
+    headers: list[tuple[str, str]] = []
+    # API Gateway merges both; where a name is in both, multiValueHeaders wins.
+    for name, value in single.items():
+        if name not in multi:
+            if not isinstance(value, _HEADER_VALUE_TYPES):
+                raise MalformedProxyResponse(f"header {name} is not a string")
+            headers.append((name, str(value)))
+    for name, values in multi.items():
+        if not isinstance(values, list) or not all(isinstance(value, _HEADER_VALUE_TYPES) for value in values):
+            raise MalformedProxyResponse(f"multiValueHeaders.{name} is not a list of strings")
+        headers.extend((name, str(value)) for value in values)
+    body = result.get("body")
+    if body is None:
+        payload = b""
+    elif not isinstance(body, str):
+        raise MalformedProxyResponse("body must be a string")
+    elif result.get("isBase64Encoded") is True:
+        try:
+            payload = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise MalformedProxyResponse("isBase64Encoded body is not base64") from error
+    else:
+        payload = body.encode("utf-8")
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.append(("Content-Type", "application/json"))
+    return HttpResponse(status, headers, payload)
+
+
+class LocalApiGateway:
+    """Routes requests to function pools built from template.yaml."""
+
+    def __init__(self, template: Template, base_environment: dict[str, str], max_workers: int = 4) -> None:
+        self.stage = template.stage_name()
+        self.routes = template.routes()
+        self.pools: dict[str, FunctionPool] = {}
+        self._compiled: list[_CompiledRoute] = []
+        for route in self.routes:
+            function = route.function
+            pool = self.pools.get(function.logical_id)
+            if pool is None:
+                pool = self.pools[function.logical_id] = FunctionPool(function, base_environment, max_workers)
+            self._compiled.append(_CompiledRoute(route, _path_pattern(route.path), pool))
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        request_id = str(uuid.uuid4())
+        response = self._dispatch(request, request_id)
+        response.headers.append(("x-amzn-RequestId", request_id))
+        return response
+
+    def _dispatch(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        path = unquote(request.target.partition("?")[0])
+        allowed: list[str] = []
+        for compiled in self._compiled:
+            match = compiled.pattern.fullmatch(path)
+            if match is None:
+                continue
+            if compiled.route.method not in (request.method, "ANY"):
+                allowed.append(compiled.route.method)
+                continue
+            event = build_event(request, compiled.route, match.groupdict(), self.stage, request_id)
+            return self._invoke(compiled.pool, event, request_id)
+        if allowed:
+            response = gateway_error(
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                "MethodNotAllowed",
+                f"method {request.method} is not allowed on {path}; allowed: {', '.join(sorted(allowed))}",
+                request_id,
+            )
+            response.headers.append(("Allow", ", ".join(sorted(allowed))))
+            return response
+        return gateway_error(HTTPStatus.NOT_FOUND, "NotFound", f"no route for {path}", request_id)
+
+    def _invoke(self, pool: FunctionPool, event: dict[str, Any], request_id: str) -> HttpResponse:
+        try:
+            return proxy_response(pool.invoke(event, request_id))
+        except InvokeFailed as failure:
+            # The traceback is for the developer's console, never for the client.
+            print(f"[{request_id}] {failure.summary}\n{failure.detail}", file=sys.stderr, flush=True)
+        except MalformedProxyResponse as malformed:
+            print(f"[{request_id}] malformed proxy response: {malformed}", file=sys.stderr, flush=True)
+        return gateway_error(
+            HTTPStatus.BAD_GATEWAY,
+            "InternalError",
+            "the function failed to produce a response; quote the requestId when reporting it",
+            request_id,
+        )
+
+    def warm_up(self) -> None:
+        """Start one worker per function in the background, so the first request is warm."""
+        for pool in self.pools.values():
+            threading.Thread(target=pool.warm_up, name=f"warm-{pool.spec.logical_id}", daemon=True).start()
+
+    def reload(self, changed: set[Path]) -> list[str]:
+        reloaded = []
+        for name, pool in self.pools.items():
+            if any(path.is_relative_to(root) for path in changed for root in pool.roots):
+                pool.reload()
+                reloaded.append(name)
+        return reloaded
+
+    def close(self) -> None:
+        for pool in self.pools.values():
+            pool.close()
+
+
+class _RequestTooLarge(Exception):
+    pass
+
+
+class _GatewayRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: GatewayServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        """The gateway prints its own access line; silence http.server's."""
+
+    def _read_body(self) -> bytes | None:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks, total = [], 0
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline().strip():
+                        pass  # trailers
+                    break
+                total += size
+                if total > GATEWAY_PAYLOAD_MAX:
+                    raise _RequestTooLarge
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > GATEWAY_PAYLOAD_MAX:
+            raise _RequestTooLarge
+        return self.rfile.read(length) if length > 0 else None
+
+    def _serve(self) -> None:
+        started = time.perf_counter()
+        try:
+            body = self._read_body()
+        except _RequestTooLarge:
+            self.close_connection = True  # the unread body is still on the socket
+            response = gateway_error(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                "PayloadTooLarge",
+                f"the request is larger than API Gateway's {GATEWAY_PAYLOAD_MAX} bytes",
+                str(uuid.uuid4()),
+            )
+        except ValueError:
+            self.close_connection = True
+            response = gateway_error(
+                HTTPStatus.BAD_REQUEST, "BadRequest", "malformed Content-Length or chunked body", str(uuid.uuid4())
+            )
+        else:
+            request = HttpRequest(
+                method=self.command,
+                target=self.path,
+                headers=list(self.headers.items()),
+                body=body,
+                source_ip=self.client_address[0],
+            )
+            response = self.server.gateway.handle(request)
+        self.send_response_only(response.status)
+        self.send_header("Date", self.date_time_string())
+        for name, value in response.headers:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        print(f"{self.command} {self.path} {response.status} {elapsed_ms:.1f} ms", file=sys.stderr, flush=True)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+
+class GatewayServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # Bursts of parallel clients (tests, benchmarks) must not be refused at accept().
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], gateway: LocalApiGateway) -> None:
+        self.gateway = gateway
+        super().__init__(address, _GatewayRequestHandler)
