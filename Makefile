@@ -85,7 +85,7 @@ unit: $(VENV)/.installed ## the fast tiers: unit and handler tests
 	$(BIN)/pytest --no-cov tests/unit tests/handlers
 
 build: $(VENV)/.installed $(SAM_VENV)/.installed ## sam build into .aws-sam/build
-	$(SAM) build --cached=false
+	$(SAM) build
 
 events: $(SAM_VENV)/.installed $(VENV)/.installed ## regenerate events/ from `sam local generate-event`
 	$(BIN)/python -m devtools.generate_events

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, cast
 from devtools.template import LOCAL_REGION, ROOT, TableSpec
 
 if TYPE_CHECKING:
+    from botocore.config import Config
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 DYNAMODB_LOCAL_HOME = ROOT / ".local" / "dynamodb-local"
@@ -48,13 +49,14 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-def client(endpoint: str, region: str = LOCAL_REGION) -> DynamoDBClient:
+def client(endpoint: str, region: str = LOCAL_REGION, config: Config | None = None) -> DynamoDBClient:
     import botocore.session
 
     dynamodb = botocore.session.get_session().create_client(
         "dynamodb",
         endpoint_url=endpoint,
         region_name=region,
+        config=config,
         aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )

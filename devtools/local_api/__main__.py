@@ -1,11 +1,11 @@
 """`make run`: serve template.yaml's API on 127.0.0.1:3000 with no Docker and no AWS account.
 
-    python -m devtools.local_api [--host H] [--port P] [--dynamodb-endpoint URL | --dynamodb-local]
+    python -m devtools.local_api [--host H] [--port P] [--dynamodb-endpoint URL | --dynamodb-local [DIR]]
 
 DynamoDB, in order of precedence: `--dynamodb-endpoint`/`DYNAMODB_ENDPOINT_URL` (any
 running endpoint, e.g. DynamoDB Local you started), `--dynamodb-local` (start AWS's
-DynamoDB Local, data kept under .local/dynamodb-data), else the embedded in-memory store.
-Tables come from template.yaml and are created where missing.
+DynamoDB Local, data kept in DIR, by default .local/dynamodb-data), else the embedded
+in-memory store. Tables come from the template and are created where missing.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from devtools.dynamodb import (
 )
 from devtools.local_api.gateway import GatewayServer, LocalApiGateway
 from devtools.local_api.runtime import CodeWatcher
-from devtools.template import ROOT, Template
+from devtools.template import ROOT, TEMPLATE_PATH, Template
 
 PERSISTED_DATA = ROOT / ".local" / "dynamodb-data"
 
@@ -54,7 +54,15 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--host", default=os.environ.get("HOST") or "127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000))
     parser.add_argument("--dynamodb-endpoint", default=os.environ.get("DYNAMODB_ENDPOINT_URL") or None)
-    parser.add_argument("--dynamodb-local", action="store_true", help="start DynamoDB Local, persisted in .local/")
+    parser.add_argument(
+        "--dynamodb-local",
+        nargs="?",
+        const=PERSISTED_DATA,
+        type=Path,
+        metavar="DIR",
+        help="start DynamoDB Local with its data kept in DIR (default .local/dynamodb-data)",
+    )
+    parser.add_argument("--template", type=Path, default=TEMPLATE_PATH, help="the SAM template to serve")
     parser.add_argument(
         "--max-workers",
         type=int,
@@ -68,7 +76,7 @@ def _open_store(arguments: argparse.Namespace) -> Store:
     if arguments.dynamodb_endpoint:
         return ExternalDynamoDB(arguments.dynamodb_endpoint)
     if arguments.dynamodb_local:
-        return DynamoDBLocal(db_path=PERSISTED_DATA)
+        return DynamoDBLocal(db_path=arguments.dynamodb_local)
     return EmbeddedDynamoDB()
 
 
@@ -84,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     arguments = _parse(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    template = Template.load()
+    template = Template.load(arguments.template)
     store = _open_store(arguments)
     gateway: LocalApiGateway | None = None
     server: GatewayServer | None = None
@@ -100,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {route.method:<6} {route.path} -> {route.function.logical_id} "
                 f"({_relative(route.function.code_uri)})"
             )
-        lines.append(f"  store:  {store.engine}; tables: {', '.join(table.name for table in tables)}")
+        lines.append(f"  store:  {store.engine}; tables: {', '.join(table.name for table in tables) or 'none'}")
         lines.append("  code under functions/ and layers/ reloads on save; Ctrl-C stops everything")
         lines.append(f"  ready in {time.perf_counter() - started:.2f} s")
         print("\n".join(lines), file=sys.stderr, flush=True)

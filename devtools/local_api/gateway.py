@@ -31,6 +31,9 @@ from devtools.template import LOCAL_ACCOUNT, Route, Template
 
 # API Gateway's own payload limit; the API's 64 KiB body rule is the function's to enforce.
 GATEWAY_PAYLOAD_MAX = 10 * 1024 * 1024
+# A larger body is read and dropped up to this size, so the client sees the 413 rather than
+# a reset connection; past it the connection is closed unread.
+_DRAIN_MAX = 64 * 1024 * 1024
 _PROXY_RESPONSE_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
 _HEADER_VALUE_TYPES = (str, int, float, bool)
 
@@ -265,7 +268,9 @@ class LocalApiGateway:
 
 
 class _RequestTooLarge(Exception):
-    pass
+    def __init__(self, drained: bool) -> None:
+        super().__init__("request body too large")
+        self.drained = drained
 
 
 class _GatewayRequestHandler(BaseHTTPRequestHandler):
@@ -285,22 +290,33 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
                         pass  # trailers
                     break
                 total += size
-                if total > GATEWAY_PAYLOAD_MAX:
-                    raise _RequestTooLarge
-                chunks.append(self.rfile.read(size))
+                if total > _DRAIN_MAX:
+                    raise _RequestTooLarge(drained=False)
+                chunk = self.rfile.read(size)
+                if total <= GATEWAY_PAYLOAD_MAX:
+                    chunks.append(chunk)
                 self.rfile.readline()
+            if total > GATEWAY_PAYLOAD_MAX:
+                raise _RequestTooLarge(drained=True)
             return b"".join(chunks)
         length = int(self.headers.get("Content-Length") or 0)
         if length > GATEWAY_PAYLOAD_MAX:
-            raise _RequestTooLarge
+            if length > _DRAIN_MAX:
+                raise _RequestTooLarge(drained=False)
+            while length > 0:
+                chunk = self.rfile.read(min(length, 1 << 20))
+                if not chunk:
+                    break  # the client went away
+                length -= len(chunk)
+            raise _RequestTooLarge(drained=True)
         return self.rfile.read(length) if length > 0 else None
 
     def _serve(self) -> None:
         started = time.perf_counter()
         try:
             body = self._read_body()
-        except _RequestTooLarge:
-            self.close_connection = True  # the unread body is still on the socket
+        except _RequestTooLarge as too_large:
+            self.close_connection = not too_large.drained  # an unread body is still on the socket
             response = gateway_error(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                 "PayloadTooLarge",
