@@ -1,0 +1,102 @@
+"""Handler tier: each function's lambda_handler fed API Gateway events, DynamoDB from moto.
+
+Tables are created from template.yaml's own definitions, and each invoke runs with that
+function's environment from the template, as Lambda would give it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import botocore.session
+import pytest
+from moto import mock_aws
+
+from devtools.dynamodb import create_tables
+from devtools.template import LOCAL_REGION, Template
+from instance_api import service
+from instance_api.observability import logger
+from tests.support import ApiResponse, LambdaContext, api_event, decode_proxy_response, load_handler_module
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+TEMPLATE = Template.load()
+FUNCTIONS = TEMPLATE.functions()
+_ALL_VARIABLES = {name for spec in FUNCTIONS.values() for name in spec.environment}
+_MODULES: dict[str, ModuleType] = {}
+
+
+@pytest.fixture
+def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDBClient]:
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", LOCAL_REGION)
+    with mock_aws():
+        client: DynamoDBClient = botocore.session.get_session().create_client("dynamodb", region_name=LOCAL_REGION)  # type: ignore[assignment]
+        create_tables(client, TEMPLATE.tables())
+        service.reset()
+        yield client
+    service.reset()
+
+
+Invoke = Callable[[str, dict[str, Any]], ApiResponse]
+
+
+@pytest.fixture
+def invoke(dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    def call(logical_id: str, event: dict[str, Any]) -> ApiResponse:
+        spec = FUNCTIONS[logical_id]
+        for name in _ALL_VARIABLES - spec.environment.keys():
+            monkeypatch.delenv(name, raising=False)
+        for name, value in spec.environment.items():
+            monkeypatch.setenv(name, value)
+        service.reset()
+        module = _MODULES.get(logical_id) or _MODULES.setdefault(logical_id, load_handler_module(spec))
+        return decode_proxy_response(module.lambda_handler(event, LambdaContext(logical_id)))
+
+    return call
+
+
+class Api:
+    """The four functions, called the way API Gateway calls them."""
+
+    def __init__(self, invoke: Invoke) -> None:
+        self.invoke = invoke
+
+    def create(self, body: str | dict[str, Any] | None, **kwargs: Any) -> ApiResponse:
+        return self.invoke("CreateInstanceFunction", api_event("POST", body=body, **kwargs))
+
+    def update(self, body: str | dict[str, Any] | None, **kwargs: Any) -> ApiResponse:
+        return self.invoke("UpdateInstanceFunction", api_event("PUT", body=body, **kwargs))
+
+    def get(self, name: str) -> ApiResponse:
+        return self.invoke("GetInstanceFunction", api_event("GET", query={"name": name}))
+
+    def list(self, **query: str) -> ApiResponse:
+        return self.invoke("GetInstanceFunction", api_event("GET", query=dict(query) or None))
+
+    def delete(self, body: str | dict[str, Any] | None = None, **kwargs: Any) -> ApiResponse:
+        return self.invoke("DeleteInstanceFunction", api_event("DELETE", body=body, **kwargs))
+
+
+@pytest.fixture
+def api(invoke: Invoke) -> Api:
+    return Api(invoke)
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    """What the functions log (Powertools writes JSON lines to the stream it was given)."""
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    captured = io.StringIO()
+    previous = handler.setStream(captured)
+    yield captured
+    handler.setStream(previous)

@@ -1,0 +1,189 @@
+"""Failures: DynamoDB faults, unexpected exceptions, and Powertools' own error shapes."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+import botocore.client
+import pytest
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.exceptions import BadRequestError, ServiceError, ServiceUnavailableError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
+from pydantic import BaseModel
+
+from instance_api import service
+from instance_api.api import build_app
+from tests.handlers.conftest import Api
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsContext
+
+from tests.support import ApiResponse, LambdaContext, api_event, assert_envelope, decode_proxy_response
+
+# Each operation, how to call it, and the DynamoDB call it makes.
+CALLS: dict[str, tuple[Callable[[Api], ApiResponse], str]] = {
+    "create": (lambda api: api.create({"name": "a"}), "PutItem"),
+    "update": (lambda api: api.update({"name": "a", "shareStorage": True}), "UpdateItem"),
+    "get": (lambda api: api.get("a"), "GetItem"),
+    "list": (lambda api: api.list(namespace="team-a"), "Query"),
+    "delete": (lambda api: api.delete({"name": "a"}), "DeleteItem"),
+}
+
+
+def fail_dynamodb(monkeypatch: pytest.MonkeyPatch, operation: str, error: Exception) -> None:
+    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def failing(client: Any, operation_name: str, params: dict[str, Any]) -> Any:
+        if operation_name == operation:
+            raise error
+        return original(client, operation_name, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", failing)
+
+
+def client_error(code: str, operation: str) -> ClientError:
+    message = "Requested resource not found: Table: InstancesTable arn:aws:dynamodb:us-east-1:1:table/InstancesTable"
+    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+@pytest.mark.parametrize("operation", CALLS)
+@pytest.mark.parametrize(
+    "code",
+    ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "InternalServerError"],
+)
+def test_given_dynamodb_throttles_after_retries_when_calling_then_503_with_retry_after(
+    api: Api, monkeypatch: pytest.MonkeyPatch, operation: str, code: str
+) -> None:
+    call, dynamodb_operation = CALLS[operation]
+    fail_dynamodb(monkeypatch, dynamodb_operation, client_error(code, dynamodb_operation))
+    response = call(api)
+    assert_envelope(response, 503, f"{operation} failed")
+    assert response.reason == "Unavailable"
+    assert response.headers["retry-after"] == "1"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ConnectTimeoutError(endpoint_url="http://dynamodb"), ReadTimeoutError(endpoint_url="http://dynamodb")],
+)
+def test_given_dynamodb_times_out_when_creating_then_503(
+    api: Api, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    fail_dynamodb(monkeypatch, "PutItem", error)
+    response = api.create({"name": "a"})
+    assert response.status == 503
+    assert response.headers["retry-after"] == "1"
+
+
+@pytest.mark.parametrize("operation", CALLS)
+def test_given_an_unexpected_dynamodb_error_when_calling_then_500_without_internals(
+    api: Api, monkeypatch: pytest.MonkeyPatch, logs: io.StringIO, operation: str
+) -> None:
+    call, dynamodb_operation = CALLS[operation]
+    fail_dynamodb(monkeypatch, dynamodb_operation, client_error("ResourceNotFoundException", dynamodb_operation))
+    response = call(api)
+    assert_envelope(response, 500, f"{operation} failed")
+    assert response.data == {
+        "error": "the server failed to process the request; quote the requestId when reporting it",
+        "reason": "InternalError",
+        "requestId": "test-request-id",
+    }
+    body = json.dumps(response.body)
+    for secret in ("InstancesTable", "arn:", "ResourceNotFound", "Traceback", "botocore"):
+        assert secret not in body
+    logged = logs.getvalue()
+    assert "ResourceNotFoundException" in logged
+    assert '"correlation_id":"test-request-id"' in logged
+
+
+def test_given_a_bug_raises_when_creating_then_500_and_the_detail_only_in_the_logs(
+    api: Api, monkeypatch: pytest.MonkeyPatch, logs: io.StringIO
+) -> None:
+    def broken(request: object) -> None:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(service, "create_instance", broken)
+    response = api.create({"name": "a"})
+    assert_envelope(response, 500, "create failed")
+    assert "secret detail" not in json.dumps(response.body)
+    assert "secret detail" in logs.getvalue()
+
+
+# -- Powertools' own errors speak our envelope too ---------------------------------------------
+
+
+class Payload(BaseModel):
+    count: int
+
+
+def resolve(event: dict[str, Any]) -> ApiResponse:
+    app = build_app("create")
+
+    @app.post("/validated", enable_validation=True)
+    def validated(body: Annotated[Payload, Body()]) -> Response[str]:
+        return Response(200, "application/json", json.dumps({"count": body.count}))
+
+    @app.post("/bad-request")
+    def bad_request() -> None:
+        raise BadRequestError("powertools says no")
+
+    @app.post("/teapot")
+    def teapot() -> None:
+        raise ServiceError(418, "short and stout")
+
+    @app.post("/unavailable")
+    def unavailable() -> None:
+        raise ServiceUnavailableError("later")
+
+    @app.post("/media-type")
+    def media_type() -> None:
+        raise RequestUnsupportedContentType("no", errors=[])
+
+    return decode_proxy_response(app.resolve(event, cast("PowertoolsContext", LambdaContext())))
+
+
+def test_given_powertools_request_validation_when_a_route_enables_it_then_400_in_our_envelope() -> None:
+    response = resolve(api_event("POST", body={"count": "many"}, path="/validated"))
+    assert_envelope(response, 400, "create failed")
+    assert response.reason == "Invalid"
+    assert response.fields == ["count"]
+
+
+def test_given_a_powertools_service_error_when_raised_then_its_status_maps_to_our_reason() -> None:
+    response = resolve(api_event("POST", path="/bad-request"))
+    assert_envelope(response, 400, "create failed")
+    assert (response.reason, response.data["error"]) == ("BadRequest", "powertools says no")
+
+
+def test_given_a_powertools_unavailable_error_when_raised_then_503_with_retry_after() -> None:
+    response = resolve(api_event("POST", path="/unavailable"))
+    assert_envelope(response, 503, "create failed")
+    assert response.headers["retry-after"] == "1"
+
+
+def test_given_a_powertools_service_error_we_do_not_map_when_raised_then_500() -> None:
+    response = resolve(api_event("POST", path="/teapot"))
+    assert_envelope(response, 500, "create failed")
+    assert "short and stout" not in json.dumps(response.body)
+
+
+def test_given_powertools_unsupported_content_type_when_raised_then_415_in_our_envelope() -> None:
+    response = resolve(api_event("POST", path="/media-type"))
+    assert_envelope(response, 415, "create failed")
+
+
+def test_given_a_method_the_function_does_not_route_when_resolving_then_405_in_our_envelope() -> None:
+    response = resolve(api_event("PATCH"))
+    assert_envelope(response, 405, "create failed")
+    assert response.reason == "MethodNotAllowed"
+
+
+def test_given_an_unknown_path_when_resolving_then_404_in_our_envelope() -> None:
+    response = resolve(api_event("POST", path="/elsewhere"))
+    assert_envelope(response, 404, "create failed")
+    assert response.data["error"] == "no route for /elsewhere"

@@ -1,0 +1,66 @@
+"""Each function's IAM policy grants exactly the DynamoDB actions its code calls, no more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import botocore.client
+import pytest
+
+from tests.handlers.conftest import Api
+from tests.unit.test_template import policy_statements
+
+
+def granted(logical_id: str) -> set[str]:
+    return {action for statement in policy_statements(logical_id) for action in statement["Action"]}
+
+
+def every_create_path(api: Api) -> None:
+    api.create({"name": "c"})
+    api.create({"name": "c"})
+
+
+def every_update_path(api: Api) -> None:
+    api.update({"name": "a", "hostIDs": ["h"]})
+    api.update({"name": "a", "hostIDs": ["h"], "version": 9})
+    api.update({"name": "ghost", "shareStorage": True})
+
+
+def every_get_path(api: Api) -> None:
+    api.get("a")
+    api.get("ghost")
+    api.list()
+    api.list(namespace="default", limit="1")
+
+
+def every_delete_path(api: Api) -> None:
+    api.delete({"name": "a", "version": 9})
+    api.delete({"name": "a"})
+    api.delete({"name": "ghost"})
+
+
+SCENARIOS: dict[str, Callable[[Api], None]] = {
+    "CreateInstanceFunction": every_create_path,
+    "UpdateInstanceFunction": every_update_path,
+    "GetInstanceFunction": every_get_path,
+    "DeleteInstanceFunction": every_delete_path,
+}
+
+
+@pytest.mark.parametrize("logical_id", SCENARIOS)
+def test_given_a_function_when_it_runs_every_path_then_it_calls_exactly_the_actions_its_policy_grants(
+    api: Api, monkeypatch: pytest.MonkeyPatch, logical_id: str
+) -> None:
+    api.create({"name": "a"})
+    api.create({"name": "b"})
+    called: set[str] = set()
+    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def recording(client: Any, operation_name: str, params: dict[str, Any]) -> Any:
+        called.add(f"dynamodb:{operation_name}")
+        return original(client, operation_name, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    SCENARIOS[logical_id](api)
+    assert called == granted(logical_id)

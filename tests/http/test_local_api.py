@@ -1,0 +1,292 @@
+"""The local API emulator itself: events as API Gateway builds them, isolation, failures, reload."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import signal
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from devtools.dynamodb import dynamodb_local_unavailable
+from devtools.template import ROOT
+from tests.http.conftest import FIXTURE_APP, LocalApi
+
+
+def echo(api: LocalApi, target: str = "/echo", **kwargs: object) -> dict[str, object]:
+    result = api.request("GET", target, **kwargs)  # type: ignore[arg-type]
+    assert result.status == 200, result.raw
+    body: dict[str, object] = result.body
+    return body
+
+
+# -- the event and the context ------------------------------------------------------------------
+
+
+def test_given_a_request_when_proxying_then_the_event_is_a_rest_v1_proxy_event(fixture_api: LocalApi) -> None:
+    result = fixture_api.request("GET", "/echo?a=1&b=2&b=3&empty=", headers={"X-Trace": "t1", "User-Agent": "curl/8"})
+    echoed = result.body
+    event = echoed["event"]
+    assert (event["resource"], event["path"], event["httpMethod"]) == ("/echo", "/echo", "GET")
+    assert event["queryStringParameters"] == {"a": "1", "b": "3", "empty": ""}
+    assert event["multiValueQueryStringParameters"] == {"a": ["1"], "b": ["2", "3"], "empty": [""]}
+    assert event["headers"]["X-Trace"] == "t1"
+    assert event["multiValueHeaders"]["X-Trace"] == ["t1"]
+    assert (event["body"], event["isBase64Encoded"], event["pathParameters"]) == (None, False, None)
+    context = event["requestContext"]
+    assert context["requestId"] == result.headers["x-amzn-RequestId"]
+    assert (context["resourcePath"], context["httpMethod"], context["stage"]) == ("/echo", "GET", "test")
+    assert context["identity"]["sourceIp"] == "127.0.0.1"
+    assert context["identity"]["userAgent"] == "curl/8"
+    assert context["path"] == "/test/echo"
+    lambda_context = echoed["context"]
+    assert lambda_context["function_name"] == "EchoFunction"
+    assert lambda_context["memory_limit_in_mb"] == 192
+    assert 0 < lambda_context["remaining_ms"] <= 3000
+    assert lambda_context["aws_request_id"]
+
+
+def test_given_a_path_template_when_proxying_then_path_parameters_and_body_are_passed(fixture_api: LocalApi) -> None:
+    result = fixture_api.request("POST", "/echo/item-7", body="plain text", headers={"Content-Type": "text/plain"})
+    event = result.body["event"]
+    assert (event["resource"], event["path"]) == ("/echo/{id}", "/echo/item-7")
+    assert event["pathParameters"] == {"id": "item-7"}
+    assert (event["body"], event["isBase64Encoded"]) == ("plain text", False)
+
+
+def test_given_a_body_that_is_not_utf8_when_proxying_then_it_arrives_base64_encoded(fixture_api: LocalApi) -> None:
+    raw = bytes([0xFF, 0x00, 0xFE])
+    event = fixture_api.request("POST", "/echo/x", body=raw).body["event"]
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == raw
+
+
+def test_given_a_greedy_path_when_any_method_is_routed_then_the_proxy_parameter_takes_the_rest(
+    fixture_api: LocalApi,
+) -> None:
+    result = fixture_api.request("DELETE", "/other/a/b/c")
+    assert result.status == 201
+
+
+# -- the proxy response --------------------------------------------------------------------------
+
+
+def test_given_multi_value_headers_when_responding_then_each_value_is_a_header_line(fixture_api: LocalApi) -> None:
+    result = fixture_api.request("GET", "/other/x")
+    assert result.status == 201
+    assert result.headers.get_all("Set-Cookie") == ["a=1", "b=2"]
+    assert result.headers["X-Single"] == "one"
+
+
+def test_given_a_base64_response_when_responding_then_the_client_gets_the_bytes(fixture_api: LocalApi) -> None:
+    result = fixture_api.request("GET", "/other/binary")
+    assert result.raw == bytes(range(256))
+    assert result.headers["Content-Type"] == "application/octet-stream"
+
+
+@pytest.mark.parametrize("action", ["raise", "malformed", "extra-key", "exit"])
+def test_given_a_function_that_fails_when_invoking_then_502_in_the_envelope_and_the_detail_on_the_console(
+    fixture_api: LocalApi, action: str
+) -> None:
+    result = fixture_api.request("GET", f"/misbehave?do={action}")
+    assert result.status == 502
+    body = result.body
+    request_id = result.headers["x-amzn-RequestId"]
+    assert body == {
+        "code": 502,
+        "message": "request failed",
+        "data": {
+            "error": "the function failed to produce a response; quote the requestId when reporting it",
+            "reason": "InternalError",
+            "requestId": request_id,
+        },
+    }
+    assert fixture_api.wait_for(f"\\[{request_id}\\]") is not None
+    if action == "raise":
+        assert fixture_api.wait_for("internal detail that must not reach the client") is not None
+    assert fixture_api.request("GET", "/misbehave").status == 200, "the next request gets a working environment"
+
+
+def test_given_a_function_that_outlives_its_timeout_when_invoking_then_502_and_the_next_one_works(
+    fixture_api: LocalApi,
+) -> None:
+    result = fixture_api.request("GET", "/misbehave?do=sleep&seconds=5")
+    assert result.status == 502
+    assert fixture_api.wait_for("MisbehaveFunction timed out after 1 s") is not None
+    assert fixture_api.request("GET", "/misbehave").status == 200
+
+
+# -- routing -----------------------------------------------------------------------------------
+
+
+def test_given_an_unrouted_method_when_requesting_then_405_with_the_allowed_methods(fixture_api: LocalApi) -> None:
+    result = fixture_api.request("PUT", "/echo")
+    assert result.status == 405
+    assert result.headers["Allow"] == "GET"
+    assert result.body["data"]["reason"] == "MethodNotAllowed"
+
+
+def test_given_an_unknown_path_when_requesting_then_404(fixture_api: LocalApi) -> None:
+    result = fixture_api.request("GET", "/nowhere")
+    assert (result.status, result.body["data"]["reason"]) == (404, "NotFound")
+
+
+def test_given_a_request_larger_than_api_gateway_accepts_when_sending_then_413(fixture_api: LocalApi) -> None:
+    result = fixture_api.request("POST", "/echo/x", body=b"x" * (10 * 1024 * 1024 + 1))
+    assert result.status == 413
+    assert result.body["data"]["reason"] == "PayloadTooLarge"
+
+
+def test_given_each_request_when_served_then_one_access_line_says_method_path_status_and_ms(
+    fixture_api: LocalApi,
+) -> None:
+    marker = uuid.uuid4().hex
+    fixture_api.request("GET", f"/nowhere-{marker}")
+    assert fixture_api.wait_for(rf"^GET /nowhere-{marker} 404 \d+\.\d ms$") is not None
+
+
+# -- isolation and environment ---------------------------------------------------------------------
+
+
+def test_given_two_functions_named_app_when_invoking_then_each_runs_its_own_module_and_environment(
+    fixture_api: LocalApi,
+) -> None:
+    echoed = echo(fixture_api)
+    other = fixture_api.request("GET", "/other/x").body
+    assert echoed["module"] == str(FIXTURE_APP / "functions" / "echo" / "app.py")
+    assert other["module"] == str(FIXTURE_APP / "functions" / "other" / "app.py")
+    assert echoed["env"] == {
+        "GLOBAL_VAR": "from-globals",
+        "SHARED": "echo",
+        "ONLY_ECHO": "yes",
+        "ONLY_OTHER": None,
+        "TABLE": "Table",
+        "TABLE_ARN": "arn:aws:dynamodb:us-east-1:000000000000:table/Table",
+        "AWS_LAMBDA_FUNCTION_NAME": "EchoFunction",
+    }
+    assert (other["only_echo"], other["only_other"]) == (None, "yes")
+
+
+def test_given_a_function_when_it_looks_at_its_import_path_then_code_comes_first_then_layers_never_the_emulator(
+    fixture_api: LocalApi,
+) -> None:
+    echoed = echo(fixture_api)
+    assert echoed["path"] == [str(FIXTURE_APP / "functions" / "echo"), str(FIXTURE_APP / "layers" / "shared")]
+    assert echoed["devtools_importable"] is False
+    assert echoed["layer"] == 1
+    assert str(echoed["dynamodb_endpoint"]).startswith("http://127.0.0.1:")
+
+
+def test_given_parallel_requests_when_serving_then_they_run_at_the_same_time(
+    fixture_api: LocalApi, tmp_path: Path
+) -> None:
+    count = 3
+    # Three overlapping requests need three workers: afterwards all three are warm.
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        warmed = list(pool.map(lambda _: fixture_api.request("GET", "/misbehave?do=sleep&seconds=0.3"), range(count)))
+    assert [result.status for result in warmed] == [200] * count
+    # Each invoke marks a folder, then waits (briefly) to see all marks: only concurrent invokes meet.
+    target = f"/misbehave?do=rendezvous&count={count}&dir={tmp_path}"
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        results = list(pool.map(lambda _: fixture_api.request("GET", target).body, range(count)))
+    assert all(result["met"] for result in results)
+    assert len({result["pid"] for result in results}) == count, "each concurrent invoke has its own worker"
+
+
+def test_given_the_start_up_banner_when_reading_it_then_it_says_where_what_store_and_that_it_is_in_memory(
+    fixture_api: LocalApi,
+) -> None:
+    banner = fixture_api.output
+    assert f"listening on {fixture_api.base_url}" in banner
+    assert "GET    /echo -> EchoFunction" in banner
+    assert "embedded DynamoDB (moto, in memory: data is gone when it stops); tables: Table" in banner
+
+
+# -- reload and shutdown ---------------------------------------------------------------------------
+
+
+def test_given_a_code_edit_when_the_next_request_comes_then_it_runs_the_new_code_without_a_restart(
+    tmp_path: Path,
+) -> None:
+    app = tmp_path / "app"
+    shutil.copytree(FIXTURE_APP, app)
+    api = LocalApi("--template", str(app / "template.yaml"))
+    try:
+        assert echo(api)["version"] == 1
+        handler = app / "functions" / "echo" / "app.py"
+        handler.write_text(handler.read_text().replace("VERSION = 1", "VERSION = 2"))
+        layer = app / "layers" / "shared" / "shared_lib.py"
+        layer.write_text("LAYER_VERSION = 2\n")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and (echo(api)["version"], echo(api)["layer"]) != (2, 2):
+            time.sleep(0.2)
+        assert (echo(api)["version"], echo(api)["layer"]) == (2, 2)
+        assert api.wait_for("reloaded .*EchoFunction") is not None
+    finally:
+        api.stop()
+
+
+def _children_of(pid: int) -> set[int]:
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                children.add(int(entry.name))
+    return children
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.dynamodb_local
+def test_given_dynamodb_local_and_warm_workers_when_pressing_ctrl_c_then_nothing_it_started_survives(
+    tmp_path: Path,
+) -> None:
+    if problem := dynamodb_local_unavailable():
+        if os.environ.get("REQUIRE_DYNAMODB_LOCAL") == "1":
+            pytest.fail(problem)
+        pytest.skip(problem)
+    api = LocalApi("--dynamodb-local", str(tmp_path / "data"))
+    assert "DynamoDB Local 3.3.0 (persisted in" in api.output
+    assert api.request("POST", "/api/v1/instance", {"name": "survivor"}).status == 200
+    started = _children_of(api.process.pid)
+    assert len(started) >= 2, "DynamoDB Local and at least one worker"
+    assert api.stop(signal.SIGINT) == 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(pid) for pid in started):
+        time.sleep(0.1)
+    assert not [pid for pid in started if _running(pid)]
+
+    restarted = LocalApi("--dynamodb-local", str(tmp_path / "data"))
+    try:
+        assert restarted.request("GET", "/api/v1/instance?name=survivor").status == 200, "data persisted"
+    finally:
+        restarted.stop()
+
+
+def test_given_the_make_targets_when_reading_them_then_run_serves_this_module_on_host_and_port() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert "$(BIN)/python -m devtools.local_api --host $(HOST) --port $(PORT)" in makefile
+    assert "PORT ?= 3000" in makefile
+    assert "HOST ?= 127.0.0.1" in makefile
+
+
+def test_given_the_response_of_a_json_api_when_reading_it_then_it_is_compact_json(fixture_api: LocalApi) -> None:
+    raw = fixture_api.request("GET", "/nowhere").raw
+    assert json.loads(raw)["code"] == 404
+    assert b", " not in raw

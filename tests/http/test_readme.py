@@ -1,0 +1,63 @@
+"""README's "Try it" block is run as written against a fresh `make run` server."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devtools.template import ROOT
+from tests.http.conftest import LocalApi
+
+VARYING = {"createdAt", "updatedAt", "requestId"}
+
+
+def try_it_steps() -> list[tuple[str, Path, str]]:
+    """(command, working directory, expected output) for each `$ curl` line of the block."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- try-it:start -->", 1)[1].split("<!-- try-it:end -->", 1)[0]
+    lines = [line for line in block.splitlines() if line and not line.startswith("```")]
+    steps, cwd = [], ROOT
+    for index, line in enumerate(lines):
+        if line.startswith("$ cd "):
+            cwd = ROOT / line.removeprefix("$ cd ")
+        elif line.startswith("$ "):
+            steps.append((line.removeprefix("$ "), cwd, lines[index + 1]))
+    return steps
+
+
+def normalised(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: "<varies>" if key in VARYING else normalised(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [normalised(item) for item in value]
+    return value
+
+
+@pytest.fixture(scope="module")
+def fresh_api() -> Iterator[LocalApi]:
+    api = LocalApi()
+    yield api
+    api.stop()
+
+
+def test_given_the_readme_when_running_its_try_it_commands_in_order_then_each_answers_as_documented(
+    fresh_api: LocalApi,
+) -> None:
+    steps = try_it_steps()
+    assert len(steps) >= 8
+    assert [command for command, _, _ in steps[:1]] == [
+        "curl -X POST -H 'Content-Type: application/json' -d@create.json 127.0.0.1:3000/api/v1/instance"
+    ], "the seed's create command, verbatim"
+    for command, cwd, expected in steps:
+        assert shlex.split(command)[0] == "curl"
+        runnable = re.sub(r"127\.0\.0\.1:3000", f"{fresh_api.host}:{fresh_api.port}", command)
+        result = subprocess.run(["bash", "-c", runnable], cwd=cwd, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert normalised(json.loads(result.stdout)) == normalised(json.loads(expected)), command

@@ -1,0 +1,35 @@
+"""Configuration comes from the function's environment, declared in template.yaml."""
+
+from __future__ import annotations
+
+import pytest
+
+from instance_api.settings import MissingSetting, Settings
+
+
+def test_given_the_template_variables_when_reading_settings_then_they_are_all_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TABLE_NAME", "t")
+    monkeypatch.setenv("NAMESPACE_INDEX_NAME", "i")
+    monkeypatch.setenv("PAGINATION_TOKEN_KEY", "k" * 32)
+    settings = Settings.from_env()
+    assert (settings.table_name, settings.namespace_index_name) == ("t", "i")
+    assert settings.require_pagination_key() == b"k" * 32
+
+
+def test_given_no_table_name_when_reading_settings_then_the_deployment_is_broken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    with pytest.raises(MissingSetting, match="TABLE_NAME"):
+        Settings.from_env()
+
+
+def test_given_no_pagination_key_when_a_list_needs_it_then_it_says_which_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TABLE_NAME", "t")
+    monkeypatch.delenv("PAGINATION_TOKEN_KEY", raising=False)
+    with pytest.raises(MissingSetting, match="PAGINATION_TOKEN_KEY"):
+        Settings.from_env().require_pagination_key()

@@ -1,0 +1,219 @@
+"""template.yaml: the shape the product needs, read the way the local tools read it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devtools.template import ROOT, Template, load_raw
+
+RAW = load_raw()
+RESOURCES: dict[str, Any] = RAW["Resources"]
+FUNCTIONS = {key: value for key, value in RESOURCES.items() if value["Type"] == "AWS::Serverless::Function"}
+INDEX = "namespace-name-index"
+
+# Each function: its folder, its one route, and exactly the DynamoDB actions its code calls.
+EXPECTED = {
+    "CreateInstanceFunction": ("functions/create_instance/", "post", {"dynamodb:PutItem"}),
+    "UpdateInstanceFunction": ("functions/update_instance/", "put", {"dynamodb:UpdateItem"}),
+    "GetInstanceFunction": ("functions/get_instance/", "get", {"dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query"}),
+    "DeleteInstanceFunction": ("functions/delete_instance/", "delete", {"dynamodb:DeleteItem"}),
+}
+
+
+def policy_statements(logical_id: str) -> list[dict[str, Any]]:
+    return [
+        statement for policy in FUNCTIONS[logical_id]["Properties"]["Policies"] for statement in policy["Statement"]
+    ]
+
+
+def test_given_the_template_when_reading_it_then_it_is_a_sam_template_with_one_rest_api() -> None:
+    assert RAW["Transform"] == "AWS::Serverless-2016-10-31"
+    apis = [key for key, value in RESOURCES.items() if value["Type"] == "AWS::Serverless::Api"]
+    assert apis == ["InstanceApi"]
+    assert RESOURCES["InstanceApi"]["Properties"]["StageName"] == {"Ref": "StageName"}
+
+
+def test_given_the_template_when_listing_functions_then_there_is_one_per_method() -> None:
+    assert set(FUNCTIONS) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("logical_id", EXPECTED)
+def test_given_each_function_when_reading_it_then_it_runs_app_lambda_handler_on_python_313_with_the_layer(
+    logical_id: str,
+) -> None:
+    spec = Template.load().functions()[logical_id]
+    code_uri, _, _ = EXPECTED[logical_id]
+    assert spec.runtime == "python3.13"
+    assert spec.handler == "app.lambda_handler"
+    assert spec.code_uri == (ROOT / code_uri).resolve()
+    assert (spec.code_uri / "app.py").is_file()
+    assert spec.layer_paths == ((ROOT / "layers" / "common").resolve(),)
+
+
+@pytest.mark.parametrize("logical_id", EXPECTED)
+def test_given_each_function_when_reading_its_events_then_it_has_one_explicit_api_route(logical_id: str) -> None:
+    _, method, _ = EXPECTED[logical_id]
+    events = list(FUNCTIONS[logical_id]["Properties"]["Events"].values())
+    assert events == [
+        {
+            "Type": "Api",
+            "Properties": {"RestApiId": {"Ref": "InstanceApi"}, "Path": "/api/v1/instance", "Method": method},
+        }
+    ]
+
+
+@pytest.mark.parametrize("logical_id", EXPECTED)
+def test_given_each_function_when_reading_its_policy_then_it_allows_only_the_actions_it_calls(logical_id: str) -> None:
+    _, _, actions = EXPECTED[logical_id]
+    statements = policy_statements(logical_id)
+    granted = {action for statement in statements for action in statement["Action"]}
+    assert granted == actions
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert all("*" not in action for action in statement["Action"])
+        assert statement["Resource"] in (
+            {"Fn::GetAtt": ["InstancesTable", "Arn"]},
+            {"Fn::Sub": f"${{InstancesTable.Arn}}/index/{INDEX}"},
+        )
+
+
+def test_given_the_get_function_when_reading_its_policy_then_query_is_granted_on_the_index_only() -> None:
+    query = [s for s in policy_statements("GetInstanceFunction") if "dynamodb:Query" in s["Action"]]
+    assert query == [
+        {
+            "Effect": "Allow",
+            "Action": ["dynamodb:Query"],
+            "Resource": {"Fn::Sub": f"${{InstancesTable.Arn}}/index/{INDEX}"},
+        }
+    ]
+
+
+def test_given_the_layer_when_reading_it_then_it_builds_from_layers_common_with_python_313() -> None:
+    layer = RESOURCES["CommonLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Properties"]["ContentUri"] == "layers/common/"
+    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    assert (ROOT / "layers" / "common" / "requirements.txt").is_file()
+
+
+def test_given_the_table_when_reading_it_then_it_is_keyed_by_name_with_a_namespace_index_on_demand() -> None:
+    (table,) = Template.load().tables()
+    request = table.create_table_request
+    assert request["KeySchema"] == [{"AttributeName": "name", "KeyType": "HASH"}]
+    assert request["BillingMode"] == "PAY_PER_REQUEST"
+    assert request["GlobalSecondaryIndexes"] == [
+        {
+            "IndexName": INDEX,
+            "KeySchema": [
+                {"AttributeName": "namespace", "KeyType": "HASH"},
+                {"AttributeName": "name", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ]
+
+
+def test_given_the_table_when_reading_its_protection_then_data_survives_mistakes() -> None:
+    table = RESOURCES["InstancesTable"]
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    properties = table["Properties"]
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["DeletionProtectionEnabled"] is True
+    assert properties["SSESpecification"] == {"SSEEnabled": True}
+
+
+def test_given_the_namespace_index_when_looking_where_it_is_named_then_table_env_and_policy_agree() -> None:
+    environment = Template.load().functions()["GetInstanceFunction"].environment
+    assert environment["NAMESPACE_INDEX_NAME"] == INDEX
+
+
+def test_given_the_outputs_when_reading_them_then_they_give_the_api_url_and_table_name() -> None:
+    outputs = RAW["Outputs"]
+    assert "/api/v1/instance" in outputs["ApiUrl"]["Value"]["Fn::Sub"]
+    assert outputs["TableName"]["Value"] == {"Ref": "InstancesTable"}
+
+
+# -- local resolution (what the local API and the tests rely on) ----------------------------------
+
+
+def test_given_the_template_when_resolving_for_local_use_then_routes_come_from_api_events() -> None:
+    routes = {(route.method, route.path): route.function.logical_id for route in Template.load().routes()}
+    assert routes == {
+        ("POST", "/api/v1/instance"): "CreateInstanceFunction",
+        ("PUT", "/api/v1/instance"): "UpdateInstanceFunction",
+        ("GET", "/api/v1/instance"): "GetInstanceFunction",
+        ("DELETE", "/api/v1/instance"): "DeleteInstanceFunction",
+    }
+
+
+def test_given_function_environments_when_resolving_then_refs_become_local_names_and_secrets_local_keys() -> None:
+    template = Template.load()
+    functions = template.functions()
+    get_env = functions["GetInstanceFunction"].environment
+    assert get_env["TABLE_NAME"] == "InstancesTable"
+    assert get_env["POWERTOOLS_SERVICE_NAME"] == "instance-api"
+    assert len(get_env["PAGINATION_TOKEN_KEY"]) >= 32
+    assert "{{resolve" not in get_env["PAGINATION_TOKEN_KEY"]
+    assert (
+        get_env["PAGINATION_TOKEN_KEY"]
+        == template.functions()["GetInstanceFunction"].environment["PAGINATION_TOKEN_KEY"]
+    )
+    assert "PAGINATION_TOKEN_KEY" not in functions["CreateInstanceFunction"].environment
+
+
+def test_given_intrinsics_when_resolving_then_ref_getatt_sub_and_join_follow_cloudformation() -> None:
+    template = Template.load()
+    assert template.resolve({"Ref": "StageName"}) == "dev"
+    assert template.resolve({"Ref": "AWS::Region"}) == "us-east-1"
+    assert template.resolve({"Fn::GetAtt": ["InstancesTable", "Arn"]}).endswith(":table/InstancesTable")
+    assert template.resolve({"Fn::Sub": "${InstancesTable}/${AWS::AccountId}/${!Literal}"}) == (
+        "InstancesTable/000000000000/${Literal}"
+    )
+    assert template.resolve({"Fn::Sub": ["${A}-${B}", {"A": "x", "B": {"Ref": "StageName"}}]}) == "x-dev"
+    assert template.resolve({"Fn::Join": ["/", ["a", {"Ref": "StageName"}]]}) == "a/dev"
+    with pytest.raises(ValueError, match="do not resolve Fn::If"):
+        template.resolve({"Fn::If": ["c", 1, 2]})
+    with pytest.raises(ValueError, match="no such parameter or resource"):
+        template.resolve({"Ref": "Nope"})
+
+
+def test_given_a_template_with_a_prebuilt_layer_and_ttl_when_resolving_then_paths_and_ttl_follow_sam(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "template.yaml").write_text(
+        """
+Resources:
+  Prebuilt:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: vendor/}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: main.handler
+      Runtime: python3.13
+      Layers: [!Ref Prebuilt]
+      Events:
+        Any: {Type: Api, Properties: {Path: "/items/{id}", Method: any}}
+        Queue: {Type: SQS, Properties: {Queue: arn}}
+  Keys:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Sub "${AWS::StackName}-keys"
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      TimeToLiveSpecification: {AttributeName: expiration, Enabled: true}
+""",
+        encoding="utf-8",
+    )
+    template = Template.load(tmp_path / "template.yaml")
+    (route,) = template.routes()
+    assert (route.method, route.path) == ("ANY", "/items/{id}")
+    assert route.function.layer_paths == ((tmp_path / "vendor" / "python").resolve(),)
+    assert (route.function.memory_mb, route.function.timeout_s) == (128, 3)
+    (table,) = template.tables()
+    assert (table.name, table.ttl_attribute) == ("instance-api-local-keys", "expiration")
