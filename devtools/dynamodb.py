@@ -156,9 +156,8 @@ class DynamoDBLocal:
         storage = ["-inMemory"] if db_path is None else ["-dbPath", str(db_path)]
         if db_path is not None:
             db_path.mkdir(parents=True, exist_ok=True)
-        self.engine = (
-            "DynamoDB Local 3.3.0 (in memory)" if db_path is None else f"DynamoDB Local 3.3.0 (persisted in {db_path})"
-        )
+        kept = "in memory" if db_path is None else f"persisted in {db_path}"
+        self.engine = f"DynamoDB Local 3.3.0 at http://127.0.0.1:{self.port} ({kept})"
         command = [
             "java",
             f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
@@ -214,12 +213,16 @@ class DynamoDBLocal:
 
 
 def local_environment(endpoint: str, region: str = LOCAL_REGION) -> dict[str, str]:
-    """What a process needs to reach `endpoint` with botocore and never real AWS."""
+    """What a function needs locally to reach `endpoint`, and never real AWS.
+
+    DYNAMODB_ENDPOINT_URL is declared (empty) in template.yaml; this sets it, as an
+    env.json does for `sam local`.
+    """
     return {
         **LOCAL_CREDENTIALS,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        "DYNAMODB_ENDPOINT_URL": endpoint,
         # A developer's ~/.aws files (profiles, endpoint overrides) must not leak in.
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,

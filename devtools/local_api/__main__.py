@@ -62,6 +62,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         metavar="DIR",
         help="start DynamoDB Local with its data kept in DIR (default .local/dynamodb-data)",
     )
+    parser.add_argument(
+        "--dynamodb-local-port",
+        type=int,
+        default=int(os.environ.get("DYNAMODB_LOCAL_PORT") or 8000),
+        help="DynamoDB Local's port with --dynamodb-local (default 8000; 0 picks a free one)",
+    )
     parser.add_argument("--template", type=Path, default=TEMPLATE_PATH, help="the SAM template to serve")
     parser.add_argument(
         "--max-workers",
@@ -76,7 +82,7 @@ def _open_store(arguments: argparse.Namespace) -> Store:
     if arguments.dynamodb_endpoint:
         return ExternalDynamoDB(arguments.dynamodb_endpoint)
     if arguments.dynamodb_local:
-        return DynamoDBLocal(db_path=arguments.dynamodb_local)
+        return DynamoDBLocal(db_path=arguments.dynamodb_local, port=arguments.dynamodb_local_port or None)
     return EmbeddedDynamoDB()
 
 
@@ -91,6 +97,9 @@ def _relative(path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     arguments = _parse(sys.argv[1:] if argv is None else argv)
+    # Ctrl-C must stop everything even if our parent left SIGINT ignored (as a shell does
+    # for background jobs); SIGTERM (kill, a supervisor) stops it the same way.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     template = Template.load(arguments.template)
     store = _open_store(arguments)

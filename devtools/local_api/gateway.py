@@ -100,6 +100,7 @@ def build_event(
     multi_headers: dict[str, list[str]] = {}
     for key, value in request.headers:
         multi_headers.setdefault(key, []).append(value)
+    by_lower_name = {key.lower(): value for key, value in request.headers}
     body: str | None = None
     is_base64 = False
     if request.body:
@@ -131,10 +132,10 @@ def build_event(
             "resourcePath": route.path,
             "httpMethod": request.method,
             "protocol": "HTTP/1.1",
-            "domainName": dict(request.headers).get("Host", "localhost"),
+            "domainName": by_lower_name.get("host", "localhost"),
             "identity": {
                 "sourceIp": request.source_ip,
-                "userAgent": dict(request.headers).get("User-Agent"),
+                "userAgent": by_lower_name.get("user-agent"),
                 "caller": None,
                 "user": None,
                 "userArn": None,

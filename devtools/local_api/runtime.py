@@ -44,8 +44,8 @@ class InvokeFailed(Exception):
         self.environment_lost = environment_lost
 
 
-def _process_environment(spec: FunctionSpec, base: dict[str, str]) -> dict[str, str]:
-    """What Lambda puts in a function's environment, then the template's variables."""
+def _process_environment(spec: FunctionSpec, local: dict[str, str]) -> dict[str, str]:
+    """What Lambda puts in a function's environment, the template's variables, then local overrides."""
     log_group = f"/aws/lambda/{spec.logical_id}"
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -59,8 +59,8 @@ def _process_environment(spec: FunctionSpec, base: dict[str, str]) -> dict[str, 
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_LOG_GROUP_NAME": log_group,
         "AWS_LAMBDA_LOG_STREAM_NAME": "local",
-        **base,
         **spec.environment,
+        **local,
     }
 
 

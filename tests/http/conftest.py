@@ -39,9 +39,13 @@ class HttpResult:
 class LocalApi:
     """`python -m devtools.local_api` in its own session (so a test can Ctrl-C the group)."""
 
-    def __init__(self, *arguments: str, startup_timeout: float = 90) -> None:
+    def __init__(self, *arguments: str, startup_timeout: float = 90, sigint_ignored: bool = False) -> None:
+        command = [sys.executable, "-m", "devtools.local_api", "--port", "0", *arguments]
+        if sigint_ignored:
+            # As a shell starts a background job: SIGINT ignored, and exec keeps it so.
+            command = ["bash", "-c", 'trap "" INT; exec "$0" "$@"', *command]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "devtools.local_api", "--port", "0", *arguments],
+            command,
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

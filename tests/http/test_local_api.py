@@ -261,8 +261,8 @@ def test_given_dynamodb_local_and_warm_workers_when_pressing_ctrl_c_then_nothing
         if os.environ.get("REQUIRE_DYNAMODB_LOCAL") == "1":
             pytest.fail(problem)
         pytest.skip(problem)
-    api = LocalApi("--dynamodb-local", str(tmp_path / "data"))
-    assert "DynamoDB Local 3.3.0 (persisted in" in api.output
+    api = LocalApi("--dynamodb-local", str(tmp_path / "data"), "--dynamodb-local-port", "0")
+    assert f"(persisted in {tmp_path / 'data'})" in api.output
     assert api.request("POST", "/api/v1/instance", {"name": "survivor"}).status == 200
     started = _children_of(api.process.pid)
     assert len(started) >= 2, "DynamoDB Local and at least one worker"
@@ -272,11 +272,24 @@ def test_given_dynamodb_local_and_warm_workers_when_pressing_ctrl_c_then_nothing
         time.sleep(0.1)
     assert not [pid for pid in started if _running(pid)]
 
-    restarted = LocalApi("--dynamodb-local", str(tmp_path / "data"))
+    restarted = LocalApi("--dynamodb-local", str(tmp_path / "data"), "--dynamodb-local-port", "0")
     try:
         assert restarted.request("GET", "/api/v1/instance?name=survivor").status == 200, "data persisted"
     finally:
         restarted.stop()
+
+
+def test_given_it_was_started_with_sigint_ignored_when_pressing_ctrl_c_then_it_still_stops_everything() -> None:
+    api = LocalApi("--template", str(FIXTURE_APP / "template.yaml"), sigint_ignored=True)
+    assert echo(api)["version"] == 1
+    started = _children_of(api.process.pid)
+    assert started, "at least one worker"
+    assert api.stop(signal.SIGINT) == 0
+    assert "stopping" in api.output
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(pid) for pid in started):
+        time.sleep(0.1)
+    assert not [pid for pid in started if _running(pid)]
 
 
 def test_given_the_make_targets_when_reading_them_then_run_serves_this_module_on_host_and_port() -> None:

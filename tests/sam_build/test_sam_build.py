@@ -115,7 +115,7 @@ def test_given_the_built_function_and_layer_when_a_fresh_process_answers_a_creat
         "PATH": os.environ["PATH"],
         **LOCAL_CREDENTIALS,
         "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL_DYNAMODB": embedded_dynamodb,
+        "DYNAMODB_ENDPOINT_URL": embedded_dynamodb,
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "TABLE_NAME": table,

@@ -13,9 +13,19 @@ def test_given_the_template_variables_when_reading_settings_then_they_are_all_re
     monkeypatch.setenv("TABLE_NAME", "t")
     monkeypatch.setenv("NAMESPACE_INDEX_NAME", "i")
     monkeypatch.setenv("PAGINATION_TOKEN_KEY", "k" * 32)
+    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", "http://127.0.0.1:8000")
     settings = Settings.from_env()
     assert (settings.table_name, settings.namespace_index_name) == ("t", "i")
+    assert settings.dynamodb_endpoint_url == "http://127.0.0.1:8000"
     assert settings.require_pagination_key() == b"k" * 32
+
+
+def test_given_the_empty_endpoint_the_template_declares_when_reading_settings_then_the_sdk_default_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TABLE_NAME", "t")
+    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", "")
+    assert Settings.from_env().dynamodb_endpoint_url is None
 
 
 def test_given_no_table_name_when_reading_settings_then_the_deployment_is_broken(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
@@ -150,9 +150,9 @@ def _single_values(event: APIGatewayProxyEvent, allowed: frozenset[str]) -> dict
     return dict(single)
 
 
-def _validated(field: str, value: str, check: Any) -> str:
+def _validated(field: str, value: str, check: Callable[[str], str]) -> str:
     try:
-        return str(check(value))
+        return check(value)
     except ValueError as error:  # PydanticCustomError is a ValueError
         raise invalid([{"field": field, "message": str(error)}]) from None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from instance_api.models import CreateInstanceRequest, UpdateInstanceRequest
 from instance_api.names import generate_name
@@ -16,6 +16,9 @@ from instance_api.pagination import PageTokens
 from instance_api.request_parsing import DeleteCommand, ListQuery
 from instance_api.settings import Settings
 from instance_api.store import Changes, Instance, InstanceStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 # Connect fast and read fast, retry a little: a throttled table must answer (503) well
 # inside API Gateway's 29 s, where botocore's legacy mode would retry DynamoDB 10 times.
@@ -38,9 +41,11 @@ def instance_store() -> InstanceStore:
     import botocore.session
     from botocore.config import Config
 
-    client = botocore.session.get_session().create_client("dynamodb", config=Config(**CLIENT_CONFIG))
     config = settings()
-    return InstanceStore(client, config.table_name, config.namespace_index_name)  # type: ignore[arg-type]
+    client = botocore.session.get_session().create_client(
+        "dynamodb", endpoint_url=config.dynamodb_endpoint_url, config=Config(**CLIENT_CONFIG)
+    )
+    return InstanceStore(cast("DynamoDBClient", client), config.table_name, config.namespace_index_name)
 
 
 @functools.cache

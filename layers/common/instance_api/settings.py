@@ -22,6 +22,7 @@ class Settings:
     table_name: str
     namespace_index_name: str | None
     pagination_token_key: str | None
+    dynamodb_endpoint_url: str | None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -29,6 +30,7 @@ class Settings:
             table_name=_required("TABLE_NAME"),
             namespace_index_name=os.environ.get("NAMESPACE_INDEX_NAME") or None,
             pagination_token_key=os.environ.get("PAGINATION_TOKEN_KEY") or None,
+            dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
         )
 
     def require_pagination_key(self) -> bytes:

@@ -22,7 +22,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "remaining_ms": context.get_remaining_time_in_millis(),
         },
         "env": {name: os.environ.get(name) for name in VARIABLES},
-        "dynamodb_endpoint": os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"),
+        "dynamodb_endpoint": os.environ.get("DYNAMODB_ENDPOINT_URL"),
         "module": __file__,
         "path": sys.path[:2],
         "devtools_importable": importlib.util.find_spec("devtools") is not None,
