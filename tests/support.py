@@ -41,11 +41,16 @@ def api_event(
     query: dict[str, str | list[str]] | None = None,
     headers: dict[str, str] | None = None,
     path: str = INSTANCE_PATH,
+    resource: str | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy event shaped like events/get.json, for `method` and `body`."""
+    """An API Gateway REST proxy event shaped like events/get.json, for `method` and `body`.
+
+    `resource` is the route that matched (`/{proxy+}` say); by default the path itself.
+    """
     event = load_event("get")
     event["httpMethod"] = method
     event["path"] = path
+    event["resource"] = event["requestContext"]["resourcePath"] = resource or path
     event["requestContext"]["httpMethod"] = method
     event["requestContext"]["requestId"] = "test-request-id"
     if isinstance(body, dict):

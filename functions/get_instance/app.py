@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from instance_api import service
 from instance_api.api import INSTANCE_PATH, build_app, ok
 from instance_api.envelope import Operation
-from instance_api.observability import logger
+from instance_api.observability import logger, metrics
 from instance_api.request_parsing import GetQuery, parse_get_or_list, wants_single_instance
 
 
@@ -30,5 +30,6 @@ def get_or_list_instances() -> Response[str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

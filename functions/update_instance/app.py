@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from instance_api import service
 from instance_api.api import INSTANCE_PATH, build_app, ok
 from instance_api.models import UpdateInstanceRequest
-from instance_api.observability import logger
+from instance_api.observability import logger, metrics
 from instance_api.request_parsing import parse_body, reject_query_string
 
 app = build_app("update")
@@ -23,5 +23,6 @@ def update_instance() -> Response[str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

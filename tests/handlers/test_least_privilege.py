@@ -9,6 +9,7 @@ import botocore.client
 import pytest
 
 from tests.handlers.conftest import Api
+from tests.support import api_event
 from tests.unit.test_template import policy_statements
 
 
@@ -40,11 +41,17 @@ def every_delete_path(api: Api) -> None:
     api.delete({"name": "ghost"})
 
 
+def every_fallback_path(api: Api) -> None:
+    api.invoke("RouteFallbackFunction", api_event("PATCH"))
+    api.invoke("RouteFallbackFunction", api_event("GET", path="/x", resource="/{proxy+}"))
+
+
 SCENARIOS: dict[str, Callable[[Api], None]] = {
     "CreateInstanceFunction": every_create_path,
     "UpdateInstanceFunction": every_update_path,
     "GetInstanceFunction": every_get_path,
     "DeleteInstanceFunction": every_delete_path,
+    "RouteFallbackFunction": every_fallback_path,
 }
 
 

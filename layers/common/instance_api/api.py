@@ -11,6 +11,7 @@ RequestValidationError handler below still covers any route that turns it on.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -34,7 +35,7 @@ from instance_api.errors import (
     Unavailable,
     UnsupportedMediaType,
 )
-from instance_api.observability import logger
+from instance_api.observability import logger, record_outcome
 from instance_api.request_parsing import field_errors, invalid
 
 INSTANCE_PATH = "/api/v1/instance"
@@ -60,6 +61,7 @@ def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | N
 
 
 def ok(operation: Operation, data: Any) -> Response[str]:
+    record_outcome(operation, HTTPStatus.OK)
     return json_response(HTTPStatus.OK, success_body(operation, data))
 
 
@@ -77,7 +79,9 @@ def build_app(operation: Operation | Callable[[APIGatewayProxyEvent], Operation]
     def failure(error: ApiError) -> Response[str]:
         event = app.current_event
         request_id = event.request_context.request_id or getattr(app.lambda_context, "aws_request_id", "")
-        return json_response(error.status, error_body(current_operation(), error, request_id), error.headers)
+        operation = current_operation()
+        record_outcome(operation, error.status)
+        return json_response(error.status, error_body(operation, error, request_id), error.headers)
 
     def unexpected(error: Exception) -> Response[str]:
         logger.exception("unhandled error")
@@ -106,10 +110,19 @@ def build_app(operation: Operation | Callable[[APIGatewayProxyEvent], Operation]
 
     @app.not_found
     def _no_route(error: Exception) -> Response[str]:
-        # API Gateway routes only this function's method here; a stray event still gets the envelope.
-        if app.current_event.path.rstrip("/") == INSTANCE_PATH:
-            return failure(MethodNotAllowed(f"method {app.current_event.http_method} is not allowed here"))
-        return failure(NotFound(f"no route for {app.current_event.path}"))
+        # The route fallback function answers here for every method or path the API does not
+        # route; in the four operation functions only a stray event can get here.
+        event = app.current_event
+        if event.resource == INSTANCE_PATH:
+            allowed = os.environ.get("ALLOWED_METHODS")
+            return failure(
+                MethodNotAllowed(
+                    f"method {event.http_method} is not allowed on {INSTANCE_PATH}"
+                    + (f"; allowed: {allowed}" if allowed else ""),
+                    headers={"Allow": allowed} if allowed else None,
+                )
+            )
+        return failure(NotFound(f"no route for {event.path}"))
 
     app.exception_handler(Exception)(unexpected)
     return app

@@ -6,7 +6,9 @@ from typing import Any, Literal
 
 from instance_api.errors import ApiError
 
-Operation = Literal["create", "update", "get", "list", "delete"]
+# "request" is for answers about the request itself, not an operation (an unrouted method or
+# path): the SPEC's gateway-level "request failed".
+Operation = Literal["create", "update", "get", "list", "delete", "request"]
 
 
 def success_body(operation: Operation, data: Any) -> dict[str, Any]:
