@@ -1,4 +1,4 @@
-"""template.yaml: the shape the product needs, read the way the local tools read it."""
+"""template.yaml: the application's shape, read the way the local tools read it."""
 
 from __future__ import annotations
 
@@ -13,20 +13,22 @@ RAW = load_raw()
 RESOURCES: dict[str, Any] = RAW["Resources"]
 FUNCTIONS = {key: value for key, value in RESOURCES.items() if value["Type"] == "AWS::Serverless::Function"}
 INDEX = "namespace-name-index"
+INDEX_ARN = {"Fn::Sub": f"${{InstancesTable.Arn}}/index/{INDEX}"}
+FALLBACK = "RouteFallbackFunction"
 
-# Each function: its folder, its one route, and exactly the DynamoDB actions its code calls.
+# Each operation function: its folder, its one route, and exactly the DynamoDB actions it calls.
 EXPECTED = {
     "CreateInstanceFunction": ("functions/create_instance/", "post", {"dynamodb:PutItem"}),
     "UpdateInstanceFunction": ("functions/update_instance/", "put", {"dynamodb:UpdateItem"}),
     "GetInstanceFunction": ("functions/get_instance/", "get", {"dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query"}),
     "DeleteInstanceFunction": ("functions/delete_instance/", "delete", {"dynamodb:DeleteItem"}),
 }
+CODE_URIS = {**{key: value[0] for key, value in EXPECTED.items()}, FALLBACK: "functions/route_fallback/"}
 
 
 def policy_statements(logical_id: str) -> list[dict[str, Any]]:
-    return [
-        statement for policy in FUNCTIONS[logical_id]["Properties"]["Policies"] for statement in policy["Statement"]
-    ]
+    policies = FUNCTIONS[logical_id]["Properties"].get("Policies", [])
+    return [statement for policy in policies for statement in policy["Statement"]]
 
 
 def test_given_the_template_when_reading_it_then_it_is_a_sam_template_with_one_rest_api() -> None:
@@ -36,25 +38,26 @@ def test_given_the_template_when_reading_it_then_it_is_a_sam_template_with_one_r
     assert RESOURCES["InstanceApi"]["Properties"]["StageName"] == {"Ref": "StageName"}
 
 
-def test_given_the_template_when_listing_functions_then_there_is_one_per_method() -> None:
-    assert set(FUNCTIONS) == set(EXPECTED)
+def test_given_the_template_when_listing_functions_then_one_per_method_and_the_route_fallback() -> None:
+    assert set(FUNCTIONS) == set(CODE_URIS)
 
 
-@pytest.mark.parametrize("logical_id", EXPECTED)
+@pytest.mark.parametrize("logical_id", CODE_URIS)
 def test_given_each_function_when_reading_it_then_it_runs_app_lambda_handler_on_python_313_with_the_layer(
     logical_id: str,
 ) -> None:
     spec = Template.load().functions()[logical_id]
-    code_uri, _, _ = EXPECTED[logical_id]
     assert spec.runtime == "python3.13"
     assert spec.handler == "app.lambda_handler"
-    assert spec.code_uri == (ROOT / code_uri).resolve()
+    assert spec.code_uri == (ROOT / CODE_URIS[logical_id]).resolve()
     assert (spec.code_uri / "app.py").is_file()
     assert spec.layer_paths == ((ROOT / "layers" / "common").resolve(),)
 
 
 @pytest.mark.parametrize("logical_id", EXPECTED)
-def test_given_each_function_when_reading_its_events_then_it_has_one_explicit_api_route(logical_id: str) -> None:
+def test_given_each_operation_function_when_reading_its_events_then_it_has_one_explicit_api_route(
+    logical_id: str,
+) -> None:
     _, method, _ = EXPECTED[logical_id]
     events = list(FUNCTIONS[logical_id]["Properties"]["Events"].values())
     assert events == [
@@ -66,7 +69,9 @@ def test_given_each_function_when_reading_its_events_then_it_has_one_explicit_ap
 
 
 @pytest.mark.parametrize("logical_id", EXPECTED)
-def test_given_each_function_when_reading_its_policy_then_it_allows_only_the_actions_it_calls(logical_id: str) -> None:
+def test_given_each_operation_function_when_reading_its_policy_then_it_allows_only_the_actions_it_calls(
+    logical_id: str,
+) -> None:
     _, _, actions = EXPECTED[logical_id]
     statements = policy_statements(logical_id)
     granted = {action for statement in statements for action in statement["Action"]}
@@ -74,21 +79,30 @@ def test_given_each_function_when_reading_its_policy_then_it_allows_only_the_act
     for statement in statements:
         assert statement["Effect"] == "Allow"
         assert all("*" not in action for action in statement["Action"])
-        assert statement["Resource"] in (
-            {"Fn::GetAtt": ["InstancesTable", "Arn"]},
-            {"Fn::Sub": f"${{InstancesTable.Arn}}/index/{INDEX}"},
-        )
+        assert statement["Resource"] in ({"Fn::GetAtt": ["InstancesTable", "Arn"]}, INDEX_ARN)
 
 
 def test_given_the_get_function_when_reading_its_policy_then_query_is_granted_on_the_index_only() -> None:
     query = [s for s in policy_statements("GetInstanceFunction") if "dynamodb:Query" in s["Action"]]
-    assert query == [
-        {
-            "Effect": "Allow",
-            "Action": ["dynamodb:Query"],
-            "Resource": {"Fn::Sub": f"${{InstancesTable.Arn}}/index/{INDEX}"},
-        }
+    assert query == [{"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": INDEX_ARN}]
+
+
+def test_given_the_route_fallback_when_reading_it_then_it_takes_any_other_method_or_path_and_no_data() -> None:
+    events = FUNCTIONS[FALLBACK]["Properties"]["Events"].values()
+    assert sorted((event["Properties"]["Method"], event["Properties"]["Path"]) for event in events) == [
+        ("any", "/"),
+        ("any", "/api/v1/instance"),
+        ("any", "/{proxy+}"),
     ]
+    assert policy_statements(FALLBACK) == []
+
+
+def test_given_the_route_fallback_when_it_lists_allowed_methods_then_they_are_the_routed_ones() -> None:
+    template = Template.load()
+    routed = sorted(
+        route.method for route in template.routes() if route.path == "/api/v1/instance" and route.method != "ANY"
+    )
+    assert template.functions()[FALLBACK].environment["ALLOWED_METHODS"] == ", ".join(routed)
 
 
 def test_given_the_layer_when_reading_it_then_it_builds_from_layers_common_with_python_313() -> None:
@@ -116,24 +130,15 @@ def test_given_the_table_when_reading_it_then_it_is_keyed_by_name_with_a_namespa
     ]
 
 
-def test_given_the_table_when_reading_its_protection_then_data_survives_mistakes() -> None:
-    table = RESOURCES["InstancesTable"]
-    assert table["DeletionPolicy"] == "Retain"
-    assert table["UpdateReplacePolicy"] == "Retain"
-    properties = table["Properties"]
-    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
-    assert properties["DeletionProtectionEnabled"] is True
-    assert properties["SSESpecification"] == {"SSEEnabled": True}
-
-
-def test_given_the_namespace_index_when_looking_where_it_is_named_then_table_env_and_policy_agree() -> None:
+def test_given_the_namespace_index_when_the_get_function_reads_its_name_then_it_is_the_tables() -> None:
     environment = Template.load().functions()["GetInstanceFunction"].environment
     assert environment["NAMESPACE_INDEX_NAME"] == INDEX
 
 
-def test_given_the_outputs_when_reading_them_then_they_give_the_api_url_and_table_name() -> None:
+def test_given_the_outputs_when_reading_them_then_they_give_the_api_urls_and_table_name() -> None:
     outputs = RAW["Outputs"]
-    assert "/api/v1/instance" in outputs["ApiUrl"]["Value"]["Fn::Sub"]
+    assert outputs["ApiUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/api/v1/instance")
+    assert outputs["ApiBaseUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}")
     assert outputs["TableName"]["Value"] == {"Ref": "InstancesTable"}
 
 
@@ -147,6 +152,9 @@ def test_given_the_template_when_resolving_for_local_use_then_routes_come_from_a
         ("PUT", "/api/v1/instance"): "UpdateInstanceFunction",
         ("GET", "/api/v1/instance"): "GetInstanceFunction",
         ("DELETE", "/api/v1/instance"): "DeleteInstanceFunction",
+        ("ANY", "/api/v1/instance"): FALLBACK,
+        ("ANY", "/"): FALLBACK,
+        ("ANY", "/{proxy+}"): FALLBACK,
     }
 
 
@@ -156,13 +164,14 @@ def test_given_function_environments_when_resolving_then_refs_become_local_names
     get_env = functions["GetInstanceFunction"].environment
     assert get_env["TABLE_NAME"] == "InstancesTable"
     assert get_env["POWERTOOLS_SERVICE_NAME"] == "instance-api"
+    assert get_env["POWERTOOLS_LOG_LEVEL"] == "INFO"
+    assert get_env["DYNAMODB_ENDPOINT_URL"] == ""
     assert len(get_env["PAGINATION_TOKEN_KEY"]) >= 32
     assert "{{resolve" not in get_env["PAGINATION_TOKEN_KEY"]
-    assert (
-        get_env["PAGINATION_TOKEN_KEY"]
-        == template.functions()["GetInstanceFunction"].environment["PAGINATION_TOKEN_KEY"]
-    )
+    again = template.functions()["GetInstanceFunction"].environment
+    assert again["PAGINATION_TOKEN_KEY"] == get_env["PAGINATION_TOKEN_KEY"], "one local key per process"
     assert "PAGINATION_TOKEN_KEY" not in functions["CreateInstanceFunction"].environment
+    assert (functions["CreateInstanceFunction"].memory_mb, functions[FALLBACK].memory_mb) == (256, 128)
 
 
 def test_given_intrinsics_when_resolving_then_ref_getatt_sub_and_join_follow_cloudformation() -> None:
@@ -175,10 +184,22 @@ def test_given_intrinsics_when_resolving_then_ref_getatt_sub_and_join_follow_clo
     )
     assert template.resolve({"Fn::Sub": ["${A}-${B}", {"A": "x", "B": {"Ref": "StageName"}}]}) == "x-dev"
     assert template.resolve({"Fn::Join": ["/", ["a", {"Ref": "StageName"}]]}) == "a/dev"
-    with pytest.raises(ValueError, match="do not resolve Fn::If"):
-        template.resolve({"Fn::If": ["c", 1, 2]})
+    with pytest.raises(ValueError, match="do not resolve Fn::Select"):
+        template.resolve({"Fn::Select": [0, ["a"]]})
     with pytest.raises(ValueError, match="no such parameter or resource"):
         template.resolve({"Ref": "Nope"})
+
+
+def test_given_conditions_when_resolving_then_if_and_no_value_follow_the_parameter_defaults() -> None:
+    template = Template.load()
+    assert template.condition("TracingOn") is True
+    assert template.condition("ReserveConcurrency") is False
+    assert template.condition("HasTableKmsKey") is False
+    assert template.resolve([1, {"Fn::If": ["ReserveConcurrency", 2, {"Ref": "AWS::NoValue"}]}]) == [1]
+    assert template.resolve({"a": {"Fn::If": ["HasAlarmTopic", "x", {"Ref": "AWS::NoValue"}]}, "b": 1}) == {"b": 1}
+    assert template.resolve({"Fn::If": ["TracingOn", "Active", "PassThrough"]}) == "Active"
+    with pytest.raises(ValueError, match="no condition named Nope"):
+        template.condition("Nope")
 
 
 def test_given_a_template_with_a_prebuilt_layer_and_ttl_when_resolving_then_paths_and_ttl_follow_sam(
@@ -186,6 +207,9 @@ def test_given_a_template_with_a_prebuilt_layer_and_ttl_when_resolving_then_path
 ) -> None:
     (tmp_path / "template.yaml").write_text(
         """
+Conditions:
+  Both: !And [!Equals [a, a], !Or [!Equals [a, b], !Not [!Equals [a, b]]]]
+  Derived: !Condition Both
 Resources:
   Prebuilt:
     Type: AWS::Serverless::LayerVersion
@@ -217,3 +241,4 @@ Resources:
     assert (route.function.memory_mb, route.function.timeout_s) == (128, 3)
     (table,) = template.tables()
     assert (table.name, table.ttl_attribute) == ("instance-api-local-keys", "expiration")
+    assert template.condition("Derived") is True
