@@ -5,6 +5,8 @@ so template.yaml stays the one place they are declared. Intrinsics are resolved 
 names: a `!Ref` to a table is its logical id (the local table name), `!GetAtt X.Arn` a
 local ARN, `!Sub` is substituted, and `{{resolve:secretsmanager:...}}` becomes a random
 key made once per process (CloudFormation generates the real one at deploy time).
+Conditions are evaluated with the parameters' defaults, and `!If` and `AWS::NoValue`
+behave as in CloudFormation.
 """
 
 from __future__ import annotations
@@ -33,6 +35,13 @@ _SHORT_TAGS = {
 }
 _SECRET_REFERENCE = re.compile(r"\{\{resolve:secretsmanager:([^:}]+(?::[^:}]+)*?):SecretString[^}]*\}\}")
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+class _NoValue:
+    """`!Ref AWS::NoValue`: the property or list item it stands for disappears."""
+
+
+NO_VALUE = _NoValue()
 # create_table accepts these table properties; PITR, SSE and deletion protection are cloud-only.
 _CREATE_TABLE_PROPERTIES = (
     "AttributeDefinitions",
@@ -128,7 +137,8 @@ class Template:
     def resolve(self, value: Any) -> Any:
         """Resolve intrinsics in `value` to local names and values."""
         if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            items = [self.resolve(item) for item in value]
+            return [item for item in items if item is not NO_VALUE]
         if isinstance(value, str):
             return _SECRET_REFERENCE.sub(lambda match: self.local_secret(match.group(1)), value)
         if not isinstance(value, dict):
@@ -144,15 +154,43 @@ class Template:
             if key == "Fn::Join":
                 separator, items = argument
                 return separator.join(str(self.resolve(item)) for item in items)
+            if key == "Fn::If":
+                condition, if_true, if_false = argument
+                return self.resolve(if_true if self.condition(condition) else if_false)
             if key.startswith("Fn::"):
                 raise ValueError(f"the local tools do not resolve {key}")
-        return {key: self.resolve(item) for key, item in value.items()}
+        resolved = {key: self.resolve(item) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item is not NO_VALUE}
+
+    def condition(self, name: str) -> bool:
+        """A template condition, evaluated with the parameters' defaults."""
+        conditions = self.raw.get("Conditions", {})
+        if name not in conditions:
+            raise ValueError(f"no condition named {name}")
+        return self._evaluate(conditions[name])
+
+    def _evaluate(self, expression: Any) -> bool:
+        ((key, argument),) = expression.items()
+        if key == "Fn::Equals":
+            left, right = (self.resolve(item) for item in argument)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not self._evaluate(argument[0])
+        if key == "Fn::And":
+            return all(self._evaluate(item) for item in argument)
+        if key == "Fn::Or":
+            return any(self._evaluate(item) for item in argument)
+        if key == "Condition":
+            return self.condition(argument)
+        raise ValueError(f"the local tools do not evaluate {key} in a condition")
 
     def local_secret(self, secret_id: str) -> str:
         """A random stand-in for a Secrets Manager value, stable for this process."""
         return self._local_secrets.setdefault(secret_id, secrets.token_urlsafe(48))
 
-    def _ref(self, name: str) -> str:
+    def _ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
         pseudo = {
             "AWS::Region": self.region,
             "AWS::AccountId": LOCAL_ACCOUNT,
@@ -193,7 +231,7 @@ class Template:
                 return str(variables[name])
             if "." in name:
                 return self._get_att(name.split(".", 1))
-            return self._ref(name)
+            return str(self._ref(name))
 
         # "${!Literal}" is CloudFormation's escape for a literal "${Literal}".
         substituted = _SUB_VARIABLE.sub(substitute, text).replace("${!", "${")
@@ -237,7 +275,7 @@ class Template:
             properties = resource.get("Properties", {})
 
             def setting(key: str, default: Any = None, properties: dict[str, Any] = properties) -> Any:
-                return properties.get(key, globals_.get(key, default))
+                return self.resolve(properties.get(key, globals_.get(key, default)))
 
             variables = {
                 **globals_.get("Environment", {}).get("Variables", {}),
@@ -272,6 +310,13 @@ class Template:
                     )
                 )
         return routes
+
+    def gateway_responses(self) -> dict[str, Any]:
+        """The API's GatewayResponses, resolved (empty where the template customises none)."""
+        for resource in self._of_type("AWS::Serverless::Api").values():
+            responses: dict[str, Any] = self.resolve(resource.get("Properties", {}).get("GatewayResponses", {}))
+            return responses
+        return {}
 
     def stage_name(self) -> str:
         for resource in self._of_type("AWS::Serverless::Api").values():

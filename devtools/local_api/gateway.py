@@ -1,11 +1,14 @@
 """The local API Gateway: HTTP in, a REST (v1) proxy event to the routed function, HTTP out.
 
-Routes come from template.yaml's `Api` events, never from a list written here. The event is
-built as API Gateway builds it for a Lambda proxy integration, and the function's proxy
-response is checked the way API Gateway checks it: anything but `statusCode`, `headers`,
-`multiValueHeaders`, `body`, `isBase64Encoded` with the right types is a 502. Errors the
-gateway itself produces (no route, method not routed, payload too large, a function that
-failed) answer in the API's envelope, with `message` "request failed".
+Routes come from template.yaml's `Api` events, never from a list written here, and match
+as API Gateway matches them: an exact path before a `{param}` one before `{proxy+}`, and a
+resource's explicit method before its ANY. The event is built as API Gateway builds it for
+a Lambda proxy integration, and the function's proxy response is checked as API Gateway
+checks it: anything but `statusCode`, `headers`, `multiValueHeaders`, `body`,
+`isBase64Encoded` with the right types fails. What the gateway answers itself (no route:
+MISSING_AUTHENTICATION_TOKEN; a failed function: DEFAULT_5XX; a body over 10 MB:
+REQUEST_TOO_LARGE) is rendered from the template's GatewayResponses, or from API
+Gateway's defaults where the template customises none.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from email.utils import formatdate
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,14 @@ from devtools.template import LOCAL_ACCOUNT, Route, Template
 
 # API Gateway's own payload limit; the API's 64 KiB body rule is the function's to enforce.
 GATEWAY_PAYLOAD_MAX = 10 * 1024 * 1024
+# API Gateway's answers when a template customises nothing: default status and message.
+_DEFAULT_GATEWAY_RESPONSES = {
+    "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token"),
+    "REQUEST_TOO_LARGE": (413, "Request Too Long"),
+    "DEFAULT_4XX": (400, "Bad Request"),
+    "DEFAULT_5XX": (502, "Internal server error"),
+}
+_CONTEXT_VARIABLE = re.compile(r"\$context\.[A-Za-z.]+")
 # A larger body is read and dropped up to this size, so the client sees the 413 rather than
 # a reset connection; past it the connection is closed unread.
 _DRAIN_MAX = 64 * 1024 * 1024
@@ -64,6 +74,12 @@ class _CompiledRoute:
     pattern: re.Pattern[str]
     pool: FunctionPool
 
+    @property
+    def precedence(self) -> tuple[int, int, bool]:
+        """Lower first: fewer greedy parameters, fewer parameters, an explicit method."""
+        path = self.route.path
+        return path.count("+}"), path.count("{"), self.route.method == "ANY"
+
 
 def _path_pattern(resource: str) -> re.Pattern[str]:
     """`/a/{id}` and `/a/{proxy+}` as API Gateway matches them."""
@@ -78,14 +94,39 @@ def _path_pattern(resource: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def gateway_error(status: int, reason: str, message: str, request_id: str) -> HttpResponse:
-    body = {
-        "code": status,
-        "message": "request failed",
-        "data": {"error": message, "reason": reason, "requestId": request_id},
-    }
-    payload = json.dumps(body, separators=(",", ":")).encode()
-    return HttpResponse(status, [("Content-Type", "application/json")], payload)
+class GatewayResponses:
+    """API Gateway's own answers, as a template's GatewayResponses customise them.
+
+    A type the template does not customise takes the DEFAULT_4XX/DEFAULT_5XX customisation
+    of its class, else API Gateway's default `{"message": ...}`. Templates are rendered for
+    the variables API Gateway documents for them ($context.requestId,
+    $context.error.message, $context.error.messageString, $context.error.responseType);
+    other $context variables render empty. Header values must be static ('value').
+    """
+
+    def __init__(self, configured: dict[str, Any]) -> None:
+        self._configured = configured
+
+    def render(self, response_type: str, request_id: str) -> HttpResponse:
+        default_status, message = _DEFAULT_GATEWAY_RESPONSES[response_type]
+        fallback = self._configured.get("DEFAULT_4XX" if default_status < 500 else "DEFAULT_5XX", {})
+        own = self._configured.get(response_type, {})
+        status = int(own.get("StatusCode") or fallback.get("StatusCode") or default_status)
+        template = (own or fallback).get("ResponseTemplates", {}).get("application/json")
+        if template is None:
+            template = '{"message":$context.error.messageString}'
+        values = {
+            "$context.requestId": request_id,
+            "$context.error.message": message,
+            "$context.error.messageString": json.dumps(message),
+            "$context.error.responseType": response_type,
+        }
+        body = _CONTEXT_VARIABLE.sub(lambda match: values.get(match.group(0), ""), template)
+        headers = [("Content-Type", "application/json")]
+        for name, value in (own or fallback).get("ResponseParameters", {}).get("Headers", {}).items():
+            if len(value) >= 2 and value[0] == value[-1] == "'":
+                headers.append((name, value[1:-1]))
+        return HttpResponse(status, headers, body.encode())
 
 
 def build_event(
@@ -197,6 +238,7 @@ class LocalApiGateway:
     def __init__(self, template: Template, base_environment: dict[str, str], max_workers: int = 4) -> None:
         self.stage = template.stage_name()
         self.routes = template.routes()
+        self.gateway_responses = GatewayResponses(template.gateway_responses())
         self.pools: dict[str, FunctionPool] = {}
         self._compiled: list[_CompiledRoute] = []
         for route in self.routes:
@@ -205,6 +247,7 @@ class LocalApiGateway:
             if pool is None:
                 pool = self.pools[function.logical_id] = FunctionPool(function, base_environment, max_workers)
             self._compiled.append(_CompiledRoute(route, _path_pattern(route.path), pool))
+        self._compiled.sort(key=lambda compiled: compiled.precedence)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         request_id = str(uuid.uuid4())
@@ -214,26 +257,13 @@ class LocalApiGateway:
 
     def _dispatch(self, request: HttpRequest, request_id: str) -> HttpResponse:
         path = unquote(request.target.partition("?")[0])
-        allowed: list[str] = []
         for compiled in self._compiled:
             match = compiled.pattern.fullmatch(path)
-            if match is None:
-                continue
-            if compiled.route.method not in (request.method, "ANY"):
-                allowed.append(compiled.route.method)
-                continue
-            event = build_event(request, compiled.route, match.groupdict(), self.stage, request_id)
-            return self._invoke(compiled.pool, event, request_id)
-        if allowed:
-            response = gateway_error(
-                HTTPStatus.METHOD_NOT_ALLOWED,
-                "MethodNotAllowed",
-                f"method {request.method} is not allowed on {path}; allowed: {', '.join(sorted(allowed))}",
-                request_id,
-            )
-            response.headers.append(("Allow", ", ".join(sorted(allowed))))
-            return response
-        return gateway_error(HTTPStatus.NOT_FOUND, "NotFound", f"no route for {path}", request_id)
+            if match is not None and compiled.route.method in (request.method, "ANY"):
+                event = build_event(request, compiled.route, match.groupdict(), self.stage, request_id)
+                return self._invoke(compiled.pool, event, request_id)
+        # API Gateway answers an unrouted method or path this way, whatever the auth.
+        return self.gateway_responses.render("MISSING_AUTHENTICATION_TOKEN", request_id)
 
     def _invoke(self, pool: FunctionPool, event: dict[str, Any], request_id: str) -> HttpResponse:
         try:
@@ -243,12 +273,7 @@ class LocalApiGateway:
             print(f"[{request_id}] {failure.summary}\n{failure.detail}", file=sys.stderr, flush=True)
         except MalformedProxyResponse as malformed:
             print(f"[{request_id}] malformed proxy response: {malformed}", file=sys.stderr, flush=True)
-        return gateway_error(
-            HTTPStatus.BAD_GATEWAY,
-            "InternalError",
-            "the function failed to produce a response; quote the requestId when reporting it",
-            request_id,
-        )
+        return self.gateway_responses.render("DEFAULT_5XX", request_id)
 
     def warm_up(self) -> None:
         """Start one worker per function in the background, so the first request is warm."""
@@ -318,17 +343,10 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             body = self._read_body()
         except _RequestTooLarge as too_large:
             self.close_connection = not too_large.drained  # an unread body is still on the socket
-            response = gateway_error(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                "PayloadTooLarge",
-                f"the request is larger than API Gateway's {GATEWAY_PAYLOAD_MAX} bytes",
-                str(uuid.uuid4()),
-            )
-        except ValueError:
+            response = self.server.gateway.gateway_responses.render("REQUEST_TOO_LARGE", str(uuid.uuid4()))
+        except ValueError:  # a malformed Content-Length or chunked body
             self.close_connection = True
-            response = gateway_error(
-                HTTPStatus.BAD_REQUEST, "BadRequest", "malformed Content-Length or chunked body", str(uuid.uuid4())
-            )
+            response = self.server.gateway.gateway_responses.render("DEFAULT_4XX", str(uuid.uuid4()))
         else:
             request = HttpRequest(
                 method=self.command,

@@ -59,6 +59,8 @@ def _process_environment(spec: FunctionSpec, local: dict[str, str]) -> dict[str,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_LOG_GROUP_NAME": log_group,
         "AWS_LAMBDA_LOG_STREAM_NAME": "local",
+        # As SAM CLI sets it: Powertools (and code) can tell a local run from Lambda's.
+        "AWS_SAM_LOCAL": "true",
         **spec.environment,
         **local,
     }

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,6 +23,18 @@ from devtools.template import ROOT
 
 FIXTURE_APP = Path(__file__).with_name("fixture_app")
 _LISTENING = re.compile(r"listening on (http://\S+)")
+
+
+class HttpApi(Protocol):
+    """Anything the contract tests can send requests to (the local API, a signed client)."""
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | str | dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> HttpResult: ...
 
 
 @dataclass(frozen=True)
@@ -138,10 +150,10 @@ def dynamodb_local_api(dynamodb_local: str) -> Iterator[LocalApi]:
         pytest.param("dynamodb_local_api", id="dynamodb_local", marks=pytest.mark.dynamodb_local),
     ]
 )
-def local_api(request: pytest.FixtureRequest) -> LocalApi:
+def api(request: pytest.FixtureRequest) -> HttpApi:
     """The project's API served by `make run`'s server, on each DynamoDB engine."""
-    api: LocalApi = request.getfixturevalue(request.param)
-    return api
+    local: LocalApi = request.getfixturevalue(request.param)
+    return local
 
 
 @pytest.fixture(scope="module")

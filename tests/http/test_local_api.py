@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import os
 import shutil
 import signal
@@ -91,25 +90,18 @@ def test_given_a_base64_response_when_responding_then_the_client_gets_the_bytes(
 
 
 @pytest.mark.parametrize("action", ["raise", "malformed", "extra-key", "exit"])
-def test_given_a_function_that_fails_when_invoking_then_502_in_the_envelope_and_the_detail_on_the_console(
+def test_given_a_function_that_fails_when_invoking_then_the_template_s_default_5xx_answers(
     fixture_api: LocalApi, action: str
 ) -> None:
     result = fixture_api.request("GET", f"/misbehave?do={action}")
-    assert result.status == 502
-    body = result.body
     request_id = result.headers["x-amzn-RequestId"]
-    assert body == {
-        "code": 502,
-        "message": "request failed",
-        "data": {
-            "error": "the function failed to produce a response; quote the requestId when reporting it",
-            "reason": "InternalError",
-            "requestId": request_id,
-        },
-    }
-    assert fixture_api.wait_for(f"\\[{request_id}\\]") is not None
+    assert result.status == 502
+    assert result.headers["X-Fixture"] == "custom"
+    assert result.body == {"failed": "Internal server error", "type": "DEFAULT_5XX", "id": request_id, "unknown": ""}
+    assert fixture_api.wait_for(f"\\[{request_id}\\]") is not None, "the detail goes to the console"
     if action == "raise":
         assert fixture_api.wait_for("internal detail that must not reach the client") is not None
+        assert b"internal detail" not in result.raw
     assert fixture_api.request("GET", "/misbehave").status == 200, "the next request gets a working environment"
 
 
@@ -125,22 +117,19 @@ def test_given_a_function_that_outlives_its_timeout_when_invoking_then_502_and_t
 # -- routing -----------------------------------------------------------------------------------
 
 
-def test_given_an_unrouted_method_when_requesting_then_405_with_the_allowed_methods(fixture_api: LocalApi) -> None:
-    result = fixture_api.request("PUT", "/echo")
-    assert result.status == 405
-    assert result.headers["Allow"] == "GET"
-    assert result.body["data"]["reason"] == "MethodNotAllowed"
-
-
-def test_given_an_unknown_path_when_requesting_then_404(fixture_api: LocalApi) -> None:
-    result = fixture_api.request("GET", "/nowhere")
-    assert (result.status, result.body["data"]["reason"]) == (404, "NotFound")
+@pytest.mark.parametrize(("method", "path"), [("PUT", "/echo"), ("GET", "/nowhere"), ("GET", "/")])
+def test_given_no_route_when_requesting_then_api_gateway_s_default_answer_as_the_template_customises_none(
+    fixture_api: LocalApi, method: str, path: str
+) -> None:
+    result = fixture_api.request(method, path)
+    assert result.status == 403
+    assert result.body == {"message": "Missing Authentication Token"}
 
 
 def test_given_a_request_larger_than_api_gateway_accepts_when_sending_then_413(fixture_api: LocalApi) -> None:
     result = fixture_api.request("POST", "/echo/x", body=b"x" * (10 * 1024 * 1024 + 1))
     assert result.status == 413
-    assert result.body["data"]["reason"] == "PayloadTooLarge"
+    assert result.body == {"message": "Request Too Long"}
 
 
 def test_given_each_request_when_served_then_one_access_line_says_method_path_status_and_ms(
@@ -148,7 +137,7 @@ def test_given_each_request_when_served_then_one_access_line_says_method_path_st
 ) -> None:
     marker = uuid.uuid4().hex
     fixture_api.request("GET", f"/nowhere-{marker}")
-    assert fixture_api.wait_for(rf"^GET /nowhere-{marker} 404 \d+\.\d ms$") is not None
+    assert fixture_api.wait_for(rf"^GET /nowhere-{marker} 403 \d+\.\d ms$") is not None
 
 
 # -- isolation and environment ---------------------------------------------------------------------
@@ -297,9 +286,3 @@ def test_given_the_make_targets_when_reading_them_then_run_serves_this_module_on
     assert "$(BIN)/python -m devtools.local_api --host $(HOST) --port $(PORT)" in makefile
     assert "PORT ?= 3000" in makefile
     assert "HOST ?= 127.0.0.1" in makefile
-
-
-def test_given_the_response_of_a_json_api_when_reading_it_then_it_is_compact_json(fixture_api: LocalApi) -> None:
-    raw = fixture_api.request("GET", "/nowhere").raw
-    assert json.loads(raw)["code"] == 404
-    assert b", " not in raw
