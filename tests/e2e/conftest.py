@@ -1,0 +1,65 @@
+"""e2e tier: the HTTP contract through a SigV4-signing client.
+
+- `signed_local`: against `make run`'s server (which ignores auth), in CI: it proves the
+  client signs requests the API accepts and that the contract holds through it.
+- `deployed`: against a deployed stack, when API_URL (the stack's ApiBaseUrl output) or
+  STACK_NAME is set and AWS credentials are found; otherwise skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import botocore.session
+import pytest
+from botocore.credentials import Credentials
+
+from tests.e2e.signing import SignedApi
+from tests.http.conftest import HttpApi, LocalApi
+
+# The deployed target is collected only when one is named; otherwise one test says how.
+DEPLOYED = bool(os.environ.get("API_URL") or os.environ.get("STACK_NAME"))
+NO_STACK = (
+    "e2e against a deployed stack skipped: set API_URL (the stack's ApiBaseUrl output) or STACK_NAME, "
+    "with AWS credentials for a principal allowed execute-api:Invoke"
+)
+
+
+@pytest.fixture(scope="session")
+def signed_local() -> Iterator[SignedApi]:
+    local = LocalApi()
+    yield SignedApi(local.base_url, Credentials("AKIDLOCALEXAMPLE", "local-secret"), "us-east-1")
+    local.stop()
+
+
+def _region_of(url: str) -> str | None:
+    # https://<id>.execute-api.<region>.amazonaws.com/<stage>
+    parts = (urlsplit(url).hostname or "").split(".")
+    return parts[2] if len(parts) > 3 and parts[1] == "execute-api" else None
+
+
+@pytest.fixture(scope="session")
+def deployed() -> SignedApi:
+    api_url, stack_name = os.environ.get("API_URL"), os.environ.get("STACK_NAME")
+    session = botocore.session.get_session()
+    credentials = session.get_credentials()
+    if credentials is None:
+        pytest.skip(f"{NO_STACK} (no AWS credentials were found)")
+    region = (api_url and _region_of(api_url)) or session.get_config_variable("region")
+    if not region:
+        pytest.skip(f"{NO_STACK} (no AWS region: set AWS_REGION)")
+    if not api_url:
+        cloudformation: Any = session.create_client("cloudformation", region_name=region)
+        (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+        outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+        api_url = outputs["ApiBaseUrl"]
+    return SignedApi(api_url, credentials.get_frozen_credentials(), region)
+
+
+@pytest.fixture(params=["signed_local", *(["deployed"] if DEPLOYED else [])])
+def api(request: pytest.FixtureRequest) -> HttpApi:
+    target: HttpApi = request.getfixturevalue(request.param)
+    return target

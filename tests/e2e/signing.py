@@ -1,0 +1,48 @@
+"""A client that signs every request with SigV4 (service execute-api), as IAM auth requires."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials, ReadOnlyCredentials
+
+from tests.http.conftest import HttpResult
+
+
+class SignedApi:
+    """Sends requests to `base_url` (a stage's root, e.g. https://id.execute-api.../dev)."""
+
+    def __init__(self, base_url: str, credentials: Credentials | ReadOnlyCredentials, region: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._signer = SigV4Auth(credentials, "execute-api", region)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | str | dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> HttpResult:
+        all_headers = dict(headers or {})
+        if isinstance(body, dict):
+            all_headers.setdefault("Content-Type", "application/json")
+            body = json.dumps(body)
+        payload = body.encode() if isinstance(body, str) else body
+        signed = AWSRequest(method=method, url=f"{self.base_url}{path}", data=payload, headers=all_headers)
+        self._signer.add_auth(signed)
+        prepared = signed.prepare()
+        url = urlsplit(prepared.url)
+        connection_type = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+        connection = connection_type(url.netloc, timeout=60)
+        try:
+            target = url.path + (f"?{url.query}" if url.query else "")
+            connection.request(method, target, body=payload, headers=dict(prepared.headers.items()))
+            response = connection.getresponse()
+            return HttpResult(response.status, response.headers, response.read())
+        finally:
+            connection.close()
