@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
 # What Lambda's Python runtime has on its path besides the standard library.
 RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath", "dateutil", "s3transfer", "six", "urllib3")
-FUNCTIONS = ("CreateInstanceFunction", "UpdateInstanceFunction", "GetInstanceFunction", "DeleteInstanceFunction")
+FUNCTIONS = sorted(Template.load().functions())
 
 INVOKE = """
 import json, sys
