@@ -256,6 +256,10 @@ class Template:
             tables.append(TableSpec(logical_id, name, request, ttl_attribute))
         return tables
 
+    def table(self, logical_id: str) -> TableSpec:
+        (table,) = (table for table in self.tables() if table.logical_id == logical_id)
+        return table
+
     def _layer_path(self, reference: Any) -> Path:
         logical_id = reference.get("Ref") if isinstance(reference, dict) else None
         layer = self.resources.get(logical_id or "")

@@ -42,6 +42,7 @@ def api_event(
     headers: dict[str, str] | None = None,
     path: str = INSTANCE_PATH,
     resource: str | None = None,
+    user_arn: str | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST proxy event shaped like events/get.json, for `method` and `body`.
 
@@ -53,6 +54,7 @@ def api_event(
     event["resource"] = event["requestContext"]["resourcePath"] = resource or path
     event["requestContext"]["httpMethod"] = method
     event["requestContext"]["requestId"] = "test-request-id"
+    event["requestContext"]["identity"]["userArn"] = user_arn
     if isinstance(body, dict):
         body = json.dumps(body)
     event["body"] = body
@@ -73,7 +75,8 @@ def api_event(
 
 
 class LambdaContext:
-    def __init__(self, function_name: str = "TestFunction") -> None:
+    def __init__(self, function_name: str = "TestFunction", remaining_ms: int = 10_000) -> None:
+        self._remaining_ms = remaining_ms
         self.function_name = function_name
         self.function_version = "$LATEST"
         self.memory_limit_in_mb = 256
@@ -81,7 +84,7 @@ class LambdaContext:
         self.aws_request_id = "lambda-request-id"
 
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        return self._remaining_ms
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""POST /api/v1/instance: create an instance (409 AlreadyExists if the name is taken)."""
+"""POST /api/v1/instance: create an instance (409 AlreadyExists if the name is taken).
+
+With an Idempotency-Key header, a retry with the same body gets the first answer.
+"""
 
 from typing import Any
 
@@ -10,16 +13,25 @@ from instance_api import service
 from instance_api.api import INSTANCE_PATH, build_app, ok
 from instance_api.models import CreateInstanceRequest
 from instance_api.observability import logger, metrics
-from instance_api.request_parsing import parse_body, reject_query_string
+from instance_api.request_parsing import caller_identity, idempotency_key, parse_body, reject_query_string
 
 app = build_app("create")
 
 
 @app.post(INSTANCE_PATH)
 def create_instance() -> Response[str]:
-    reject_query_string(app.current_event)
-    request = parse_body(app.current_event, CreateInstanceRequest)
-    return ok("create", service.create_instance(request))
+    event = app.current_event
+    reject_query_string(event)
+    key = idempotency_key(event)
+    request = parse_body(event, CreateInstanceRequest)
+    if key is None:
+        return ok("create", service.create_instance(request))
+    from instance_api import idempotency  # only requests with the header pay for the utility's imports
+
+    created = idempotency.create_instance(
+        request, key=key, caller=caller_identity(event), lambda_context=app.lambda_context
+    )
+    return ok("create", created)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import botocore.session
 import pytest
@@ -18,7 +18,7 @@ from moto import mock_aws
 
 from devtools.dynamodb import create_tables
 from devtools.template import LOCAL_REGION, Template
-from instance_api import service
+from instance_api import idempotency, service
 from instance_api.observability import logger
 from tests.support import ApiResponse, LambdaContext, api_event, decode_proxy_response, load_handler_module
 
@@ -42,24 +42,29 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDBClient]:
         client: DynamoDBClient = botocore.session.get_session().create_client("dynamodb", region_name=LOCAL_REGION)  # type: ignore[assignment]
         create_tables(client, TEMPLATE.tables())
         service.reset()
+        idempotency.reset()
         yield client
     service.reset()
+    idempotency.reset()
 
 
-Invoke = Callable[[str, dict[str, Any]], ApiResponse]
+class Invoke(Protocol):
+    def __call__(self, logical_id: str, event: dict[str, Any], *, remaining_ms: int = 10_000) -> ApiResponse: ...
 
 
 @pytest.fixture
 def invoke(dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    def call(logical_id: str, event: dict[str, Any]) -> ApiResponse:
+    def call(logical_id: str, event: dict[str, Any], *, remaining_ms: int = 10_000) -> ApiResponse:
         spec = FUNCTIONS[logical_id]
         for name in _ALL_VARIABLES - spec.environment.keys():
             monkeypatch.delenv(name, raising=False)
         for name, value in spec.environment.items():
             monkeypatch.setenv(name, value)
         service.reset()
+        idempotency.reset()
         module = _MODULES.get(logical_id) or _MODULES.setdefault(logical_id, load_handler_module(spec))
-        return decode_proxy_response(module.lambda_handler(event, LambdaContext(logical_id)))
+        context = LambdaContext(logical_id, remaining_ms=remaining_ms)
+        return decode_proxy_response(module.lambda_handler(event, context))
 
     return call
 

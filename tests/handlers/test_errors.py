@@ -27,7 +27,7 @@ from tests.support import ApiResponse, LambdaContext, api_event, assert_envelope
 
 # Each operation, how to call it, and the DynamoDB call it makes.
 CALLS: dict[str, tuple[Callable[[Api], ApiResponse], str]] = {
-    "create": (lambda api: api.create({"name": "a"}), "PutItem"),
+    "create": (lambda api: api.create({"name": "b"}), "PutItem"),
     "update": (lambda api: api.update({"name": "a", "shareStorage": True}), "UpdateItem"),
     "get": (lambda api: api.get("a"), "GetItem"),
     "list": (lambda api: api.list(namespace="team-a"), "Query"),
@@ -35,8 +35,19 @@ CALLS: dict[str, tuple[Callable[[Api], ApiResponse], str]] = {
 }
 
 
+def assert_nothing_half_written(api: Api) -> None:
+    """After a failed call the table is as before it: "a" untouched, "b" never created."""
+    stored = api.get("a")
+    assert stored.status == 200
+    assert (stored.data["version"], stored.data["shareStorage"]) == (1, False)
+    assert api.get("b").status == 404
+
+
+ORIGINAL_CALL = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
+
+
 def fail_dynamodb(monkeypatch: pytest.MonkeyPatch, operation: str, error: Exception) -> None:
-    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
+    original = ORIGINAL_CALL
 
     def failing(client: Any, operation_name: str, params: dict[str, Any]) -> Any:
         if operation_name == operation:
@@ -59,12 +70,16 @@ def client_error(code: str, operation: str) -> ClientError:
 def test_given_dynamodb_throttles_after_retries_when_calling_then_503_with_retry_after(
     api: Api, monkeypatch: pytest.MonkeyPatch, operation: str, code: str
 ) -> None:
+    api.create({"name": "a", "namespace": "team-a"})
     call, dynamodb_operation = CALLS[operation]
     fail_dynamodb(monkeypatch, dynamodb_operation, client_error(code, dynamodb_operation))
     response = call(api)
     assert_envelope(response, 503, f"{operation} failed")
     assert response.reason == "Unavailable"
     assert response.headers["retry-after"] == "1"
+    with monkeypatch.context() as restore:
+        restore.setattr(botocore.client.BaseClient, "_make_api_call", ORIGINAL_CALL)
+        assert_nothing_half_written(api)
 
 
 @pytest.mark.parametrize(

@@ -10,16 +10,20 @@ import pytest
 
 from tests.handlers.conftest import Api
 from tests.support import api_event
-from tests.unit.test_template import policy_statements
-
-
-def granted(logical_id: str) -> set[str]:
-    return {action for statement in policy_statements(logical_id) for action in statement["Action"]}
+from tests.unit.test_template import grants
 
 
 def every_create_path(api: Api) -> None:
     api.create({"name": "c"})
     api.create({"name": "c"})
+    # With an Idempotency-Key: created, replayed, another body, the key released on failure,
+    # and a retry that finds the instance its first attempt wrote (the key's record lapsed).
+    key = {"Idempotency-Key": "k-1"}
+    api.create({"namespace": "team-a"}, headers=key)
+    api.create({"namespace": "team-a"}, headers=key)
+    api.create({"namespace": "team-b"}, headers=key)
+    api.create({"name": "c", "namespace": "other"}, headers={"Idempotency-Key": "k-2"})
+    api.create({"name": "a"}, headers={"Idempotency-Key": "k-3"})
 
 
 def every_update_path(api: Api) -> None:
@@ -61,13 +65,14 @@ def test_given_a_function_when_it_runs_every_path_then_it_calls_exactly_the_acti
 ) -> None:
     api.create({"name": "a"})
     api.create({"name": "b"})
-    called: set[str] = set()
+    called: set[tuple[str, str]] = set()
     original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def recording(client: Any, operation_name: str, params: dict[str, Any]) -> Any:
-        called.add(f"dynamodb:{operation_name}")
+        index = f"/index/{params['IndexName']}" if "IndexName" in params else ""
+        called.add((f"dynamodb:{operation_name}", f"{params['TableName']}{index}"))
         return original(client, operation_name, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
     SCENARIOS[logical_id](api)
-    assert called == granted(logical_id)
+    assert called == grants(logical_id)

@@ -85,7 +85,7 @@ def lambda_runtime_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def table(embedded_dynamodb: str) -> Iterator[str]:
     dynamodb = client(embedded_dynamodb)
-    (spec,) = Template.load().tables()
+    spec = Template.load().table("InstancesTable")
     name = f"built-{uuid.uuid4().hex[:8]}"
     dynamodb.create_table(**{**spec.create_table_request, "TableName": name})
     yield name

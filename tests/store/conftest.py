@@ -20,7 +20,7 @@ INDEX = TEMPLATE.functions()["GetInstanceFunction"].environment["NAMESPACE_INDEX
 def store(dynamodb_endpoint: str) -> Iterator[InstanceStore]:
     """A fresh table (the template's definition under a unique name) and a store on it."""
     dynamodb = client(dynamodb_endpoint, config=Config(max_pool_connections=64))
-    (table,) = TEMPLATE.tables()
+    table = TEMPLATE.table("InstancesTable")
     name = f"instances-{uuid.uuid4().hex[:12]}"
     dynamodb.create_table(**{**table.create_table_request, "TableName": name})
     dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})

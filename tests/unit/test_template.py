@@ -16,12 +16,29 @@ INDEX = "namespace-name-index"
 INDEX_ARN = {"Fn::Sub": f"${{InstancesTable.Arn}}/index/{INDEX}"}
 FALLBACK = "RouteFallbackFunction"
 
-# Each operation function: its folder, its one route, and exactly the DynamoDB actions it calls.
+INSTANCES, IDEMPOTENCY = "InstancesTable", "IdempotencyTable"
+NAMESPACE_INDEX = f"{INSTANCES}/index/{INDEX}"
+
+# Each operation function: its folder, its one route, and exactly the (action, table) pairs it uses.
 EXPECTED = {
-    "CreateInstanceFunction": ("functions/create_instance/", "post", {"dynamodb:PutItem"}),
-    "UpdateInstanceFunction": ("functions/update_instance/", "put", {"dynamodb:UpdateItem"}),
-    "GetInstanceFunction": ("functions/get_instance/", "get", {"dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query"}),
-    "DeleteInstanceFunction": ("functions/delete_instance/", "delete", {"dynamodb:DeleteItem"}),
+    "CreateInstanceFunction": (
+        "functions/create_instance/",
+        "post",
+        {
+            ("dynamodb:PutItem", INSTANCES),
+            ("dynamodb:GetItem", INSTANCES),
+            ("dynamodb:PutItem", IDEMPOTENCY),
+            ("dynamodb:UpdateItem", IDEMPOTENCY),
+            ("dynamodb:DeleteItem", IDEMPOTENCY),
+        },
+    ),
+    "UpdateInstanceFunction": ("functions/update_instance/", "put", {("dynamodb:UpdateItem", INSTANCES)}),
+    "GetInstanceFunction": (
+        "functions/get_instance/",
+        "get",
+        {("dynamodb:GetItem", INSTANCES), ("dynamodb:Scan", INSTANCES), ("dynamodb:Query", NAMESPACE_INDEX)},
+    ),
+    "DeleteInstanceFunction": ("functions/delete_instance/", "delete", {("dynamodb:DeleteItem", INSTANCES)}),
 }
 CODE_URIS = {**{key: value[0] for key, value in EXPECTED.items()}, FALLBACK: "functions/route_fallback/"}
 
@@ -29,6 +46,25 @@ CODE_URIS = {**{key: value[0] for key, value in EXPECTED.items()}, FALLBACK: "fu
 def policy_statements(logical_id: str) -> list[dict[str, Any]]:
     policies = FUNCTIONS[logical_id]["Properties"].get("Policies", [])
     return [statement for policy in policies for statement in policy["Statement"]]
+
+
+def _target(resource: dict[str, Any]) -> str:
+    """A statement's resource as "Table" or "Table/index/Index"."""
+    if "Fn::GetAtt" in resource:
+        table, attribute = resource["Fn::GetAtt"]
+        assert attribute == "Arn"
+        return str(table)
+    table, _, rest = resource["Fn::Sub"].removeprefix("${").partition(".Arn}")
+    return f"{table}{rest}"
+
+
+def grants(logical_id: str) -> set[tuple[str, str]]:
+    """Every (action, table or index) a function's policy allows."""
+    return {
+        (action, _target(statement["Resource"]))
+        for statement in policy_statements(logical_id)
+        for action in statement["Action"]
+    }
 
 
 def test_given_the_template_when_reading_it_then_it_is_a_sam_template_with_one_rest_api() -> None:
@@ -69,17 +105,14 @@ def test_given_each_operation_function_when_reading_its_events_then_it_has_one_e
 
 
 @pytest.mark.parametrize("logical_id", EXPECTED)
-def test_given_each_operation_function_when_reading_its_policy_then_it_allows_only_the_actions_it_calls(
+def test_given_each_operation_function_when_reading_its_policy_then_it_allows_only_what_it_uses(
     logical_id: str,
 ) -> None:
-    _, _, actions = EXPECTED[logical_id]
-    statements = policy_statements(logical_id)
-    granted = {action for statement in statements for action in statement["Action"]}
-    assert granted == actions
-    for statement in statements:
+    _, _, expected = EXPECTED[logical_id]
+    assert grants(logical_id) == expected
+    for statement in policy_statements(logical_id):
         assert statement["Effect"] == "Allow"
         assert all("*" not in action for action in statement["Action"])
-        assert statement["Resource"] in ({"Fn::GetAtt": ["InstancesTable", "Arn"]}, INDEX_ARN)
 
 
 def test_given_the_get_function_when_reading_its_policy_then_query_is_granted_on_the_index_only() -> None:
@@ -113,9 +146,21 @@ def test_given_the_layer_when_reading_it_then_it_builds_from_layers_common_with_
     assert (ROOT / "layers" / "common" / "requirements.txt").is_file()
 
 
+def test_given_the_template_when_listing_tables_then_instances_and_idempotency_records() -> None:
+    assert sorted(table.logical_id for table in Template.load().tables()) == [IDEMPOTENCY, INSTANCES]
+
+
+def test_given_the_idempotency_table_when_reading_it_then_records_are_keyed_by_id_and_expire() -> None:
+    table = Template.load().table(IDEMPOTENCY)
+    assert table.create_table_request["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table.create_table_request["BillingMode"] == "PAY_PER_REQUEST"
+    assert table.ttl_attribute == "expiration"
+    environment = Template.load().functions()["CreateInstanceFunction"].environment
+    assert environment["IDEMPOTENCY_TABLE_NAME"] == table.name
+
+
 def test_given_the_table_when_reading_it_then_it_is_keyed_by_name_with_a_namespace_index_on_demand() -> None:
-    (table,) = Template.load().tables()
-    request = table.create_table_request
+    request = Template.load().table(INSTANCES).create_table_request
     assert request["KeySchema"] == [{"AttributeName": "name", "KeyType": "HASH"}]
     assert request["BillingMode"] == "PAY_PER_REQUEST"
     assert request["GlobalSecondaryIndexes"] == [

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import ClassVar, TypedDict
 
+# How long a client should wait before retrying a 503 or an in-flight 409.
+RETRY_AFTER_SECONDS = 1
+
 
 class FieldError(TypedDict):
     """One entry of `data.details`: which field (a dotted path, "" for the body) and why."""
@@ -73,6 +76,19 @@ class Conflict(ApiError):
     reason = "Conflict"
 
 
+class IdempotencyKeyReused(ApiError):
+    """The Idempotency-Key came with another body within the hour: the request is unprocessable."""
+
+    status = 422
+    reason = "Invalid"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this Idempotency-Key was used with a different request body within the last hour; "
+            "use a new key for a new request"
+        )
+
+
 class PayloadTooLarge(ApiError):
     status = 413
     reason = "PayloadTooLarge"
@@ -83,6 +99,16 @@ class UnsupportedMediaType(ApiError):
     reason = "UnsupportedMediaType"
 
 
+class RequestInProgress(Conflict):
+    """The first request with this Idempotency-Key has not finished yet."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a request with this Idempotency-Key is still in progress; retry after the Retry-After delay",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+
 class InternalError(ApiError):
     """Anything unexpected. The message is generic on purpose: details go to the logs only."""
 
@@ -91,9 +117,6 @@ class InternalError(ApiError):
 
     def __init__(self) -> None:
         super().__init__("the server failed to process the request; quote the requestId when reporting it")
-
-
-RETRY_AFTER_SECONDS = 1
 
 
 class Unavailable(ApiError):

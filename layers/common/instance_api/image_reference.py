@@ -25,6 +25,18 @@ _DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a
 # Algorithms the OCI image spec registers, with the exact length of their lowercase hex.
 _DIGEST_HEX_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}
 
+# The grammar as one ECMAScript pattern, for the OpenAPI document (JSON Schema engines do
+# not backtrack pathologically). It accepts a superset of problem() (which also checks the
+# digest algorithm, the digest length and the name length), so whatever it rejects, the
+# API rejects too.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_HOST = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])"
+JSON_SCHEMA_PATTERN = (
+    rf"^(?:(?:{_HOST}(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?)?$"
+)
+
 
 def problem(reference: str) -> str | None:
     """Why `reference` is not a valid image reference, or None if it is one."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from instance_api import image_reference
@@ -63,10 +63,50 @@ def _check_image(value: str) -> str:
     return value
 
 
-DnsLabel = Annotated[str, AfterValidator(check_dns_label)]
-HostId = Annotated[str, AfterValidator(_check_host_id)]
-HostIds = Annotated[list[HostId], Field(max_length=HOST_IDS_MAX), AfterValidator(_check_unique)]
-ImageReference = Annotated[str, AfterValidator(_check_image)]
+# Each rule also states its JSON Schema, which its validator alone would not show (the OpenAPI
+# document is generated from these models).
+DNS_LABEL_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": DNS_LABEL_MAX,
+    "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+    "description": "A DNS-1123 label: lowercase letters, digits and '-', starting and ending alphanumeric.",
+}
+_HOST_ID_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": HOST_ID_MAX,
+    "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+}
+
+DnsLabel = Annotated[str, AfterValidator(check_dns_label), WithJsonSchema(DNS_LABEL_SCHEMA)]
+HostId = Annotated[str, AfterValidator(_check_host_id), WithJsonSchema(_HOST_ID_SCHEMA)]
+HostIds = Annotated[
+    list[HostId],
+    Field(max_length=HOST_IDS_MAX),
+    AfterValidator(_check_unique),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": _HOST_ID_SCHEMA,
+            "maxItems": HOST_IDS_MAX,
+            "uniqueItems": True,
+            "description": "Hosts to run on, in order; duplicates are rejected, not merged.",
+        }
+    ),
+]
+ImageReference = Annotated[
+    str,
+    AfterValidator(_check_image),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": image_reference.MAX_LENGTH,
+            "pattern": image_reference.JSON_SCHEMA_PATTERN,
+            "description": '"" (not set yet) or an OCI image reference: [registry[:port]/]path[:tag][@digest].',
+        }
+    ),
+]
 Version = Annotated[int, Field(ge=1, le=VERSION_MAX)]
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 # Kubernetes' random alphabet: no vowels (no accidental words) and no 0/1/3 (look-alikes).
 ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _LETTERS = "bcdfghjklmnpqrstvwxz"
 GENERATED_NAME_LENGTH = 20
+
+
+def name_from_seed(seed: str) -> str:
+    """The same 20-character name for the same seed (a create's Idempotency-Key and caller).
+
+    A retry of a create whose answer was lost must not invent a second name: with a name
+    derived from its key, the retry finds the instance its first attempt wrote.
+    """
+    digest = hashlib.sha256(seed.encode("utf-8")).digest()
+    rest = "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[1:GENERATED_NAME_LENGTH])
+    return _LETTERS[digest[0] % len(_LETTERS)] + rest
 
 
 def generate_name() -> str:

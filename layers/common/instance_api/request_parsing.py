@@ -157,6 +157,38 @@ def _validated(field: str, value: str, check: Callable[[str], str]) -> str:
         raise invalid([{"field": field, "message": str(error)}]) from None
 
 
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX = 255
+
+
+def idempotency_key(event: APIGatewayProxyEvent) -> str | None:
+    """The create's Idempotency-Key header: None when absent, 400 when empty, long or repeated."""
+    values = [
+        value
+        for name, header_values in (event.multi_value_headers or {}).items()
+        if name.lower() == IDEMPOTENCY_KEY_HEADER.lower()
+        for value in header_values
+    ]
+    if not values:
+        single = event.headers.get(IDEMPOTENCY_KEY_HEADER)
+        values = [] if single is None else [single]
+    if not values:
+        return None
+    if len(values) > 1:
+        raise invalid([{"field": IDEMPOTENCY_KEY_HEADER, "message": "must be given once"}])
+    if not 1 <= len(values[0]) <= IDEMPOTENCY_KEY_MAX:
+        raise invalid(
+            [{"field": IDEMPOTENCY_KEY_HEADER, "message": f"must be 1-{IDEMPOTENCY_KEY_MAX} characters long"}]
+        )
+    return values[0]
+
+
+def caller_identity(event: APIGatewayProxyEvent) -> str:
+    """Who signed the request (IAM); one fixed value where nothing signs (the local API)."""
+    identity = event.request_context.identity
+    return identity.user_arn or identity.caller or "unauthenticated"
+
+
 def wants_single_instance(event: APIGatewayProxyEvent) -> bool:
     """GET carries `name` (even empty): it is a get, not a list."""
     return "name" in (event.query_string_parameters or {})

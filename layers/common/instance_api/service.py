@@ -10,6 +10,7 @@ import functools
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
+from instance_api.errors import AlreadyExists
 from instance_api.models import CreateInstanceRequest, UpdateInstanceRequest
 from instance_api.names import generate_name
 from instance_api.pagination import PageTokens
@@ -36,16 +37,21 @@ def settings() -> Settings:
 
 
 @functools.cache
-def instance_store() -> InstanceStore:
+def dynamodb_client() -> DynamoDBClient:
     # botocore, not boto3: the same client without boto3's import cost at cold start.
     import botocore.session
     from botocore.config import Config
 
-    config = settings()
     client = botocore.session.get_session().create_client(
-        "dynamodb", endpoint_url=config.dynamodb_endpoint_url, config=Config(**CLIENT_CONFIG)
+        "dynamodb", endpoint_url=settings().dynamodb_endpoint_url, config=Config(**CLIENT_CONFIG)
     )
-    return InstanceStore(cast("DynamoDBClient", client), config.table_name, config.namespace_index_name)
+    return cast("DynamoDBClient", client)
+
+
+@functools.cache
+def instance_store() -> InstanceStore:
+    config = settings()
+    return InstanceStore(dynamodb_client(), config.table_name, config.namespace_index_name)
 
 
 @functools.cache
@@ -56,6 +62,7 @@ def page_tokens() -> PageTokens:
 def reset() -> None:
     """Forget the cached settings, client and key (tests switch environments between cases)."""
     settings.cache_clear()
+    dynamodb_client.cache_clear()
     instance_store.cache_clear()
     page_tokens.cache_clear()
 
@@ -65,10 +72,18 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def create_instance(request: CreateInstanceRequest) -> Instance:
+def create_instance(
+    request: CreateInstanceRequest, *, generated_name: str | None = None, adopt_own_write: bool = False
+) -> Instance:
+    """Store a new instance; `generated_name` replaces a random one when the client sent none.
+
+    With `adopt_own_write`, an existing instance that this very request could have written
+    (same fields, never updated) is returned instead of 409: an idempotent create whose
+    first attempt wrote the instance but lost its answer.
+    """
     timestamp = now()
     instance: Instance = {
-        "name": request.name or generate_name(),
+        "name": request.name or generated_name or generate_name(),
         "namespace": request.namespace,
         "spec": {"image": request.spec.image},
         "shareStorage": request.shareStorage,
@@ -77,8 +92,27 @@ def create_instance(request: CreateInstanceRequest) -> Instance:
         "createdAt": timestamp,
         "updatedAt": timestamp,
     }
-    instance_store().create(instance)
+    store = instance_store()
+    try:
+        store.create(instance)
+    except AlreadyExists:
+        if not adopt_own_write:
+            raise
+        stored = store.get(instance["name"])
+        if not _could_have_written(instance, stored):
+            raise
+        return stored
     return instance
+
+
+def _could_have_written(created: Instance, stored: Instance) -> bool:
+    """The stored instance is what `created` would be, untouched since: a write of ours."""
+    return stored["version"] == 1 and (
+        stored["namespace"],
+        stored["spec"],
+        stored["shareStorage"],
+        stored["hostIDs"],
+    ) == (created["namespace"], created["spec"], created["shareStorage"], created["hostIDs"])
 
 
 def update_instance(request: UpdateInstanceRequest) -> Instance:

@@ -23,6 +23,7 @@ class Settings:
     namespace_index_name: str | None
     pagination_token_key: str | None
     dynamodb_endpoint_url: str | None
+    idempotency_table_name: str | None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -31,7 +32,13 @@ class Settings:
             namespace_index_name=os.environ.get("NAMESPACE_INDEX_NAME") or None,
             pagination_token_key=os.environ.get("PAGINATION_TOKEN_KEY") or None,
             dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
+            idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME") or None,
         )
+
+    def require_idempotency_table(self) -> str:
+        if self.idempotency_table_name is None:
+            raise MissingSetting("environment variable IDEMPOTENCY_TABLE_NAME is not set")
+        return self.idempotency_table_name
 
     def require_pagination_key(self) -> bytes:
         if self.pagination_token_key is None:

@@ -69,6 +69,19 @@ class StoreFailure(Exception):
     """DynamoDB refused a request for a reason the client cannot fix (a bug or misconfiguration)."""
 
 
+def is_retryable(error: BaseException) -> bool:
+    """Throttling, a DynamoDB-side error or a timeout, on `error` or anything that caused it."""
+    current: BaseException | None = error
+    while current is not None:
+        if isinstance(current, ClientError):
+            if current.response.get("Error", {}).get("Code", "") in RETRYABLE_ERROR_CODES:
+                return True
+        elif isinstance(current, BotocoreConnectionError | HTTPClientError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _marshal(instance: Instance) -> dict[str, Any]:
     return {
         "name": {"S": instance["name"]},
@@ -109,15 +122,13 @@ class InstanceStore:
     def _call(self, operation: str, **request: Any) -> Any:
         try:
             return getattr(self._client, operation)(TableName=self._table, **request)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code in RETRYABLE_ERROR_CODES:
+        except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
+            if is_retryable(error):
                 raise Unavailable() from error
+            code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
             if code == "ConditionalCheckFailedException":
                 raise
-            raise StoreFailure(f"DynamoDB {operation} failed with {code}") from error
-        except (BotocoreConnectionError, HTTPClientError) as error:
-            raise Unavailable() from error
+            raise StoreFailure(f"DynamoDB {operation} failed with {code or type(error).__name__}") from error
 
     def create(self, instance: Instance) -> None:
         try:

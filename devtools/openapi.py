@@ -1,0 +1,413 @@
+"""Generate openapi.yaml from template.yaml's routes and the layer's models (`make openapi`).
+
+One source of truth each: the operations are the template's routes with an explicit method
+(the route fallback's ANY routes are the 404/405 described in `info`); request and response
+schemas come from the pydantic models and the Instance type; query parameters and headers
+from request_parsing; statuses and reasons from the errors the functions and API Gateway
+answer with. tests/unit/test_openapi.py fails when the committed file is stale.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter
+from pydantic.json_schema import models_json_schema
+
+from devtools.template import ROOT, Template
+
+# The layer is not an installed package: put it on the path, as Lambda's /opt/python is.
+sys.path.insert(0, str(ROOT / "layers" / "common"))
+
+from instance_api import errors, request_parsing
+from instance_api.models import (
+    DNS_LABEL_SCHEMA,
+    CreateInstanceRequest,
+    DeleteInstanceRequest,
+    UpdateInstanceRequest,
+)
+from instance_api.store import Instance
+
+OPENAPI_PATH = ROOT / "openapi.yaml"
+INSTANCE_PATH = "/api/v1/instance"
+SCHEMAS = "#/components/schemas/"
+
+# What answers each status: its reasons, and whether API Gateway itself may produce it.
+STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
+    400: (
+        "The request is malformed (BadRequest) or breaks a field rule (Invalid, with details).",
+        ("BadRequest", "Invalid"),
+    ),
+    403: ("API Gateway refused the request: not signed with SigV4, or IAM denies the caller.", ("Forbidden",)),
+    404: ("No such instance.", ("NotFound",)),
+    409: ("The name is taken (AlreadyExists) or the version is stale (Conflict).", ("AlreadyExists", "Conflict")),
+    413: ("The body is over 64 KiB (over 10 MB, API Gateway answers).", ("PayloadTooLarge",)),
+    415: ("The body is sent without a JSON Content-Type.", ("UnsupportedMediaType",)),
+    422: ("The Idempotency-Key was used with another body within the hour.", ("Invalid",)),
+    429: ("API Gateway's rate limit for the stage; retry after Retry-After seconds.", ("Throttled",)),
+    500: ("An unexpected error; the body carries only a generic sentence and the requestId.", ("InternalError",)),
+    502: ("A function crashed or timed out (answered by API Gateway).", ("InternalError",)),
+    503: ("DynamoDB throttled or failed after retries; retry after Retry-After seconds.", ("Unavailable",)),
+    504: ("API Gateway's integration timeout passed; retry after Retry-After seconds.", ("Unavailable",)),
+}
+RETRY_AFTER = (409, 429, 503, 504)
+# Statuses every operation may answer (validation, auth, throttling, failures), then each one's own.
+COMMON = (400, 403, 429, 500, 502, 503, 504)
+WITH_BODY = (413, 415)
+
+SEED_CREATE = {
+    "name": "test",
+    "namespace": "test",
+    "spec": {"image": ""},
+    "shareStorage": True,
+    "hostIDs": ["xxx", "xxxx"],
+}
+
+
+def _without_null(schema: Any) -> Any:
+    """Request schemas: an explicit null is rejected (omit the field), so no schema allows it."""
+    if isinstance(schema, list):
+        return [_without_null(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {key: _without_null(value) for key, value in schema.items()}
+    if "anyOf" in schema:
+        options = [option for option in schema["anyOf"] if option != {"type": "null"}]
+        if len(options) == 1:
+            del schema["anyOf"]
+            schema = {**options[0], **schema}
+        else:
+            schema["anyOf"] = options
+    if schema.get("default", "") is None:
+        del schema["default"]
+    return schema
+
+
+def _schemas() -> dict[str, Any]:
+    _, definitions = models_json_schema(
+        [
+            (CreateInstanceRequest, "validation"),
+            (UpdateInstanceRequest, "validation"),
+            (DeleteInstanceRequest, "validation"),
+        ],
+        ref_template=SCHEMAS + "{model}",
+    )
+    schemas: dict[str, Any] = _without_null(definitions["$defs"])
+    schemas["UpdateInstanceRequest"]["anyOf"] = [
+        {"required": ["spec"]},
+        {"required": ["shareStorage"]},
+        {"required": ["hostIDs"]},
+    ]
+    instance = TypeAdapter(Instance).json_schema(ref_template=SCHEMAS + "{model}", mode="serialization")
+    for definition_name, definition in instance.pop("$defs", {}).items():
+        schemas.setdefault(definition_name, definition)
+    instance["additionalProperties"] = False
+    for timestamp in ("createdAt", "updatedAt"):
+        instance["properties"][timestamp] = {
+            "type": "string",
+            "format": "date-time",
+            "description": "RFC 3339 UTC with milliseconds.",
+        }
+    instance["properties"]["version"] |= {"minimum": 1}
+    schemas["Instance"] = instance
+    schemas["InstanceSpec"]["additionalProperties"] = False
+    schemas["InstancePage"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["items", "nextToken"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": SCHEMAS + "Instance"}},
+            "nextToken": {
+                "type": ["string", "null"],
+                "description": "Opaque and signed; pass it back for the next page. null: the last page.",
+            },
+        },
+    }
+    schemas["DeletedInstance"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name"],
+        "properties": {"name": DNS_LABEL_SCHEMA},
+    }
+    schemas["FieldError"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["field", "message"],
+        "properties": {
+            "field": {"type": "string", "description": 'A dotted path (hostIDs[2]); "" for the body as a whole.'},
+            "message": {"type": "string"},
+        },
+    }
+    return schemas
+
+
+def _success(operations: tuple[str, ...], data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["code", "message", "data"],
+        "properties": {
+            "code": {"type": "integer", "enum": [200]},
+            "message": {"type": "string", "enum": [f"{operation} succeed" for operation in operations]},
+            "data": data,
+        },
+    }
+
+
+def _failure(operations: tuple[str, ...], status: int) -> dict[str, Any]:
+    _, reasons = STATUSES[status]
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["code", "message", "data"],
+        "properties": {
+            "code": {"type": "integer", "enum": [status]},
+            "message": {
+                "type": "string",
+                "enum": [*(f"{operation} failed" for operation in operations), "request failed"],
+            },
+            "data": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["error", "reason", "requestId"],
+                "properties": {
+                    "error": {"type": "string", "description": "One human sentence."},
+                    "reason": {"type": "string", "enum": list(reasons)},
+                    "requestId": {"type": "string", "description": "Also in the logs: quote it when reporting."},
+                    "details": {"type": "array", "items": {"$ref": SCHEMAS + "FieldError"}},
+                },
+            },
+        },
+    }
+
+
+def _responses(
+    operations: tuple[str, ...], statuses: tuple[int, ...], data: dict[str, Any], links: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    success: dict[str, Any] = {
+        "description": "Succeeded.",
+        "content": {"application/json": {"schema": _success(operations, data)}},
+    }
+    if links:
+        success["links"] = links
+    responses = {"200": success}
+    for status in sorted(statuses):
+        description, _ = STATUSES[status]
+        response: dict[str, Any] = {
+            "description": description,
+            "content": {"application/json": {"schema": _failure(operations, status)}},
+        }
+        if status in RETRY_AFTER:
+            response["headers"] = {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}
+        responses[str(status)] = response
+    return responses
+
+
+def _query(name: str, schema: dict[str, Any], description: str, example: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+        "example": example,
+    }
+
+
+def _body(schema: str, example: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {
+        "required": required,
+        "content": {"application/json": {"schema": {"$ref": SCHEMAS + schema}, "example": example}},
+    }
+
+
+def _operations() -> dict[str, dict[str, Any]]:
+    """Each routed method on the instance path, keyed by method."""
+    instance = {"$ref": SCHEMAS + "Instance"}
+    name_from_response = "$response.body#/data/name"
+    return {
+        "POST": {
+            "operationId": "createInstance",
+            "summary": "Create an instance",
+            "description": (
+                "Stores a new instance; without `name` the server generates one. An existing name is 409 "
+                "AlreadyExists. With `Idempotency-Key`, a retry with the same body within an hour gets the "
+                "first answer (200), another body 422, a retry while the first runs 409 Conflict."
+            ),
+            "parameters": [
+                {
+                    "name": request_parsing.IDEMPOTENCY_KEY_HEADER,
+                    "in": "header",
+                    "required": False,
+                    "description": "Makes retries of this create safe for an hour (per caller).",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": request_parsing.IDEMPOTENCY_KEY_MAX},
+                }
+            ],
+            "requestBody": _body("CreateInstanceRequest", SEED_CREATE),
+            "responses": _responses(
+                ("create",),
+                (*COMMON, *WITH_BODY, 409, 422),
+                instance,
+                links={
+                    "GetCreated": {"operationId": "getInstances", "parameters": {"query.name": name_from_response}},
+                    "UpdateCreated": {
+                        "operationId": "updateInstance",
+                        "requestBody": {
+                            "name": name_from_response,
+                            "version": "$response.body#/data/version",
+                            "hostIDs": ["host-linked"],
+                        },
+                    },
+                    "DeleteCreated": {
+                        "operationId": "deleteInstance",
+                        "parameters": {"query.name": name_from_response},
+                    },
+                },
+            ),
+        },
+        "PUT": {
+            "operationId": "updateInstance",
+            "summary": "Update an instance",
+            "description": (
+                "Replaces the fields sent (`spec` as a whole) and increments `version`, in one conditional "
+                "write: 404 if absent, 409 Conflict if `version` was sent and is stale, 400 for another namespace."
+            ),
+            "requestBody": _body(
+                "UpdateInstanceRequest",
+                {"name": "test", "spec": {"image": "registry.example.com/team/web:1.4.2"}, "version": 1},
+            ),
+            "responses": _responses(
+                ("update",),
+                (*COMMON, *WITH_BODY, 404, 409),
+                instance,
+                links={
+                    "GetUpdated": {"operationId": "getInstances", "parameters": {"query.name": name_from_response}},
+                    "DeleteUpdated": {
+                        "operationId": "deleteInstance",
+                        "parameters": {"query.name": name_from_response},
+                    },
+                },
+            ),
+        },
+        "GET": {
+            "operationId": "getInstances",
+            "summary": "Get one instance by name, or list a page",
+            "description": (
+                "With `name`: that instance (a strongly consistent read). Without: a page of the list, sorted "
+                "by name within a `namespace`; pass `nextToken` back for the next page."
+            ),
+            "parameters": [
+                _query("name", DNS_LABEL_SCHEMA, "Get this instance (takes no other parameter).", "web-1"),
+                _query("namespace", DNS_LABEL_SCHEMA, "List this namespace only.", "team-a"),
+                _query(
+                    "limit",
+                    {"type": "integer", "minimum": 1, "maximum": request_parsing.LIST_LIMIT_MAX},
+                    f"Page size (default {request_parsing.LIST_LIMIT_DEFAULT}); a page may hold fewer.",
+                    50,
+                ),
+                _query(
+                    "nextToken",
+                    {"type": "string", "minLength": 1, "maxLength": request_parsing.NEXT_TOKEN_MAX},
+                    "From the previous page of the same listing.",
+                    "v1.eyJzIjpudWxsLCJrIjp7Im5hbWUiOiJ3ZWItMSJ9fQ.signature",
+                ),
+            ],
+            "responses": _responses(
+                ("get", "list"),
+                (*COMMON, 404),
+                {"anyOf": [instance, {"$ref": SCHEMAS + "InstancePage"}]},
+            ),
+        },
+        "DELETE": {
+            "operationId": "deleteInstance",
+            "summary": "Delete an instance",
+            "description": (
+                "Names the instance in the body (with an optional `version`) or as `?name=`. 404 if absent, "
+                "409 Conflict if `version` was sent and is stale."
+            ),
+            "parameters": [_query("name", DNS_LABEL_SCHEMA, "The instance, instead of the body.", "web-1")],
+            "requestBody": _body("DeleteInstanceRequest", {"name": "test"}, required=False),
+            "responses": _responses(
+                ("delete",), (*COMMON, *WITH_BODY, 404, 409), {"$ref": SCHEMAS + "DeletedInstance"}
+            ),
+        },
+    }
+
+
+def build(template: Template | None = None) -> dict[str, Any]:
+    template = template or Template.load()
+    operations = _operations()
+    paths: dict[str, dict[str, Any]] = {}
+    for route in template.routes():
+        if route.method == "ANY":
+            continue  # the route fallback: the 404 and 405 described in info
+        if route.path != INSTANCE_PATH or route.method not in operations:
+            raise ValueError(f"template route {route.method} {route.path} has no operation description here")
+        paths.setdefault(route.path, {})[route.method.lower()] = copy.deepcopy(operations[route.method])
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Instance API",
+            "version": "1",
+            "description": (
+                "A control-plane API for instances: a workload that runs a container image on a set of hosts, "
+                "in a namespace. Every body, success or error, is the envelope `{code, message, data}`, "
+                "`code` equal to the HTTP status. Any other method on the instance path answers 405 "
+                "(`Allow` lists the methods) and any other path 404, both with `message: request failed`. "
+                "Generated from template.yaml and the layer's models by `make openapi`; do not edit by hand."
+            ),
+        },
+        "servers": [
+            {"url": "http://127.0.0.1:3000", "description": "make run"},
+            {
+                "url": "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
+                "description": "A deployed stack (its ApiBaseUrl output)",
+                "variables": {
+                    "apiId": {"default": "abc123"},
+                    "region": {"default": "eu-west-1"},
+                    "stage": {"default": template.stage_name()},
+                },
+            },
+        ],
+        "security": [{"sigv4": []}],
+        "paths": paths,
+        "components": {
+            "schemas": dict(sorted(_schemas().items())),
+            "headers": {
+                "RetryAfter": {
+                    "description": "Seconds to wait before retrying.",
+                    "schema": {"type": "integer", "minimum": 0, "example": errors.RETRY_AFTER_SECONDS},
+                }
+            },
+            "securitySchemes": {
+                "sigv4": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": (
+                        "AWS Signature Version 4 for the service `execute-api`, by an IAM principal allowed "
+                        "`execute-api:Invoke` (the local API ignores it)."
+                    ),
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                }
+            },
+        },
+    }
+
+
+def render(document: dict[str, Any]) -> str:
+    header = "# Generated by `make openapi` from template.yaml and layers/common; do not edit by hand.\n"
+    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def main(path: Path = OPENAPI_PATH) -> None:
+    path.write_text(render(build()), encoding="utf-8")
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

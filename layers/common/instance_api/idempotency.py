@@ -1,0 +1,106 @@
+"""Idempotent create: a retry with the same Idempotency-Key and body gets the first answer.
+
+Powertools' idempotency utility keeps one record per (caller, key) in its own table for an
+hour: the first request marks it in progress, creates, and stores its answer; a retry with
+the same body gets that answer (200), with another body a 422, and while the first is still
+running a 409. The caller is part of the key, so two callers never share a record.
+
+If DynamoDB fails after the instance is written but before the answer is recorded, the
+record lapses and a retry runs the create again: a name generated from the key (not at
+random) and adopting an untouched instance of the same fields make that retry answer 200
+with the instance the first attempt wrote, rather than 409 or a second instance.
+
+Imported only by the create function, and only for a request with the header: the
+utility imports boto3, which nothing else in the layer needs.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+
+from instance_api import service
+from instance_api.errors import IdempotencyKeyReused, RequestInProgress, Unavailable
+from instance_api.models import CreateInstanceRequest
+from instance_api.names import name_from_seed
+from instance_api.store import Instance, StoreFailure, is_retryable
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+EXPIRES_AFTER_SECONDS = 60 * 60
+# Records are keyed "<prefix>#<hash of caller and key>": stable across deployments.
+KEY_PREFIX = "create-instance"
+
+
+def command(request: CreateInstanceRequest, key: str, caller: str) -> dict[str, Any]:
+    """What the utility hashes: `key` names the record, `request` must be the same on a retry."""
+    return {"key": f"{caller}\n{key}", "request": request.model_dump(mode="json")}
+
+
+@functools.cache
+def config() -> IdempotencyConfig:
+    return IdempotencyConfig(
+        event_key_jmespath="key",
+        payload_validation_jmespath="request",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=EXPIRES_AFTER_SECONDS,
+    )
+
+
+@functools.cache
+def persistence_layer() -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(
+        table_name=service.settings().require_idempotency_table(),
+        boto3_client=service.dynamodb_client(),
+    )
+
+
+@functools.cache
+def _create_once() -> Callable[..., Instance]:
+    @idempotent_function(
+        data_keyword_argument="command",
+        persistence_store=persistence_layer(),
+        config=config(),
+        key_prefix=KEY_PREFIX,
+    )
+    def create(command: dict[str, Any], request: CreateInstanceRequest) -> Instance:
+        return service.create_instance(request, generated_name=name_from_seed(command["key"]), adopt_own_write=True)
+
+    return cast("Callable[..., Instance]", create)
+
+
+def reset() -> None:
+    """Forget the cached utility objects (tests switch environments between cases)."""
+    config.cache_clear()
+    persistence_layer.cache_clear()
+    _create_once.cache_clear()
+
+
+def create_instance(
+    request: CreateInstanceRequest, *, key: str, caller: str, lambda_context: LambdaContext
+) -> Instance:
+    # An in-progress record lapses when this invocation's time runs out.
+    config().register_lambda_context(lambda_context)
+    try:
+        return _create_once()(command=command(request, key, caller), request=request)
+    except IdempotencyValidationError:
+        raise IdempotencyKeyReused() from None
+    except IdempotencyAlreadyInProgressError:
+        raise RequestInProgress() from None
+    except IdempotencyPersistenceLayerError as error:
+        if is_retryable(error):
+            raise Unavailable() from error
+        raise StoreFailure("the idempotency store failed") from error
