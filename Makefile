@@ -27,8 +27,12 @@ SAM := PATH="$(CURDIR)/$(BIN):$$PATH" AWS_DEFAULT_REGION=$(REGION) $(SAM_VENV)/b
 # sam deploy --config-env: "default" (dev) or "prod", from samconfig.toml.
 ENV ?= default
 
+# make fuzz: examples per operation, and the seed (empty: a new one each run; CI keeps it fixed).
+FUZZ_EXAMPLES ?= 50
+FUZZ_SEED ?= 20261127
+
 .PHONY: help install run run-ddblocal test lint format typecheck cfn-lint sam-validate checkov pytest unit \
-        e2e build deploy dynamodb-local events lock clean
+        e2e fuzz openapi build deploy dynamodb-local events lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -68,7 +72,7 @@ run: $(VENV)/.installed ## serve the API on $(HOST):$(PORT) with an embedded in-
 run-ddblocal: $(VENV)/.installed dynamodb-local ## same, against DynamoDB Local persisted in .local/dynamodb-data
 	$(BIN)/python -m devtools.local_api --host $(HOST) --port $(PORT) --dynamodb-local
 
-test: lint typecheck cfn-lint sam-validate checkov pytest ## everything CI runs
+test: lint typecheck cfn-lint sam-validate checkov pytest fuzz ## everything CI runs
 
 lint: $(VENV)/.installed ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -103,6 +107,13 @@ unit: $(VENV)/.installed ## the fast tiers: unit and handler tests
 # runs SigV4-signed against that stack; it always runs signed against a local server too.
 e2e: $(VENV)/.installed ## the HTTP contract, SigV4-signed, against a deployed stack (API_URL or STACK_NAME)
 	$(BIN)/pytest --no-cov -rs tests/e2e
+
+# schemathesis against the local API: examples, fuzzing and stateful phases; 0 failures required.
+fuzz: $(VENV)/.installed ## fuzz the local API from openapi.yaml (FUZZ_EXAMPLES, FUZZ_SEED)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) $(BIN)/python -m devtools.fuzz
+
+openapi: $(VENV)/.installed ## regenerate openapi.yaml from template.yaml and the models
+	$(BIN)/python -m devtools.openapi
 
 build: $(VENV)/.installed $(SAM_VENV)/.installed ## sam build into .aws-sam/build
 	$(SAM) build

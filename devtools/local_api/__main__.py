@@ -26,6 +26,7 @@ from devtools.dynamodb import (
     create_tables,
     local_environment,
 )
+from devtools.local_api.docs import DocsPages
 from devtools.local_api.gateway import GatewayServer, LocalApiGateway
 from devtools.local_api.runtime import CodeWatcher
 from devtools.template import ROOT, TEMPLATE_PATH, Template
@@ -109,7 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         tables = template.tables()
         create_tables(client(store.endpoint, template.region), tables)
-        gateway = LocalApiGateway(template, local_environment(store.endpoint, template.region), arguments.max_workers)
+        pages = DocsPages(arguments.template.resolve().parent / "openapi.yaml")
+        gateway = LocalApiGateway(
+            template, local_environment(store.endpoint, template.region), arguments.max_workers, pages.serve
+        )
         server = GatewayServer((arguments.host, arguments.port), gateway)
         lines = [f"Instance API (local) listening on http://{arguments.host}:{server.server_port}"]
         for route in gateway.routes:
@@ -118,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"({_relative(route.function.code_uri)})"
             )
         lines.append(f"  store:  {store.engine}; tables: {', '.join(table.name for table in tables) or 'none'}")
+        lines.append(
+            f"  docs:   http://{arguments.host}:{server.server_port}/docs (OpenAPI at /openapi.yaml; local only)"
+        )
         lines.append("  code under functions/ and layers/ reloads on save; Ctrl-C stops everything")
         lines.append(f"  ready in {time.perf_counter() - started:.2f} s")
         print("\n".join(lines), file=sys.stderr, flush=True)

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -235,7 +236,14 @@ def proxy_response(result: Any) -> HttpResponse:
 class LocalApiGateway:
     """Routes requests to function pools built from template.yaml."""
 
-    def __init__(self, template: Template, base_environment: dict[str, str], max_workers: int = 4) -> None:
+    def __init__(
+        self,
+        template: Template,
+        base_environment: dict[str, str],
+        max_workers: int = 4,
+        pages: Callable[[HttpRequest], HttpResponse | None] | None = None,
+    ) -> None:
+        self._pages = pages
         self.stage = template.stage_name()
         self.routes = template.routes()
         self.gateway_responses = GatewayResponses(template.gateway_responses())
@@ -250,6 +258,9 @@ class LocalApiGateway:
         self._compiled.sort(key=lambda compiled: compiled.precedence)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
+        page = self._pages(request) if self._pages is not None else None
+        if page is not None:
+            return page
         request_id = str(uuid.uuid4())
         response = self._dispatch(request, request_id)
         response.headers.append(("x-amzn-RequestId", request_id))
