@@ -19,7 +19,7 @@ from moto import mock_aws
 from devtools.dynamodb import create_tables
 from devtools.template import LOCAL_REGION, Template
 from instance_api import idempotency, service
-from instance_api.observability import logger
+from instance_api.observability import logger, metrics
 from tests.support import ApiResponse, LambdaContext, api_event, decode_proxy_response, load_handler_module
 
 if TYPE_CHECKING:
@@ -29,6 +29,14 @@ TEMPLATE = Template.load()
 FUNCTIONS = TEMPLATE.functions()
 _ALL_VARIABLES = {name for spec in FUNCTIONS.values() for name in spec.environment}
 _MODULES: dict[str, ModuleType] = {}
+
+
+@pytest.fixture(autouse=True)
+def no_pending_metrics() -> Iterator[None]:
+    """Powertools keeps metrics in process-wide state until a flush; start every test empty."""
+    metrics.clear_metrics()
+    yield
+    metrics.clear_metrics()
 
 
 @pytest.fixture

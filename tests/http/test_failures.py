@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from devtools.template import Template
 from tests.http.conftest import LocalApi
 
 PATH = "/api/v1/instance"
@@ -27,7 +28,7 @@ class _FailingDynamoDB(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         if self.headers["X-Amz-Target"].endswith(".ListTables"):
-            self._answer(200, {"TableNames": ["InstancesTable"]})
+            self._answer(200, {"TableNames": [table.name for table in Template.load().tables()]})
         elif "throttle-me" in body:
             self._answer(
                 400, {"__type": "com.amazon.coral.availability#ThrottlingException", "message": "Rate exceeded"}
