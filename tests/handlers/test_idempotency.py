@@ -51,6 +51,7 @@ def test_given_a_retry_with_the_same_key_and_body_when_creating_then_the_first_a
     assert_envelope(first, 200, "create succeed")
     assert_envelope(again, 200, "create succeed")
     assert again.data == first.data
+    assert list(again.data) == list(first.data), "a replay answers in the same field order"
     assert [item["name"] for item in instances(api, "team-a")] == [first.data["name"]]
 
 

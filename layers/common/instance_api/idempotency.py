@@ -95,7 +95,7 @@ def create_instance(
     # An in-progress record lapses when this invocation's time runs out.
     config().register_lambda_context(lambda_context)
     try:
-        return _create_once()(command=command(request, key, caller), request=request)
+        answer = _create_once()(command=command(request, key, caller), request=request)
     except IdempotencyValidationError:
         raise IdempotencyKeyReused() from None
     except IdempotencyAlreadyInProgressError:
@@ -104,3 +104,6 @@ def create_instance(
         if is_retryable(error):
             raise Unavailable() from error
         raise StoreFailure("the idempotency store failed") from error
+    # A replay comes back from the utility's JSON with its keys sorted: answer in field order.
+    fields: dict[str, Any] = dict(answer)
+    return cast("Instance", {field: fields[field] for field in Instance.__annotations__})
