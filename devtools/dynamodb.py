@@ -104,11 +104,7 @@ class EmbeddedDynamoDB:
     engine = "embedded DynamoDB (moto, in memory: data is gone when it stops)"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            MotoRequestHandler,
-            create_backend_app,
-        )
+        from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
         class QuietRequestHandler(MotoRequestHandler):
@@ -117,7 +113,9 @@ class EmbeddedDynamoDB:
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 """The local API prints one access line per API request; DynamoDB calls stay quiet."""
 
-        application = _serialised(DomainDispatcherApplication(create_backend_app))
+        # moto's DynamoDB app itself: its all-services dispatcher would work out which
+        # service each request is for by scanning moto's package folders, every request.
+        application = _serialised(create_backend_app("dynamodb"))
         self._server = make_server(host, port, application, threaded=True, request_handler=QuietRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-dynamodb", daemon=True)
         self._thread.start()
