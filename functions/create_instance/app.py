@@ -11,9 +11,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from instance_api import service
 from instance_api.api import INSTANCE_PATH, build_app, ok
+from instance_api.bodies import parse_body
 from instance_api.models import CreateInstanceRequest
 from instance_api.observability import logger, metrics
-from instance_api.request_parsing import caller_identity, idempotency_key, parse_body, reject_query_string
+from instance_api.request_parsing import caller_identity, idempotency_key, reject_query_string
 
 app = build_app("create")
 

@@ -8,8 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from instance_api import service
 from instance_api.api import INSTANCE_PATH, build_app, ok
+from instance_api.bodies import parse_delete
 from instance_api.observability import logger, metrics
-from instance_api.request_parsing import parse_delete
 
 app = build_app("delete")
 

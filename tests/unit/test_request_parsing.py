@@ -8,18 +8,10 @@ import json
 import pytest
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from instance_api.bodies import MAX_BODY_BYTES, parse_body, parse_delete
 from instance_api.errors import BadRequest, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from instance_api.models import CreateInstanceRequest
-from instance_api.request_parsing import (
-    MAX_BODY_BYTES,
-    DeleteCommand,
-    GetQuery,
-    ListQuery,
-    parse_body,
-    parse_delete,
-    parse_get_or_list,
-    reject_query_string,
-)
+from instance_api.request_parsing import DeleteCommand, GetQuery, ListQuery, parse_get_or_list, reject_query_string
 from tests.support import api_event
 
 

@@ -7,40 +7,27 @@ raise `PydanticCustomError` so each message reads as a sentence about the field.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from instance_api import image_reference
+from instance_api.rules import DNS_LABEL_MAX, HOST_ID_MAX, dns_label_problem, host_id_problem
 
-DNS_LABEL_MAX = 63
-HOST_ID_MAX = 253
 HOST_IDS_MAX = 256
 VERSION_MAX = 2**63 - 1
 
-_DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
-_HOST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
-
 
 def check_dns_label(value: str) -> str:
-    if not 1 <= len(value) <= DNS_LABEL_MAX:
-        raise PydanticCustomError("dns_label", "must be 1-63 characters long")
-    if not _DNS_LABEL.fullmatch(value):
-        raise PydanticCustomError(
-            "dns_label",
-            "must be a DNS-1123 label: lowercase letters, digits and '-', "
-            "starting and ending with a letter or digit (e.g. 'web-1')",
-        )
+    if problem := dns_label_problem(value):
+        raise PydanticCustomError("dns_label", problem)
     return value
 
 
 def _check_host_id(value: str) -> str:
-    if not 1 <= len(value) <= HOST_ID_MAX:
-        raise PydanticCustomError("host_id", "must be 1-253 characters long")
-    if not _HOST_ID.fullmatch(value):
-        raise PydanticCustomError("host_id", "must consist of [A-Za-z0-9._:-] and start with a letter or digit")
+    if problem := host_id_problem(value):
+        raise PydanticCustomError("host_id", problem)
     return value
 
 
@@ -109,7 +96,9 @@ ImageReference = Annotated[
 ]
 Version = Annotated[int, Field(ge=1, le=VERSION_MAX)]
 
-_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+# defer_build: a model's validator is built when first used, so each function builds only
+# the model it validates with (the create function never builds the update model).
+_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class _RequestBody(BaseModel):

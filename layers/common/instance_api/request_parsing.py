@@ -1,31 +1,23 @@
-"""From an API Gateway proxy event to validated request models.
+"""From an API Gateway proxy event's query string and headers to validated values.
 
-Checks run cheapest first: size (413), then media type (415), then JSON shape (400
-BadRequest), then field rules (400 Invalid with `details`). Query strings are parsed here
-too, rejecting unknown or repeated parameters so a typo never silently widens a listing.
+Unknown or repeated query parameters are rejected, so a typo never silently widens a
+listing. Nothing here imports pydantic: the get function, which validates no body, loads
+none of it (request bodies are parsed in bodies.py).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
+from instance_api.errors import BadRequest, FieldError, InvalidRequest
+from instance_api.rules import dns_label_problem
 
-from instance_api.errors import (
-    BadRequest,
-    FieldError,
-    InvalidRequest,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-)
-from instance_api.models import DeleteInstanceRequest, check_dns_label
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+    from pydantic_core import ErrorDetails
 
-MAX_BODY_BYTES = 64 * 1024
 LIST_LIMIT_DEFAULT = 100
 LIST_LIMIT_MAX = 500
 NEXT_TOKEN_MAX = 2048
@@ -62,7 +54,7 @@ class DeleteCommand:
     version: int | None
 
 
-def field_errors(errors: list[ErrorDetails], drop_prefix: tuple[str, ...] = ()) -> list[FieldError]:
+def field_errors(errors: Sequence[ErrorDetails], drop_prefix: tuple[str, ...] = ()) -> list[FieldError]:
     """pydantic errors as `details`: `spec.image`, `hostIDs[2]`, "" for the body itself."""
     details: list[FieldError] = []
     for error in errors:
@@ -85,58 +77,7 @@ def invalid(details: list[FieldError]) -> InvalidRequest:
     return InvalidRequest(f"{len(details)} fields are invalid; see details", details=details)
 
 
-def _body_bytes(event: APIGatewayProxyEvent) -> bytes:
-    body = event.body
-    if not body:
-        return b""
-    if event.is_base64_encoded:
-        try:
-            return base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise BadRequest("the request body is not valid base64") from error
-    return body.encode("utf-8")
-
-
-def _require_json_media_type(event: APIGatewayProxyEvent) -> None:
-    content_type = event.headers.get("content-type") or ""
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type != "application/json" and not (
-        media_type.startswith("application/") and media_type.endswith("+json")
-    ):
-        raise UnsupportedMediaType(
-            "Content-Type must be application/json"
-            + (f", not {media_type}" if media_type else " (no Content-Type was sent)")
-        )
-
-
-def parse_optional_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]) -> Model | None:
-    """Validate the JSON body against `model`; None when there is no body."""
-    raw = _body_bytes(event)
-    if not raw:
-        return None
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the request body must be at most {MAX_BODY_BYTES} bytes")
-    _require_json_media_type(event)
-    try:
-        return model.model_validate_json(raw)
-    except ValidationError as error:
-        errors = error.errors(include_url=False, include_input=False, include_context=False)
-        if errors[0]["type"] == "json_invalid":
-            raise BadRequest("the request body is not valid JSON") from None
-        if errors[0]["type"] in ("model_type", "model_attributes_type") and not errors[0]["loc"]:
-            raise BadRequest("the request body must be a JSON object") from None
-        raise invalid(field_errors(errors)) from None
-
-
-def parse_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]) -> Model:
-    """Validate the JSON body against `model`; a missing body is a 400."""
-    parsed = parse_optional_body(event, model)
-    if parsed is None:
-        raise BadRequest("the request body must be a JSON object")
-    return parsed
-
-
-def _single_values(event: APIGatewayProxyEvent, allowed: frozenset[str]) -> dict[str, str]:
+def single_query_values(event: APIGatewayProxyEvent, allowed: frozenset[str]) -> dict[str, str]:
     multi = event.multi_value_query_string_parameters or {}
     single = event.query_string_parameters or {}
     details: list[FieldError] = []
@@ -150,11 +91,10 @@ def _single_values(event: APIGatewayProxyEvent, allowed: frozenset[str]) -> dict
     return dict(single)
 
 
-def _validated(field: str, value: str, check: Callable[[str], str]) -> str:
-    try:
-        return check(value)
-    except ValueError as error:  # PydanticCustomError is a ValueError
-        raise invalid([{"field": field, "message": str(error)}]) from None
+def validated(field: str, value: str, problem_of: Callable[[str], str | None]) -> str:
+    if problem := problem_of(value):
+        raise invalid([{"field": field, "message": problem}])
+    return value
 
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -196,12 +136,12 @@ def wants_single_instance(event: APIGatewayProxyEvent) -> bool:
 
 def parse_get_or_list(event: APIGatewayProxyEvent) -> GetQuery | ListQuery:
     if wants_single_instance(event):
-        query = _single_values(event, frozenset({"name"}))
-        return GetQuery(name=_validated("name", query["name"], check_dns_label))
-    query = _single_values(event, frozenset({"namespace", "limit", "nextToken"}))
+        query = single_query_values(event, frozenset({"name"}))
+        return GetQuery(name=validated("name", query["name"], dns_label_problem))
+    query = single_query_values(event, frozenset({"namespace", "limit", "nextToken"}))
     namespace = query.get("namespace")
     if namespace is not None:
-        namespace = _validated("namespace", namespace, check_dns_label)
+        namespace = validated("namespace", namespace, dns_label_problem)
     limit = LIST_LIMIT_DEFAULT
     if "limit" in query:
         text = query["limit"]
@@ -214,20 +154,6 @@ def parse_get_or_list(event: APIGatewayProxyEvent) -> GetQuery | ListQuery:
     return ListQuery(namespace=namespace, limit=limit, next_token=next_token)
 
 
-def parse_delete(event: APIGatewayProxyEvent) -> DeleteCommand:
-    """Name from the JSON body (the seed's `-d@delete.json`) or from `?name=`."""
-    query = _single_values(event, frozenset({"name"}))
-    body = parse_optional_body(event, DeleteInstanceRequest)
-    query_name = _validated("name", query["name"], check_dns_label) if "name" in query else None
-    body_name = body.name if body else None
-    if query_name and body_name and query_name != body_name:
-        raise invalid([{"field": "name", "message": "differs between the query string and the body"}])
-    name = query_name or body_name
-    if name is None:
-        raise invalid([{"field": "name", "message": "is required (in the JSON body or as ?name=)"}])
-    return DeleteCommand(name=name, version=body.version if body else None)
-
-
 def reject_query_string(event: APIGatewayProxyEvent) -> None:
     """Create and update take everything from the body; a query string is a client mistake."""
-    _single_values(event, frozenset())
+    single_query_values(event, frozenset())

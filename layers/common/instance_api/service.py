@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from instance_api.errors import AlreadyExists
-from instance_api.models import CreateInstanceRequest, UpdateInstanceRequest
 from instance_api.names import generate_name
 from instance_api.pagination import PageTokens
 from instance_api.request_parsing import DeleteCommand, ListQuery
@@ -20,6 +19,8 @@ from instance_api.store import Changes, Instance, InstanceStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+
+    from instance_api.models import CreateInstanceRequest, UpdateInstanceRequest
 
 # Connect fast and read fast, retry a little: a throttled table must answer (503) well
 # inside API Gateway's 29 s, where botocore's legacy mode would retry DynamoDB 10 times.

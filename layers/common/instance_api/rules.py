@@ -1,0 +1,34 @@
+"""Field rules as plain functions: why a value breaks a rule, or None when it keeps it.
+
+The models (pydantic) wrap these for request bodies; query strings use them directly, so a
+function that validates no body (get, list) never imports pydantic at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+DNS_LABEL_MAX = 63
+HOST_ID_MAX = 253
+
+_DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
+_HOST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+
+
+def dns_label_problem(value: str) -> str | None:
+    if not 1 <= len(value) <= DNS_LABEL_MAX:
+        return "must be 1-63 characters long"
+    if not _DNS_LABEL.fullmatch(value):
+        return (
+            "must be a DNS-1123 label: lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit (e.g. 'web-1')"
+        )
+    return None
+
+
+def host_id_problem(value: str) -> str | None:
+    if not 1 <= len(value) <= HOST_ID_MAX:
+        return "must be 1-253 characters long"
+    if not _HOST_ID.fullmatch(value):
+        return "must consist of [A-Za-z0-9._:-] and start with a letter or digit"
+    return None
