@@ -266,9 +266,11 @@ class Template:
         if layer is None or layer["Type"] != "AWS::Serverless::LayerVersion":
             raise ValueError(f"layer {reference!r} is not an AWS::Serverless::LayerVersion in this template")
         content = self.root / str(layer["Properties"]["ContentUri"])
-        # sam build copies a python BuildMethod layer's content into python/ (/opt/python on Lambda);
-        # a prebuilt layer already carries that folder.
-        if str(layer.get("Metadata", {}).get("BuildMethod", "")).startswith("python"):
+        # A built layer's content is the source folder packaged as python/ (/opt/python on
+        # Lambda): sam build does that for a python BuildMethod, and this project's layer
+        # Makefile does the same. A prebuilt layer already carries the python/ folder.
+        build_method = str(layer.get("Metadata", {}).get("BuildMethod", ""))
+        if build_method.startswith("python") or build_method == "makefile":
             return content.resolve()
         return (content / "python").resolve()
 

@@ -8,7 +8,6 @@ missing from the layer fails here, not in production.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -16,80 +15,57 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from devtools import lambda_artifact
 from devtools.dynamodb import LOCAL_CREDENTIALS, client
 from devtools.template import ROOT, Template
-from tests.support import EVENTS
+from tests.support import api_event, load_event
 
 pytestmark = pytest.mark.slow
 
-SAM = ROOT / ".venv-sam" / "bin" / "sam"
-# What Lambda's Python runtime has on its path besides the standard library.
-RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath", "dateutil", "s3transfer", "six", "urllib3")
 FUNCTIONS = sorted(Template.load().functions())
 
 INVOKE = """
 import json, sys
 sys.path[:0] = sys.argv[1:4]
 import app
-event = json.load(open(sys.argv[4]))
 class Context:
-    function_name = "CreateInstanceFunction"
+    function_name = "built"
     memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:CreateInstanceFunction"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:built"
     aws_request_id = "build-test"
-print(json.dumps({"response": app.lambda_handler(event, Context()),
-                  "pydantic": sys.modules["pydantic"].__file__, "app": app.__file__}))
+    def get_remaining_time_in_millis(self): return 15000
+answers = [app.lambda_handler(event, Context()) for event in json.loads(sys.argv[4])]
+print(json.dumps({"answers": answers, "pydantic": getattr(sys.modules.get("pydantic"), "__file__", None),
+                  "app": app.__file__}))
 """
 
 
 @pytest.fixture(scope="module")
 def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not SAM.exists():
-        pytest.fail("aws-sam-cli is not installed: run `make install` (it lives in .venv-sam)")
-    target = tmp_path_factory.mktemp("sam") / "build"
-    environment = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # python3.13 for sam
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "SAM_CLI_TELEMETRY": "0",
-    }
-    result = subprocess.run(
-        [str(SAM), "build", "--build-dir", str(target)],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return target
+    return lambda_artifact.build(tmp_path_factory.mktemp("sam") / "build")
 
 
 @pytest.fixture(scope="module")
 def lambda_runtime_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder holding only what the Lambda runtime provides (links into this venv)."""
-    folder = tmp_path_factory.mktemp("lambda-runtime")
-    for package in RUNTIME_PACKAGES:
-        spec = importlib.util.find_spec(package)
-        assert spec is not None
-        assert spec.origin is not None
-        origin = Path(spec.origin)
-        source = origin.parent if origin.name == "__init__.py" else origin
-        (folder / source.name).symlink_to(source)
-    return folder
+    return lambda_artifact.runtime_packages(tmp_path_factory.mktemp("lambda-runtime"))
 
 
 @pytest.fixture
 def table(embedded_dynamodb: str) -> Iterator[str]:
+    """Fresh instances and idempotency tables, from the template's definitions."""
     dynamodb = client(embedded_dynamodb)
-    spec = Template.load().table("InstancesTable")
+    template = Template.load()
     name = f"built-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(**{**spec.create_table_request, "TableName": name})
+    tables = {name: template.table("InstancesTable"), f"{name}-idempotency": template.table("IdempotencyTable")}
+    for table_name, spec in tables.items():
+        dynamodb.create_table(**{**spec.create_table_request, "TableName": table_name})
     yield name
-    dynamodb.delete_table(TableName=name)
+    for table_name in tables:
+        dynamodb.delete_table(TableName=table_name)
 
 
 def test_given_the_template_when_sam_builds_it_then_each_function_ships_only_its_code(build_dir: Path) -> None:
@@ -106,34 +82,39 @@ def test_given_the_template_when_sam_builds_it_then_the_layer_carries_the_domain
         assert (python / package).is_dir(), package
     assert not (python / "boto3").exists(), "the runtime provides boto3; the layer must not carry it"
     assert list((python / "pydantic_core").glob("_pydantic_core.cpython-313-x86_64-linux-gnu.so"))
+    versions = {path.name for path in python.glob("*.dist-info")}
+    pinned = (ROOT / "layers" / "common" / "requirements.txt").read_text(encoding="utf-8")
+    for line in pinned.splitlines():
+        if line and not line.startswith("#"):
+            package, version = line.split("==")
+            assert f"{package.replace('-', '_')}-{version}.dist-info" in versions, line
 
 
-def test_given_the_built_function_and_layer_when_a_fresh_process_answers_a_create_event_then_it_is_200(
-    build_dir: Path, lambda_runtime_packages: Path, embedded_dynamodb: str, table: str
-) -> None:
+def run_built(
+    build_dir: Path, runtime: Path, endpoint: str, table: str, function: str, events: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Answer `events` with the built `function` and layer, in an interpreter that sees only them."""
+    function_dir = build_dir / function
+    spec = Template.load().functions()[function]
     environment = {
         "PATH": os.environ["PATH"],
         **LOCAL_CREDENTIALS,
         "AWS_DEFAULT_REGION": "us-east-1",
-        "DYNAMODB_ENDPOINT_URL": embedded_dynamodb,
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        **spec.environment,
+        "DYNAMODB_ENDPOINT_URL": endpoint,
         "TABLE_NAME": table,
-        "POWERTOOLS_SERVICE_NAME": "instance-api",
+        "IDEMPOTENCY_TABLE_NAME": f"{table}-idempotency",
     }
-    function_dir = build_dir / "CreateInstanceFunction"
-    layer_dir = build_dir / "CommonLayer" / "python"
     result = subprocess.run(
         [
             sys.executable,
-            "-I",  # no PYTHONPATH, no user site, not this folder
-            "-S",  # no site-packages: only the paths given below
+            *lambda_artifact.INTERPRETER_FLAGS,
             "-c",
             INVOKE,
-            str(function_dir),
-            str(layer_dir),
-            str(lambda_runtime_packages),
-            str(EVENTS / "create.json"),
+            *lambda_artifact.search_path(build_dir, function, runtime),
+            json.dumps(events),
         ],
         cwd=function_dir,
         env=environment,
@@ -142,10 +123,46 @@ def test_given_the_built_function_and_layer_when_a_fresh_process_answers_a_creat
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome["app"] == str(function_dir / "app.py")
-    assert outcome["pydantic"].startswith(str(layer_dir)), "pydantic must come from the built layer"
-    response = outcome["response"]
-    assert response["statusCode"] == 200, response
-    body = json.loads(response["body"])
+    return outcome
+
+
+def statuses(outcome: dict[str, Any]) -> list[int]:
+    return [answer["statusCode"] for answer in outcome["answers"]]
+
+
+def test_given_the_built_layer_when_listing_it_then_third_party_code_is_bytecode_and_ours_keeps_sources(
+    build_dir: Path,
+) -> None:
+    python = build_dir / "CommonLayer" / "python"
+    third_party = [path for path in python.rglob("*.py") if "instance_api" not in path.parts]
+    assert third_party == [], "third-party packages ship as bytecode only"
+    assert (python / "pydantic" / "main.pyc").is_file()
+    assert (python / "instance_api" / "api.py").is_file()
+    assert list((python / "instance_api" / "__pycache__").glob("api.cpython-313.pyc"))
+    assert not (python / "bin").exists()
+
+
+def test_given_the_built_artifact_when_every_function_answers_in_a_fresh_process_then_each_answer_is_right(
+    build_dir: Path, lambda_runtime_packages: Path, embedded_dynamodb: str, table: str
+) -> None:
+    def run(function: str, *events: dict[str, Any]) -> dict[str, Any]:
+        return run_built(build_dir, lambda_runtime_packages, embedded_dynamodb, table, function, list(events))
+
+    created = run(
+        "CreateInstanceFunction",
+        load_event("create"),
+        api_event("POST", body={"name": "bad_name"}),
+        api_event("POST", body={"namespace": "team-b"}, headers={"Idempotency-Key": "built-1"}),
+        api_event("POST", body={"namespace": "team-b"}, headers={"Idempotency-Key": "built-1"}),
+    )
+    assert statuses(created) == [200, 400, 200, 200]
+    assert created["pydantic"].startswith(str(build_dir / "CommonLayer" / "python")), "pydantic from the layer"
+    body = json.loads(created["answers"][0]["body"])
     assert (body["code"], body["message"], body["data"]["name"]) == (200, "create succeed", "web-1")
+    assert created["answers"][2]["body"] == created["answers"][3]["body"], "the idempotent retry replays"
+    assert statuses(run("GetInstanceFunction", load_event("get"), load_event("list"))) == [200, 200]
+    assert statuses(run("UpdateInstanceFunction", load_event("update"))) == [200]
+    assert statuses(run("DeleteInstanceFunction", load_event("delete"))) == [200]
+    assert statuses(run("RouteFallbackFunction", api_event("PATCH"))) == [405]

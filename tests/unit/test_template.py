@@ -138,12 +138,16 @@ def test_given_the_route_fallback_when_it_lists_allowed_methods_then_they_are_th
     assert template.functions()[FALLBACK].environment["ALLOWED_METHODS"] == ", ".join(routed)
 
 
-def test_given_the_layer_when_reading_it_then_it_builds_from_layers_common_with_python_313() -> None:
+def test_given_the_layer_when_reading_it_then_its_makefile_builds_layers_common_for_python_313() -> None:
     layer = RESOURCES["CommonLayer"]
     assert layer["Type"] == "AWS::Serverless::LayerVersion"
     assert layer["Properties"]["ContentUri"] == "layers/common/"
-    assert layer["Metadata"]["BuildMethod"] == "python3.13"
-    assert (ROOT / "layers" / "common" / "requirements.txt").is_file()
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    makefile = (ROOT / "layers" / "common" / "Makefile").read_text(encoding="utf-8")
+    assert "build-CommonLayer:" in makefile
+    assert "--python-version 3.13" in makefile
+    assert "--requirement requirements.txt" in makefile
 
 
 def test_given_the_template_when_listing_tables_then_instances_and_idempotency_records() -> None:
