@@ -144,6 +144,20 @@ def test_given_the_built_layer_when_listing_it_then_third_party_code_is_bytecode
     assert not (python / "bin").exists()
 
 
+def test_given_the_built_layer_when_listing_it_then_what_no_function_loads_is_left_out(build_dir: Path) -> None:
+    python = build_dir / "CommonLayer" / "python"
+    swagger_ui = python / "aws_lambda_powertools" / "event_handler" / "openapi" / "swagger_ui"
+    assert not (swagger_ui / "swagger-ui-bundle.min.js").exists()
+    assert not (swagger_ui / "swagger-ui.min.css").exists()
+    assert (swagger_ui / "__init__.pyc").is_file(), "only the assets go: api_gateway still imports the module"
+    assert not (python / "pydantic" / "v1").exists()
+    ours = [*(ROOT / "layers" / "common" / "instance_api").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
+    for path in ours:
+        code = path.read_text(encoding="utf-8")
+        assert "enable_swagger" not in code, f"{path} serves Swagger UI, whose assets the layer leaves out"
+        assert "pydantic.v1" not in code, f"{path} uses pydantic.v1, which the layer leaves out"
+
+
 def test_given_the_built_artifact_when_every_function_answers_in_a_fresh_process_then_each_answer_is_right(
     build_dir: Path, lambda_runtime_packages: Path, embedded_dynamodb: str, table: str
 ) -> None:
