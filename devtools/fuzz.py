@@ -14,38 +14,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from devtools.local_api.launch import local_api
 from devtools.template import ROOT
 
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,negative_data_rejection"
 PHASES = "examples,fuzzing,stateful"
-_LISTENING = re.compile(r"listening on (http://\S+)")
-
-
-def _start_local_api(log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """The local API on a free port, its console in `log`; returns it and its base URL."""
-    with log.open("wb") as console:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "devtools.local_api", "--port", "0"],
-            cwd=ROOT,
-            stdout=console,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and server.poll() is None:
-        if match := _LISTENING.search(log.read_text(errors="replace")):
-            return server, match.group(1)
-        time.sleep(0.1)
-    server.kill()
-    raise SystemExit(f"the local API did not start:\n{log.read_text(errors='replace')}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,8 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", default=os.environ.get("FUZZ_SEED") or None, help="fixed for reproducible runs")
     arguments = parser.parse_args(argv)
     log = Path(tempfile.mkstemp(prefix="fuzz-local-api-", suffix=".log")[1])
-    server, base_url = _start_local_api(log)
-    try:
+    with local_api(log) as base_url:
         command = [
             str(Path(sys.executable).with_name("st")),
             "--config-file",
@@ -79,9 +56,6 @@ def main(argv: list[str] | None = None) -> int:
         if status != 0:
             print(f"the local API's console is in {log}", file=sys.stderr)
         return status
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":
