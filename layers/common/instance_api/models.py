@@ -96,9 +96,7 @@ ImageReference = Annotated[
 ]
 Version = Annotated[int, Field(ge=1, le=VERSION_MAX)]
 
-# defer_build: a model's validator is built when first used, so each function builds only
-# the model it validates with (the create function never builds the update model).
-_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class _RequestBody(BaseModel):
