@@ -32,7 +32,7 @@ FUZZ_EXAMPLES ?= 50
 FUZZ_SEED ?= 20261127
 
 .PHONY: help install run run-ddblocal test lint format typecheck cfn-lint sam-validate checkov pytest unit \
-        e2e fuzz openapi build deploy dynamodb-local events lock clean
+        e2e fuzz bench openapi build deploy dynamodb-local events lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -111,6 +111,12 @@ e2e: $(VENV)/.installed ## the HTTP contract, SigV4-signed, against a deployed s
 # schemathesis against the local API: examples, fuzzing and stateful phases; 0 failures required.
 fuzz: $(VENV)/.installed ## fuzz the local API from openapi.yaml (FUZZ_EXAMPLES, FUZZ_SEED)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) $(BIN)/python -m devtools.fuzz
+
+# Cold start (against a bare boto3 handler), warm cost, package size, memory and local
+# throughput, each beside its goal; writes bench/results.json. Sample sizes: BENCH_PAIRS,
+# BENCH_ITERATIONS, BENCH_REQUESTS.
+bench: $(VENV)/.installed $(SAM_VENV)/.installed ## measure speed, size and memory against their goals
+	$(BIN)/python -m bench
 
 openapi: $(VENV)/.installed ## regenerate openapi.yaml from template.yaml and the models
 	$(BIN)/python -m devtools.openapi

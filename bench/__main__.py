@@ -1,0 +1,193 @@
+"""`make bench`: cold start, warm cost, package size, memory and local throughput, with goals.
+
+    .venv/bin/python -m bench [--only cold,warm,size,throughput] [--pairs 10] [--iterations 10000]
+                              [--requests 400] [--output bench/results.json]
+
+Prints a table and writes bench/results.json. Timings on a shared machine are noisy: the
+cold-start goal is a ratio of interleaved pairs measured in the same run, never an absolute.
+Dev tooling: nothing here is imported by the functions or the layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from devtools.template import ROOT
+
+sys.path.insert(0, str(ROOT / "layers" / "common"))
+
+RESULTS_PATH = Path(__file__).with_name("results.json")
+GOALS = {
+    "cold_start_ratio": 1.15,
+    "warm_p50_us": 200.0,
+    "package_mb": 10.0,
+    "rss_mb": 80.0,
+    "throughput_vs_raw_moto": 0.5,
+}
+
+
+def _machine() -> dict[str, Any]:
+    model = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "arch": platform.machine(),
+        "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def _verdict(ok: bool) -> str:
+    return "meets goal" if ok else "MISSES GOAL"
+
+
+def _print_cold(title: str, results: dict[str, dict[str, float]], with_goal: bool) -> None:
+    goal = f"   goal: ratio <= {GOALS['cold_start_ratio']}" if with_goal else ""
+    print(f"\n{title}{goal}")
+    print(f"  {'function':<9}{'ours ms':>10}{'boto3 ms':>10}{'ratio':>8}{'RSS MB':>9}")
+    for operation, row in results.items():
+        verdict = f"   {_verdict(row['ratio'] <= GOALS['cold_start_ratio'])}" if with_goal else ""
+        print(
+            f"  {operation:<9}{row['ours_ms']:>10.1f}{row['baseline_ms']:>10.1f}"
+            f"{row['ratio']:>7.2f}x{row['rss_mb']:>9.1f}{verdict}"
+        )
+
+
+def _print_breakdown(breakdown: dict[str, dict[str, dict[str, float]]]) -> None:
+    columns = ("Powertools", "pydantic", "instance_api", "botocore", "boto3", "standard library")
+    print("\nwhere the import time goes (ms, python -X importtime, one run; the first call is not an import)")
+    print("  " + f"{'':<18}" + "".join(f"{column[:12]:>13}" for column in columns))
+    for operation, runs in breakdown.items():
+        for label, groups in runs.items():
+            row = f"{operation} {'(boto3 only)' if label == 'baseline' else ''}"
+            print("  " + f"{row:<18}" + "".join(f"{groups.get(column, 0.0):>13.1f}" for column in columns))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default="cold,warm,size,throughput")
+    parser.add_argument("--pairs", type=int, default=int(os.environ.get("BENCH_PAIRS") or 10))
+    parser.add_argument("--iterations", type=int, default=int(os.environ.get("BENCH_ITERATIONS") or 10_000))
+    parser.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS") or 400))
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH)
+    arguments = parser.parse_args(argv)
+    selected = set(arguments.only.split(","))
+    results: dict[str, Any] = {"machine": _machine(), "goals": GOALS}
+    print(
+        f"Instance API bench - {results['machine']['cpu']}, {results['machine']['cores']} cores, "
+        f"Python {results['machine']['python']}, {results['machine']['date']}"
+    )
+
+    workspace = Path(tempfile.mkdtemp(prefix="bench-"))
+    build_dir: Path | None = None
+    if selected & {"cold", "size"}:
+        from devtools import lambda_artifact
+
+        build_dir = lambda_artifact.build(workspace / "build")
+
+    if "cold" in selected:
+        from bench import cold_start
+        from devtools import lambda_artifact
+        from devtools.dynamodb import EmbeddedDynamoDB, client, create_tables
+        from devtools.template import Template
+
+        assert build_dir is not None
+        runtime = lambda_artifact.runtime_packages(workspace / "runtime")
+        store = EmbeddedDynamoDB()
+        try:
+            create_tables(client(store.endpoint), Template.load().tables())
+            shipped = cold_start.shipped(build_dir, runtime)
+            results["cold_start"] = cold_start.measure(store.endpoint, arguments.pairs, shipped)
+            empty_cache = workspace / "empty-bytecode-cache"
+            empty_cache.mkdir()
+            without_bytecode = cold_start.without_bytecode(empty_cache)
+            results["cold_start_without_bytecode"] = cold_start.measure(
+                store.endpoint, arguments.pairs, without_bytecode
+            )
+            results["import_breakdown"] = {
+                operation: cold_start.import_breakdown(store.endpoint, shipped, operation)
+                for operation in cold_start.FUNCTIONS
+            }
+        finally:
+            store.stop()
+        _print_cold(
+            f"cold start of the sam build artifact, as Lambda runs it; median of {arguments.pairs} pairs",
+            results["cold_start"],
+            True,
+        )
+        _print_cold(
+            "the same code with no bytecode shipped (Lambda compiles it at every cold start)",
+            results["cold_start_without_bytecode"],
+            False,
+        )
+        _print_breakdown(results["import_breakdown"])
+        print(f"\nmemory: peak RSS after the first request   goal: <= {GOALS['rss_mb']:.0f} MB")
+        for operation, row in results["cold_start"].items():
+            print(
+                f"  {operation:<9}{row['rss_mb']:>8.1f} MB   (boto3 floor {row['baseline_rss_mb']:.1f} MB)   "
+                f"{_verdict(row['rss_mb'] <= GOALS['rss_mb'])}"
+            )
+
+    if "warm" in selected:
+        from bench import warm
+
+        results["warm"] = warm.measure(arguments.iterations)
+        print(f"\nwarm cost per request, DynamoDB stubbed, {arguments.iterations} calls   goal: p50 <= 200 us")
+        for operation, row in results["warm"].items():
+            verdict = _verdict(row["p50_us"] <= GOALS["warm_p50_us"])
+            print(f"  {operation:<9}p50 {row['p50_us']:>7.1f} us   p99 {row['p99_us']:>7.1f} us   {verdict}")
+
+    if "size" in selected:
+        from bench import package_size
+
+        assert build_dir is not None
+        results["package_size"] = package_size.measure(build_dir)
+        total = results["package_size"]["total"]["mb"]
+        print(f"\npackage size, sam build output unzipped   goal: <= {GOALS['package_mb']:.0f} MB in all")
+        for name, row in results["package_size"].items():
+            if name not in ("total", "layer contents"):
+                print(f"  {name:<24}{row['mb']:>7.2f} MB")
+        print(f"  {'total':<24}{total:>7.2f} MB   {_verdict(total <= GOALS['package_mb'])}")
+        biggest = ", ".join(f"{name} {mb:.1f}" for name, mb in results["package_size"]["layer contents"].items())
+        print(f"  layer's largest packages (MB): {biggest}")
+
+    if "throughput" in selected:
+        from bench import throughput
+
+        row = throughput.measure(arguments.requests)
+        results["throughput"] = row
+        ratio = row["best_creates_vs_raw_moto"]
+        print(f"\nlocal API throughput, embedded store   goal: >= {GOALS['throughput_vs_raw_moto']:.0%} of raw moto")
+        print(f"  raw in-process moto puts/s  {row['raw_moto_puts_per_s']:>7.0f}")
+        for clients in (1, 8):
+            print(
+                f"  {clients} client{'s' if clients > 1 else ' '}   creates/s {row[f'creates_per_s_{clients}']:>6.0f}"
+                f"   gets/s {row[f'gets_per_s_{clients}']:>6.0f}"
+            )
+        print(f"  best creates/s vs raw moto  {ratio:>6.0%}   {_verdict(ratio >= GOALS['throughput_vs_raw_moto'])}")
+
+    shutil.rmtree(workspace, ignore_errors=True)
+    arguments.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(
+        f"\nwrote {arguments.output.relative_to(ROOT) if arguments.output.is_relative_to(ROOT) else arguments.output}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""`make bench` runs end to end (few samples: this checks that it works, not how fast things are).
+
+Timings are never asserted here; speed is the bench's to show. What is asserted is what
+does not depend on the machine: every measurement is present, each function answered, the
+get function's cold start imports no pydantic, and the shipped artifact's size.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from devtools.template import ROOT
+
+pytestmark = pytest.mark.slow
+
+OPERATIONS = {"create", "update", "get", "delete"}
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    output = tmp_path_factory.mktemp("bench") / "results.json"
+    arguments = ["--pairs", "1", "--iterations", "50", "--requests", "16", "--output", str(output)]
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    results: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+    return results, result.stdout
+
+
+def test_given_a_bench_run_when_it_finishes_then_all_five_measurements_are_printed_and_written(
+    bench: tuple[dict[str, Any], str],
+) -> None:
+    results, printed = bench
+    for section in ("cold_start", "cold_start_without_bytecode", "import_breakdown", "warm"):
+        assert set(results[section]) == OPERATIONS, section
+    for row in results["cold_start"].values():
+        assert row["pairs"] == 1
+        assert row["ours_ms"] > 0
+        assert row["baseline_ms"] > 0
+        assert row["rss_mb"] > 0
+    assert all(row["iterations"] == 50 for row in results["warm"].values())
+    assert results["throughput"]["raw_moto_puts_per_s"] > 0
+    assert results["throughput"]["creates_per_s_8"] > 0
+    for heading in ("cold start", "warm cost", "package size", "memory", "local API throughput"):
+        assert heading in printed, heading
+    assert printed.count("goal") >= 5
+
+
+def test_given_a_bench_run_when_reading_the_import_breakdown_then_only_functions_with_a_body_load_pydantic(
+    bench: tuple[dict[str, Any], str],
+) -> None:
+    breakdown = bench[0]["import_breakdown"]
+    assert "pydantic" not in breakdown["get"]["ours"]
+    for operation in ("create", "update", "delete"):
+        assert breakdown[operation]["ours"]["pydantic"] > 0
+    for runs in breakdown.values():
+        assert "boto3" not in runs["ours"], "the functions build their client with botocore alone"
+        assert runs["baseline"]["boto3"] > 0
+
+
+def test_given_a_bench_run_when_measuring_the_artifact_then_it_is_within_10_mb(
+    bench: tuple[dict[str, Any], str],
+) -> None:
+    sizes = bench[0]["package_size"]
+    assert sizes["total"]["mb"] <= 10.0, sizes
