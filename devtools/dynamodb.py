@@ -13,6 +13,7 @@ Two engines, one interface (`endpoint`, `stop()`):
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import shutil
@@ -53,17 +54,28 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-def client(endpoint: str, region: str = LOCAL_REGION, config: Config | None = None) -> DynamoDBClient:
+_session_lock = threading.Lock()
+
+
+@functools.cache
+def _session() -> Any:
     import botocore.session
 
-    dynamodb = botocore.session.get_session().create_client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=region,
-        config=config,
-        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    return botocore.session.get_session()
+
+
+def client(endpoint: str, region: str = LOCAL_REGION, config: Config | None = None) -> DynamoDBClient:
+    # One session for every client: a new one loads DynamoDB's service model again (~70 ms).
+    # Sessions are not thread-safe, clients are: only the creation is serialised.
+    with _session_lock:
+        dynamodb = _session().create_client(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name=region,
+            config=config,
+            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
     return cast("DynamoDBClient", dynamodb)
 
 
