@@ -1,7 +1,7 @@
 """`make bench`: cold start, warm cost, package size, memory and local throughput, with goals.
 
     .venv/bin/python -m bench [--only cold,warm,size,throughput] [--pairs 10] [--iterations 10000]
-                              [--requests 400] [--output bench/results.json]
+                              [--requests 400] [--output bench/results.json] [--build-dir DIR]
 
 Prints a table and writes bench/results.json. Timings on a shared machine are noisy: the
 cold-start goal is a ratio of interleaved pairs measured in the same run, never an absolute.
@@ -14,13 +14,13 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from devtools import lambda_artifact
 from devtools.template import ROOT
 
 sys.path.insert(0, str(ROOT / "layers" / "common"))
@@ -78,31 +78,15 @@ def _print_breakdown(breakdown: dict[str, dict[str, dict[str, float]]]) -> None:
             print("  " + f"{row:<18}" + "".join(f"{groups.get(column, 0.0):>13.1f}" for column in columns))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default="cold,warm,size,throughput")
-    parser.add_argument("--pairs", type=int, default=int(os.environ.get("BENCH_PAIRS") or 10))
-    parser.add_argument("--iterations", type=int, default=int(os.environ.get("BENCH_ITERATIONS") or 10_000))
-    parser.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS") or 400))
-    parser.add_argument("--output", type=Path, default=RESULTS_PATH)
-    arguments = parser.parse_args(argv)
+def _measure(arguments: argparse.Namespace, results: dict[str, Any], workspace: Path) -> None:
+    """Run the selected measurements, print each and add it to `results`."""
     selected = set(arguments.only.split(","))
-    results: dict[str, Any] = {"machine": _machine(), "goals": GOALS}
-    print(
-        f"Instance API bench - {results['machine']['cpu']}, {results['machine']['cores']} cores, "
-        f"Python {results['machine']['python']}, {results['machine']['date']}"
-    )
-
-    workspace = Path(tempfile.mkdtemp(prefix="bench-"))
-    build_dir: Path | None = None
-    if selected & {"cold", "size"}:
-        from devtools import lambda_artifact
-
+    build_dir: Path | None = arguments.build_dir
+    if build_dir is None and selected & {"cold", "size"}:
         build_dir = lambda_artifact.build(workspace / "build")
 
     if "cold" in selected:
         from bench import cold_start
-        from devtools import lambda_artifact
         from devtools.dynamodb import EmbeddedDynamoDB, client, create_tables
         from devtools.template import Template
 
@@ -181,7 +165,24 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(f"  best creates/s vs raw moto  {ratio:>6.0%}   {_verdict(ratio >= GOALS['throughput_vs_raw_moto'])}")
 
-    shutil.rmtree(workspace, ignore_errors=True)
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default="cold,warm,size,throughput")
+    parser.add_argument("--pairs", type=int, default=int(os.environ.get("BENCH_PAIRS") or 10))
+    parser.add_argument("--iterations", type=int, default=int(os.environ.get("BENCH_ITERATIONS") or 10_000))
+    parser.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS") or 400))
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH)
+    parser.add_argument("--build-dir", type=Path, help="a `sam build` output to measure instead of building one")
+    arguments = parser.parse_args(argv)
+    results: dict[str, Any] = {"machine": _machine(), "goals": GOALS}
+    print(
+        f"Instance API bench - {results['machine']['cpu']}, {results['machine']['cores']} cores, "
+        f"Python {results['machine']['python']}, {results['machine']['date']}"
+    )
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        _measure(arguments, results, Path(scratch))
     arguments.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(
         f"\nwrote {arguments.output.relative_to(ROOT) if arguments.output.is_relative_to(ROOT) else arguments.output}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +23,10 @@ OPERATIONS = {"create", "update", "get", "delete"}
 
 
 @pytest.fixture(scope="module")
-def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+def bench(tmp_path_factory: pytest.TempPathFactory, build_dir: Path) -> tuple[dict[str, Any], str]:
     output = tmp_path_factory.mktemp("bench") / "results.json"
     arguments = ["--pairs", "1", "--iterations", "50", "--requests", "16", "--output", str(output)]
+    arguments += ["--build-dir", str(build_dir)]
     result = subprocess.run(
         [sys.executable, "-m", "bench", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=900
     )

@@ -44,16 +44,6 @@ print(json.dumps({"answers": answers, "pydantic": getattr(sys.modules.get("pydan
 """
 
 
-@pytest.fixture(scope="module")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return lambda_artifact.build(tmp_path_factory.mktemp("sam") / "build")
-
-
-@pytest.fixture(scope="module")
-def lambda_runtime_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return lambda_artifact.runtime_packages(tmp_path_factory.mktemp("lambda-runtime"))
-
-
 @pytest.fixture
 def table(embedded_dynamodb: str) -> Iterator[str]:
     """Fresh instances and idempotency tables, from the template's definitions."""
