@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.dynamodb import client, local_environment
-from devtools.lambda_artifact import INTERPRETER_FLAGS, search_path
+from devtools.lambda_artifact import INTERPRETER_FLAGS, lambda_environment, search_path
 from devtools.template import Template
 from tests.support import load_event
 
@@ -136,18 +136,31 @@ class Samples:
         }
 
 
-def _run(code: str, arguments: list[str], environment: dict[str, str], flags: list[str]) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, *flags, "-c", code, *arguments],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"cold-start process failed:\n{result.stderr[-3000:]}")
-    outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return outcome
+@dataclass(frozen=True)
+class _Process:
+    """One fresh interpreter: the script, its arguments, environment and flags."""
+
+    code: str
+    arguments: list[str]
+    environment: dict[str, str]
+    flags: tuple[str, ...]
+
+    def run(self, *extra_flags: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, *self.flags, *extra_flags, "-c", self.code, *self.arguments],
+            env=self.environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"cold-start process failed:\n{result.stderr[-3000:]}")
+        return result
+
+    def outcome(self) -> dict[str, Any]:
+        """Run it; what it printed last (its timing and peak RSS)."""
+        answer: dict[str, Any] = json.loads(self.run().stdout.strip().splitlines()[-1])
+        return answer
 
 
 @dataclass(frozen=True)
@@ -174,40 +187,60 @@ def without_bytecode(empty_cache: Path) -> Layout:
     return Layout(paths, ("-I", "-B", "-X", f"pycache_prefix={empty_cache}"))
 
 
+@dataclass(frozen=True)
+class _Case:
+    """One operation: our function's process, the bare boto3 one, and the row both expect."""
+
+    ours: _Process
+    baseline: _Process
+    reset: Callable[[], None]
+
+
+def _case(endpoint: str, layout: Layout, operation: str) -> _Case:
+    template = Template.load()
+    spec = template.functions()[FUNCTIONS[operation]]
+    table = spec.environment["TABLE_NAME"]
+    local = local_environment(endpoint, template.region)
+    dynamodb = client(endpoint)
+    operation_name, request = _baseline_call(operation, table)
+
+    def reset() -> None:
+        # create needs the name free; the others need the instance there.
+        if operation == "create":
+            dynamodb.delete_item(TableName=table, Key={"name": {"S": NAME}})
+        else:
+            dynamodb.put_item(TableName=table, Item=_item())
+
+    ours = _Process(
+        _OURS,
+        [os.pathsep.join(layout.paths(spec.logical_id)), json.dumps(_event(operation))],
+        lambda_environment(spec, local),
+        layout.flags,
+    )
+    baseline_environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        **local,
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+    }
+    baseline = _Process(_BASELINE, [operation_name, json.dumps(request)], baseline_environment, ("-I",))
+    return _Case(ours, baseline, reset)
+
+
 def measure(endpoint: str, pairs: int, layout: Layout) -> dict[str, dict[str, float]]:
     """Median cold start per function and of the baseline, and the median per-pair ratio."""
-    template = Template.load()
-    dynamodb = client(endpoint)
-    local = local_environment(endpoint, template.region)
-    base_environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **local}
     results = {}
     for operation, logical_id in FUNCTIONS.items():
-        spec = template.functions()[logical_id]
-        table = spec.environment["TABLE_NAME"]
-        ours_environment = {**base_environment, **spec.environment, **local, "AWS_LAMBDA_FUNCTION_NAME": logical_id}
-        baseline_environment = {**base_environment, "AWS_ENDPOINT_URL_DYNAMODB": endpoint}
+        case = _case(endpoint, layout, operation)
         samples = Samples()
-        operation_name, request = _baseline_call(operation, table)
-        event = json.dumps(_event(operation))
-
-        def reset(operation: str = operation, table: str = table) -> None:
-            if operation == "create":
-                dynamodb.delete_item(TableName=table, Key={"name": {"S": NAME}})
-            else:
-                dynamodb.put_item(TableName=table, Item=_item())
-
-        search = os.pathsep.join(layout.paths(logical_id))
         for pair in range(pairs):
-            runs = [
-                ("ours", _OURS, [search, event], ours_environment, list(layout.flags)),
-                ("baseline", _BASELINE, [operation_name, json.dumps(request)], baseline_environment, ["-I"]),
-            ]
+            order = [("ours", case.ours), ("baseline", case.baseline)]
             if pair % 2:
-                runs.reverse()
+                order.reverse()
             timings: dict[str, dict[str, Any]] = {}
-            for label, code, arguments, environment, interpreter_flags in runs:
-                reset()
-                timings[label] = _run(code, arguments, environment, interpreter_flags)
+            for label, process in order:
+                case.reset()
+                timings[label] = process.outcome()
             if timings["ours"]["status"] >= 300:
                 raise RuntimeError(f"{logical_id} answered {timings['ours']['status']} in the bench")
             samples.ours_ms.append(timings["ours"]["ms"])
@@ -244,34 +277,11 @@ def _group(module: str) -> str | None:
 def import_breakdown(endpoint: str, layout: Layout, operation: str) -> dict[str, dict[str, float]]:
     """Milliseconds of import per library in one cold start of `operation`'s function and of
     the bare boto3 baseline."""
-    template = Template.load()
-    logical_id = FUNCTIONS[operation]
-    spec = template.functions()[logical_id]
-    table = spec.environment["TABLE_NAME"]
-    local = local_environment(endpoint, template.region)
-    base_environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **local}
-    ours_environment = {**base_environment, **spec.environment, **local, "AWS_LAMBDA_FUNCTION_NAME": logical_id}
-    baseline_environment = {**base_environment, "AWS_ENDPOINT_URL_DYNAMODB": endpoint}
-    dynamodb = client(endpoint)
-    operation_name, request = _baseline_call(operation, table)
-    runs = {
-        "ours": (layout.flags, _OURS, [os.pathsep.join(layout.paths(logical_id)), json.dumps(_event(operation))]),
-        "baseline": (("-I",), _BASELINE, [operation_name, json.dumps(request)]),
-    }
+    case = _case(endpoint, layout, operation)
     breakdown = {}
-    for label, (flags, code, arguments) in runs.items():
-        if operation == "create":
-            dynamodb.delete_item(TableName=table, Key={"name": {"S": NAME}})
-        else:
-            dynamodb.put_item(TableName=table, Item=_item())
-        result = subprocess.run(
-            [sys.executable, *flags, "-X", "importtime", "-c", code, *arguments],
-            env=ours_environment if label == "ours" else baseline_environment,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        breakdown[label] = _by_library(result.stderr)
+    for label, process in (("ours", case.ours), ("baseline", case.baseline)):
+        case.reset()
+        breakdown[label] = _by_library(process.run("-X", "importtime").stderr)
     return breakdown
 
 

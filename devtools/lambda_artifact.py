@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devtools.template import ROOT
+from devtools.template import ROOT, FunctionSpec
 
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
 RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath", "dateutil", "s3transfer", "six", "urllib3")
@@ -66,3 +66,23 @@ def search_path(build_dir: Path, function: str, runtime: Path) -> list[str]:
 
 # -I: no PYTHONPATH or user site; -S: no site-packages; -B: nothing written.
 INTERPRETER_FLAGS = ("-I", "-S", "-B")
+
+
+def lambda_environment(spec: FunctionSpec, local: dict[str, str], task_root: Path | None = None) -> dict[str, str]:
+    """A function's process environment: what Lambda sets, the template's variables, then
+    `local` (devtools.dynamodb.local_environment, and whatever else a caller overrides)."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+        "PYTHONUNBUFFERED": "1",
+        "LAMBDA_TASK_ROOT": str(task_root or spec.code_uri),
+        "_HANDLER": spec.handler,
+        "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.logical_id}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "local",
+        **spec.environment,
+        **local,
+    }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import select
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devtools.lambda_artifact import lambda_environment
 from devtools.local_api.worker import read_frame, write_frame
 from devtools.template import FunctionSpec
 
@@ -42,28 +42,6 @@ class InvokeFailed(Exception):
         self.summary = summary
         self.detail = detail
         self.environment_lost = environment_lost
-
-
-def _process_environment(spec: FunctionSpec, local: dict[str, str]) -> dict[str, str]:
-    """What Lambda puts in a function's environment, the template's variables, then local overrides."""
-    log_group = f"/aws/lambda/{spec.logical_id}"
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "TZ": "UTC",
-        "PYTHONUNBUFFERED": "1",
-        "LAMBDA_TASK_ROOT": str(spec.code_uri),
-        "_HANDLER": spec.handler,
-        "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_LOG_GROUP_NAME": log_group,
-        "AWS_LAMBDA_LOG_STREAM_NAME": "local",
-        # As SAM CLI sets it: Powertools (and code) can tell a local run from Lambda's.
-        "AWS_SAM_LOCAL": "true",
-        **spec.environment,
-        **local,
-    }
 
 
 class Worker:
@@ -147,7 +125,8 @@ class FunctionPool:
     def __init__(self, spec: FunctionSpec, base_environment: dict[str, str], max_workers: int) -> None:
         self.spec = spec
         self.roots = (spec.code_uri, *spec.layer_paths)
-        self._environment = _process_environment(spec, base_environment)
+        # As SAM CLI sets it: Powertools (and code) can tell a local run from Lambda's.
+        self._environment = lambda_environment(spec, {"AWS_SAM_LOCAL": "true", **base_environment})
         self._max_workers = max_workers
         self._state = _PoolState(idle=[])
         self._changed = threading.Condition()

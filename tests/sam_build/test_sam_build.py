@@ -9,7 +9,6 @@ missing from the layer fails here, not in production.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 
 from devtools import lambda_artifact
-from devtools.dynamodb import LOCAL_CREDENTIALS, client
+from devtools.dynamodb import client, local_environment
 from devtools.template import ROOT, Template
 from tests.support import api_event, load_event
 
@@ -86,17 +85,8 @@ def run_built(
     """Answer `events` with the built `function` and layer, in an interpreter that sees only them."""
     function_dir = build_dir / function
     spec = Template.load().functions()[function]
-    environment = {
-        "PATH": os.environ["PATH"],
-        **LOCAL_CREDENTIALS,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        **spec.environment,
-        "DYNAMODB_ENDPOINT_URL": endpoint,
-        "TABLE_NAME": table,
-        "IDEMPOTENCY_TABLE_NAME": f"{table}-idempotency",
-    }
+    local = {**local_environment(endpoint), "TABLE_NAME": table, "IDEMPOTENCY_TABLE_NAME": f"{table}-idempotency"}
+    environment = lambda_artifact.lambda_environment(spec, local, task_root=function_dir)
     result = subprocess.run(
         [
             sys.executable,

@@ -12,7 +12,8 @@ import sys
 
 import pytest
 
-from devtools.template import ROOT, Template
+from devtools.lambda_artifact import lambda_environment
+from devtools.template import LOCAL_REGION, ROOT, Template
 
 HEAVY = ("pydantic", "boto3", "aws_xray_sdk", "instance_api.idempotency", "instance_api.models", "moto")
 PROBE = """
@@ -28,7 +29,7 @@ def loaded_at_import(logical_id: str) -> set[str]:
     spec = Template.load().functions()[logical_id]
     result = subprocess.run(
         [sys.executable, "-I", "-c", PROBE, str(spec.code_uri), str(spec.layer_paths[0]), ",".join(HEAVY)],
-        env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", **spec.environment},
+        env=lambda_environment(spec, {"AWS_DEFAULT_REGION": LOCAL_REGION}),
         capture_output=True,
         text=True,
         check=True,
