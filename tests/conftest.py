@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from devtools.dynamodb import DynamoDBLocal, EmbeddedDynamoDB, dynamodb_local_unavailable
+from tests.http.conftest import FIXTURE_APP, LocalApi
 
 ENGINES = [
     pytest.param("embedded_dynamodb", id="embedded"),
@@ -27,13 +28,18 @@ def embedded_dynamodb() -> Iterator[str]:
     engine.stop()
 
 
-@pytest.fixture(scope="session")
-def dynamodb_local() -> Iterator[str]:
+def require_dynamodb_local() -> None:
+    """Skip the calling test when DynamoDB Local cannot run here; fail instead in CI."""
     problem = dynamodb_local_unavailable()
     if problem is not None:
         if os.environ.get("REQUIRE_DYNAMODB_LOCAL") == "1":
             pytest.fail(f"DynamoDB Local is required here (REQUIRE_DYNAMODB_LOCAL=1) but {problem}")
         pytest.skip(f"DynamoDB Local tier skipped: {problem}")
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[str]:
+    require_dynamodb_local()
     engine = DynamoDBLocal()
     yield engine.endpoint
     engine.stop()
@@ -43,3 +49,11 @@ def dynamodb_local() -> Iterator[str]:
 def dynamodb_endpoint(request: pytest.FixtureRequest) -> str:
     """The endpoint of each engine in turn: moto (serialised) and AWS's DynamoDB Local."""
     return str(request.getfixturevalue(request.param))
+
+
+@pytest.fixture(scope="session")
+def fixture_api() -> Iterator[LocalApi]:
+    """The emulator serving tests/http/fixture_app (echo, misbehaving functions, a layer)."""
+    api = LocalApi("--template", str(FIXTURE_APP / "template.yaml"))
+    yield api
+    api.stop()

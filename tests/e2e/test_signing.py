@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from botocore.credentials import Credentials
 
 from tests.e2e.signing import SignedApi
-from tests.http.conftest import FIXTURE_APP, LocalApi
-
-
-@pytest.fixture(scope="module")
-def echo_api() -> Iterator[LocalApi]:
-    api = LocalApi("--template", str(FIXTURE_APP / "template.yaml"))
-    yield api
-    api.stop()
+from tests.http.conftest import LocalApi
 
 
 def test_given_the_signing_client_when_it_calls_then_the_request_carries_a_sigv4_signature_for_execute_api(
-    echo_api: LocalApi,
+    fixture_api: LocalApi,
 ) -> None:
-    signed = SignedApi(echo_api.base_url, Credentials("AKIDEXAMPLE", "secret", "session-token"), "eu-west-1")
+    signed = SignedApi(fixture_api.base_url, Credentials("AKIDEXAMPLE", "secret", "session-token"), "eu-west-1")
     result = signed.request("POST", "/echo/item?b=2&a=1", {"name": "x"})
     assert result.status == 200
     headers = result.body["event"]["headers"]

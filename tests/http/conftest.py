@@ -8,7 +8,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,10 +18,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from devtools.local_api import launch
 from devtools.template import ROOT
 
 FIXTURE_APP = Path(__file__).with_name("fixture_app")
-_LISTENING = re.compile(r"listening on (http://\S+)")
 
 
 class HttpApi(Protocol):
@@ -52,7 +51,7 @@ class LocalApi:
     """`python -m devtools.local_api` in its own session (so a test can Ctrl-C the group)."""
 
     def __init__(self, *arguments: str, startup_timeout: float = 90, sigint_ignored: bool = False) -> None:
-        command = [sys.executable, "-m", "devtools.local_api", "--port", "0", *arguments]
+        command = launch.command(*arguments)
         if sigint_ignored:
             # As a shell starts a background job: SIGINT ignored, and exec keeps it so.
             command = ["bash", "-c", 'trap "" INT; exec "$0" "$@"', *command]
@@ -63,12 +62,12 @@ class LocalApi:
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
-            env={key: value for key, value in os.environ.items() if key != "DYNAMODB_ENDPOINT_URL"},
+            env=launch.environment(),
         )
         self._lines: list[str] = []
         self._changed = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
-        match = self.wait_for(_LISTENING, startup_timeout)
+        match = self.wait_for(launch.LISTENING, startup_timeout)
         if match is None:
             self.stop()
             pytest.fail(f"the local API did not start:\n{self.output}")
@@ -154,11 +153,3 @@ def api(request: pytest.FixtureRequest) -> HttpApi:
     """The project's API served by `make run`'s server, on each DynamoDB engine."""
     local: LocalApi = request.getfixturevalue(request.param)
     return local
-
-
-@pytest.fixture(scope="module")
-def fixture_api() -> Iterator[LocalApi]:
-    """The emulator serving tests/http/fixture_app (echo, misbehaving functions, a layer)."""
-    api = LocalApi("--template", str(FIXTURE_APP / "template.yaml"))
-    yield api
-    api.stop()

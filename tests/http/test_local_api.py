@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 import signal
 import time
@@ -13,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from devtools.dynamodb import dynamodb_local_unavailable
 from devtools.template import ROOT
+from tests.conftest import require_dynamodb_local
 from tests.http.conftest import FIXTURE_APP, LocalApi
 
 
@@ -246,10 +245,7 @@ def _running(pid: int) -> bool:
 def test_given_dynamodb_local_and_warm_workers_when_pressing_ctrl_c_then_nothing_it_started_survives(
     tmp_path: Path,
 ) -> None:
-    if problem := dynamodb_local_unavailable():
-        if os.environ.get("REQUIRE_DYNAMODB_LOCAL") == "1":
-            pytest.fail(problem)
-        pytest.skip(problem)
+    require_dynamodb_local()
     api = LocalApi("--dynamodb-local", str(tmp_path / "data"), "--dynamodb-local-port", "0")
     assert f"(persisted in {tmp_path / 'data'})" in api.output
     assert api.request("POST", "/api/v1/instance", {"name": "survivor"}).status == 200
