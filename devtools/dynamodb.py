@@ -26,11 +26,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote
 
+from devtools.keep_alive import KeepAliveRequestHandler
 from devtools.template import LOCAL_REGION, ROOT, TableSpec
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class _WSGIServer(ThreadingHTTPServer):
         super().__init__(address, _KeepAliveWSGIHandler)
 
 
-class _KeepAliveWSGIHandler(BaseHTTPRequestHandler):
+class _KeepAliveWSGIHandler(KeepAliveRequestHandler):
     """A WSGI app over HTTP/1.1 with keep-alive, for clients that send a Content-Length.
 
     Werkzeug's development server closes every connection after one response, so each
@@ -131,15 +132,14 @@ class _KeepAliveWSGIHandler(BaseHTTPRequestHandler):
     DynamoDB protocol always sends one) is answered and its connection closed.
     """
 
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # see the local API's handler: no 40 ms stalls
     server: _WSGIServer
 
     def _handle(self) -> None:
-        length = self.headers.get("Content-Length")
-        body = self.rfile.read(int(length)) if length and length.isdigit() else b""
-        if length is None or not length.isdigit():
-            self.close_connection = True
+        length = self.headers.get("Content-Length") or ""
+        if length.isdigit():
+            body = self.rfile.read(int(length))
+        else:
+            body, self.close_connection = b"", True
         path, _, query = self.path.partition("?")
         environ: dict[str, Any] = {
             "REQUEST_METHOD": self.command,
@@ -173,20 +173,9 @@ class _KeepAliveWSGIHandler(BaseHTTPRequestHandler):
 
         payload = b"".join(self.server.application(environ, start_response))
         code, _, reason = answer["status"].partition(" ")
-        self.send_response_only(int(code), reason)
-        for name, value in answer["headers"]:
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(payload)
+        self.send_whole_response(int(code), answer["headers"], payload, reason)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle  # noqa: N815 - http.server dispatches to do_<METHOD>
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
-        """The local API prints one access line per API request; DynamoDB calls stay quiet."""
 
 
 class EmbeddedDynamoDB:

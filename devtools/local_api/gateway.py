@@ -24,11 +24,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from devtools.keep_alive import KeepAliveRequestHandler
 from devtools.local_api.runtime import FunctionPool, InvokeFailed
 from devtools.template import LOCAL_ACCOUNT, Route, Template
 
@@ -310,15 +311,8 @@ class _RequestTooLarge(Exception):
         self.drained = drained
 
 
-class _GatewayRequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out as two writes; with Nagle on, the second waits for the
-    # client's delayed ACK (~40 ms per request on keep-alive connections).
-    disable_nagle_algorithm = True
+class _GatewayRequestHandler(KeepAliveRequestHandler):
     server: GatewayServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        """The gateway prints its own access line; silence http.server's."""
 
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -370,17 +364,7 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
                 source_ip=self.client_address[0],
             )
             response = self.server.gateway.handle(request)
-        self.send_response_only(response.status)
-        self.send_header("Date", self.date_time_string())
-        for name, value in response.headers:
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        self.send_whole_response(response.status, response.headers, response.body)
         elapsed_ms = (time.perf_counter() - started) * 1000
         print(f"{self.command} {self.path} {response.status} {elapsed_ms:.1f} ms", file=sys.stderr, flush=True)
 
