@@ -10,6 +10,7 @@ answer with. tests/unit/test_openapi.py fails when the committed file is stale.
 from __future__ import annotations
 
 import copy
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from devtools.template import ROOT, Template
 sys.path.insert(0, str(ROOT / "layers" / "common"))
 
 from instance_api import errors, request_parsing
+from instance_api.api import INSTANCE_PATH
 from instance_api.models import (
     DNS_LABEL_SCHEMA,
     CreateInstanceRequest,
@@ -33,7 +35,6 @@ from instance_api.models import (
 from instance_api.store import Instance
 
 OPENAPI_PATH = ROOT / "openapi.yaml"
-INSTANCE_PATH = "/api/v1/instance"
 SCHEMAS = "#/components/schemas/"
 
 # What answers each status: its reasons, and whether API Gateway itself may produce it.
@@ -59,13 +60,8 @@ RETRY_AFTER = (409, 429, 503, 504)
 COMMON = (400, 403, 429, 500, 502, 503, 504)
 WITH_BODY = (413, 415)
 
-SEED_CREATE = {
-    "name": "test",
-    "namespace": "test",
-    "spec": {"image": ""},
-    "shareStorage": True,
-    "hostIDs": ["xxx", "xxxx"],
-}
+# The create example is the seed note's own body.
+SEED_CREATE = json.loads((ROOT / "events" / "seed" / "create.json").read_text(encoding="utf-8"))
 
 
 def _without_null(schema: Any) -> Any:
