@@ -99,7 +99,9 @@ def test_given_create_when_reading_its_links_then_get_update_and_delete_follow_i
 PATTERN = re.compile(image_reference.JSON_SCHEMA_PATTERN)
 
 
-@pytest.mark.parametrize("reference", [*VALID, *INVALID])
+ACCEPTED = [reference for reference in [*VALID, *INVALID] if image_reference.problem(reference) is None]
+
+
+@pytest.mark.parametrize("reference", ACCEPTED)
 def test_given_an_image_reference_when_the_api_accepts_it_then_the_schema_pattern_does_too(reference: str) -> None:
-    if image_reference.problem(reference) is None:
-        assert PATTERN.match(reference)
+    assert PATTERN.match(reference)
