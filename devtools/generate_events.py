@@ -10,14 +10,13 @@ are the operation's own. The results work with `sam local invoke -e events/<op>.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from typing import Any
 
+from devtools.lambda_artifact import sam, sam_environment
 from devtools.template import ROOT, Template
 
 EVENTS = ROOT / "events"
-SAM = ROOT / ".venv-sam" / "bin" / "sam"
 
 # operation -> (method, query string, body)
 OPERATIONS: dict[str, tuple[str, dict[str, str] | None, dict[str, Any] | None]] = {
@@ -42,8 +41,7 @@ OPERATIONS: dict[str, tuple[str, dict[str, str] | None, dict[str, Any] | None]] 
 def generate(operation: str, stage: str) -> dict[str, Any]:
     method, query, body = OPERATIONS[operation]
     sample = subprocess.run(
-        [
-            str(SAM),
+        sam(
             "local",
             "generate-event",
             "apigateway",
@@ -56,11 +54,11 @@ def generate(operation: str, stage: str) -> dict[str, Any]:
             "api/v1/instance",
             "--stage",
             stage,
-        ],
+        ),
         check=True,
         capture_output=True,
         text=True,
-        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+        env=sam_environment(),
     ).stdout
     event: dict[str, Any] = json.loads(sample)
     event["path"] = "/api/v1/instance"

@@ -16,25 +16,35 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devtools.template import ROOT, FunctionSpec
+from devtools.template import LOCAL_REGION, ROOT, FunctionSpec
 
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
 RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath", "dateutil", "s3transfer", "six", "urllib3")
 
 
-def build(build_dir: Path) -> Path:
+def sam(*arguments: str) -> list[str]:
+    """A `sam` command line (aws-sam-cli lives in its own venv, .venv-sam)."""
     if not SAM.exists():
         raise RuntimeError("aws-sam-cli is not installed: run `make install` (it lives in .venv-sam)")
-    environment = {
+    return [str(SAM), *arguments]
+
+
+def sam_environment() -> dict[str, str]:
+    """This environment, with python3.13 (this venv's) first on PATH for sam build, a region
+    for the commands that want one (nothing reaches AWS), and no telemetry."""
+    return {
         **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # python3.13 for sam
-        "AWS_DEFAULT_REGION": "us-east-1",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "AWS_DEFAULT_REGION": LOCAL_REGION,
         "SAM_CLI_TELEMETRY": "0",
     }
+
+
+def build(build_dir: Path) -> Path:
     result = subprocess.run(
-        [str(SAM), "build", "--build-dir", str(build_dir)],
+        sam("build", "--build-dir", str(build_dir)),
         cwd=ROOT,
-        env=environment,
+        env=sam_environment(),
         capture_output=True,
         text=True,
         timeout=900,
