@@ -4,7 +4,7 @@ Each function builds its `APIGatewayRestResolver` here. The exception handlers t
 `ApiError`s, Powertools' own errors (its 422 request-validation shape, its ServiceError
 `{"statusCode","message"}` shape, its 404) and anything unexpected into the envelope.
 Powertools' `enable_validation` stays off: the body is validated by our models
-(request_parsing), which keeps the OpenAPI machinery out of the cold start; the
+(bodies.py), which keeps the OpenAPI machinery out of the cold start; the
 RequestValidationError handler below still covers any route that turns it on.
 """
 

@@ -13,7 +13,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from pydantic_core import PydanticCustomError
 
 from instance_api import image_reference
-from instance_api.rules import DNS_LABEL_MAX, HOST_ID_MAX, dns_label_problem, host_id_problem
+from instance_api.rules import (
+    DNS_LABEL_MAX,
+    DNS_LABEL_PATTERN,
+    HOST_ID_MAX,
+    HOST_ID_PATTERN,
+    dns_label_problem,
+    host_id_problem,
+)
 
 HOST_IDS_MAX = 256
 VERSION_MAX = 2**63 - 1
@@ -56,14 +63,14 @@ DNS_LABEL_SCHEMA = {
     "type": "string",
     "minLength": 1,
     "maxLength": DNS_LABEL_MAX,
-    "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+    "pattern": f"^{DNS_LABEL_PATTERN}$",
     "description": "A DNS-1123 label: lowercase letters, digits and '-', starting and ending alphanumeric.",
 }
 _HOST_ID_SCHEMA = {
     "type": "string",
     "minLength": 1,
     "maxLength": HOST_ID_MAX,
-    "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+    "pattern": f"^{HOST_ID_PATTERN}$",
 }
 
 DnsLabel = Annotated[str, AfterValidator(check_dns_label), WithJsonSchema(DNS_LABEL_SCHEMA)]

@@ -11,8 +11,12 @@ import re
 DNS_LABEL_MAX = 63
 HOST_ID_MAX = 253
 
-_DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
-_HOST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+# Also the JSON Schema patterns of the OpenAPI document (models.py), anchored there.
+DNS_LABEL_PATTERN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+HOST_ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._:-]*"
+
+_DNS_LABEL = re.compile(DNS_LABEL_PATTERN)
+_HOST_ID = re.compile(HOST_ID_PATTERN)
 
 
 def dns_label_problem(value: str) -> str | None:
