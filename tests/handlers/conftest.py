@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol
 
+import botocore.client
 import botocore.session
 import pytest
 from moto import mock_aws
@@ -64,6 +65,20 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDBClient]:
         yield client
     service.reset()
     idempotency.reset()
+
+
+MAKE_API_CALL = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
+
+
+def intercept_dynamodb(monkeypatch: pytest.MonkeyPatch, before: Callable[[str, dict[str, Any]], None]) -> None:
+    """Every AWS call the code under test makes goes through `before(operation, params)`
+    first (which may record it, or raise to fail it), then to moto."""
+
+    def intercepted(client: Any, operation_name: str, params: dict[str, Any]) -> Any:
+        before(operation_name, params)
+        return MAKE_API_CALL(client, operation_name, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", intercepted)
 
 
 class Invoke(Protocol):

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from instance_api import service
 from instance_api.api import build_app
-from tests.handlers.conftest import Api
+from tests.handlers.conftest import MAKE_API_CALL, Api, intercept_dynamodb
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsContext
@@ -46,18 +46,12 @@ def assert_nothing_half_written(api: Api) -> None:
     assert api.get("b").status == 404
 
 
-ORIGINAL_CALL = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
-
-
 def fail_dynamodb(monkeypatch: pytest.MonkeyPatch, operation: str, error: Exception) -> None:
-    original = ORIGINAL_CALL
-
-    def failing(client: Any, operation_name: str, params: dict[str, Any]) -> Any:
+    def failing(operation_name: str, params: dict[str, Any]) -> None:
         if operation_name == operation:
             raise error
-        return original(client, operation_name, params)
 
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", failing)
+    intercept_dynamodb(monkeypatch, failing)
 
 
 def client_error(code: str, operation: str) -> ClientError:
@@ -82,7 +76,7 @@ def test_given_dynamodb_throttles_after_retries_when_calling_then_503_with_retry
     assert response.headers["retry-after"] == "1"
     assert not [internal for internal in INTERNALS if internal in json.dumps(response.body)]
     with monkeypatch.context() as restore:
-        restore.setattr(botocore.client.BaseClient, "_make_api_call", ORIGINAL_CALL)
+        restore.setattr(botocore.client.BaseClient, "_make_api_call", MAKE_API_CALL)
         assert_nothing_half_written(api)
 
 

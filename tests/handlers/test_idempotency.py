@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import botocore.client
 import pytest
 from botocore.exceptions import ClientError
 
 from instance_api import idempotency
 from instance_api.models import CreateInstanceRequest
-from tests.handlers.conftest import Api, Invoke
+from tests.handlers.conftest import Api, Invoke, intercept_dynamodb
 from tests.support import ApiResponse, api_event, assert_envelope
 
 ALICE = "arn:aws:iam::111122223333:user/alice"
@@ -31,16 +30,14 @@ def instances(api: Api, namespace: str) -> list[dict[str, Any]]:
 
 def fail_once(monkeypatch: pytest.MonkeyPatch, operation: str, table: str, code: str = "ThrottlingException") -> None:
     """The next `operation` on `table` fails with `code` (after the SDK's retries)."""
-    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
     remaining = [1]
 
-    def failing(client: Any, operation_name: str, params: dict[str, Any]) -> Any:
+    def failing(operation_name: str, params: dict[str, Any]) -> None:
         if operation_name == operation and params.get("TableName") == table and remaining[0]:
             remaining[0] -= 1
             raise ClientError({"Error": {"Code": code, "Message": "injected"}}, operation_name)
-        return original(client, operation_name, params)
 
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", failing)
+    intercept_dynamodb(monkeypatch, failing)
 
 
 def test_given_a_retry_with_the_same_key_and_body_when_creating_then_the_first_answer_comes_back(

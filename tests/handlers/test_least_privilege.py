@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import botocore.client
 import pytest
 
-from tests.handlers.conftest import Api
+from tests.handlers.conftest import Api, intercept_dynamodb
 from tests.support import api_event
 from tests.unit.test_template import grants
 
@@ -66,13 +65,11 @@ def test_given_a_function_when_it_runs_every_path_then_it_calls_exactly_the_acti
     api.create({"name": "a"})
     api.create({"name": "b"})
     called: set[tuple[str, str]] = set()
-    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
-    def recording(client: Any, operation_name: str, params: dict[str, Any]) -> Any:
+    def recording(operation_name: str, params: dict[str, Any]) -> None:
         index = f"/index/{params['IndexName']}" if "IndexName" in params else ""
         called.add((f"dynamodb:{operation_name}", f"{params['TableName']}{index}"))
-        return original(client, operation_name, params)
 
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    intercept_dynamodb(monkeypatch, recording)
     SCENARIOS[logical_id](api)
     assert called == grants(logical_id)
