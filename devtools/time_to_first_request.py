@@ -32,13 +32,16 @@ def once() -> float:
     )
     try:
         while time.perf_counter() - started < 60:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
                 connection.request("GET", "/api/v1/instance")
                 if connection.getresponse().status == 200:
                     return time.perf_counter() - started
             except OSError:
-                time.sleep(0.02)
+                pass
+            finally:
+                connection.close()
+            time.sleep(0.02)
         raise TimeoutError("no answer within 60 s")
     finally:
         os.killpg(process.pid, signal.SIGINT)
