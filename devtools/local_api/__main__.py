@@ -27,7 +27,7 @@ from devtools.dynamodb import (
     local_environment,
 )
 from devtools.local_api.docs import DocsPages
-from devtools.local_api.gateway import GatewayServer, LocalApiGateway
+from devtools.local_api.gateway import GatewayServer, LocalApiGateway, PortInUse
 from devtools.local_api.runtime import CodeWatcher
 from devtools.template import ROOT, TEMPLATE_PATH, Template
 
@@ -141,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         server.serve_forever()
     except KeyboardInterrupt:
         print("stopping", file=sys.stderr, flush=True)
+    except PortInUse as taken:
+        print(taken, file=sys.stderr, flush=True)
+        return 1
     finally:
         if watcher is not None:
             watcher.stop()
