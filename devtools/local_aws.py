@@ -26,28 +26,40 @@ def _session() -> Any:
     return botocore.session.get_session()
 
 
-def client(endpoint: str, region: str = LOCAL_REGION, config: Config | None = None) -> DynamoDBClient:
-    # One session for every client: a new one loads DynamoDB's service model again (~70 ms).
+def service_client(service: str, endpoint: str, region: str = LOCAL_REGION, config: Config | None = None) -> Any:
+    """A botocore client for `service` at the local `endpoint`, with local credentials."""
+    # One session for every client: a new one loads the service's model again (~70 ms).
     # Sessions are not thread-safe, clients are: only the creation is serialised.
     with _session_lock:
-        dynamodb = _session().create_client(
-            "dynamodb",
+        return _session().create_client(
+            service,
             endpoint_url=endpoint,
             region_name=region,
             config=config,
             aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
-    return cast("DynamoDBClient", dynamodb)
 
 
-def local_environment(endpoint: str, region: str = LOCAL_REGION) -> dict[str, str]:
+def client(endpoint: str, region: str = LOCAL_REGION, config: Config | None = None) -> DynamoDBClient:
+    return cast("DynamoDBClient", service_client("dynamodb", endpoint, region, config))
+
+
+def streams_client(endpoint: str, region: str = LOCAL_REGION) -> Any:
+    """DynamoDB Streams, served on the same endpoint by DynamoDB Local and the embedded store."""
+    return service_client("dynamodbstreams", endpoint, region)
+
+
+def local_environment(endpoint: str, region: str = LOCAL_REGION, events_endpoint: str | None = None) -> dict[str, str]:
     """What a function needs locally to reach `endpoint`, and never real AWS.
 
     DYNAMODB_ENDPOINT_URL is declared (empty) in template.yaml; this sets it, as an
-    env.json does for `sam local`.
+    env.json does for `sam local`. With `events_endpoint` (devtools.local_events), EventBridge
+    calls go there through botocore's own AWS_ENDPOINT_URL_EVENTBRIDGE.
     """
+    events = {"AWS_ENDPOINT_URL_EVENTBRIDGE": events_endpoint} if events_endpoint else {}
     return {
+        **events,
         **LOCAL_CREDENTIALS,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,

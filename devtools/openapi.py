@@ -100,10 +100,11 @@ def _request_schemas() -> dict[str, Any]:
     return schemas
 
 
-def _instance_schemas() -> dict[str, Any]:
-    """The Instance (and InstanceSpec) as responses carry them."""
+def instance_schemas(refs: str = SCHEMAS) -> dict[str, Any]:
+    """The Instance (and InstanceSpec) as responses and change events carry them; `refs` is
+    where the schemas are (the OpenAPI document's components, or a JSON Schema's $defs)."""
     schemas: dict[str, Any] = {}
-    instance = TypeAdapter(Instance).json_schema(ref_template=SCHEMAS + "{model}", mode="serialization")
+    instance = TypeAdapter(Instance).json_schema(ref_template=refs + "{model}", mode="serialization")
     for definition_name, definition in instance.pop("$defs", {}).items():
         schemas.setdefault(definition_name, definition)
     instance["additionalProperties"] = False
@@ -120,7 +121,7 @@ def _instance_schemas() -> dict[str, Any]:
 
 
 def _schemas() -> dict[str, Any]:
-    schemas = {**_request_schemas(), **_instance_schemas()}
+    schemas = {**_request_schemas(), **instance_schemas()}
     schemas["InstancePage"] = {
         "type": "object",
         "additionalProperties": False,
@@ -439,8 +440,11 @@ def render(document: dict[str, Any]) -> str:
 
 
 def main(path: Path = OPENAPI_PATH) -> None:
+    from devtools import event_schema
+
     path.write_text(render(build()), encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}")
+    event_schema.main()
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ FUNCTIONS = {key: value for key, value in RESOURCES.items() if value["Type"] == 
 INDEX = "namespace-name-index"
 INDEX_ARN = {"Fn::Sub": f"${{InstancesTable.Arn}}/index/{INDEX}"}
 FALLBACK = "RouteFallbackFunction"
+CONSUMER = "PublishChangesFunction"
 
-INSTANCES, IDEMPOTENCY = "InstancesTable", "IdempotencyTable"
+INSTANCES, IDEMPOTENCY, HOST_INDEX = "InstancesTable", "IdempotencyTable", "HostIndexTable"
 NAMESPACE_INDEX = f"{INSTANCES}/index/{INDEX}"
 
 # Each operation function: its folder, its one route, and exactly the (action, table) pairs it uses.
@@ -40,16 +41,37 @@ EXPECTED = {
     ),
     "DeleteInstanceFunction": ("functions/delete_instance/", "delete", {("dynamodb:DeleteItem", INSTANCES)}),
 }
-CODE_URIS = {**{key: value[0] for key, value in EXPECTED.items()}, FALLBACK: "functions/route_fallback/"}
+CODE_URIS = {
+    **{key: value[0] for key, value in EXPECTED.items()},
+    FALLBACK: "functions/route_fallback/",
+    CONSUMER: "functions/publish_changes/",
+}
+# What the change consumer's own code calls (the host index, the bus), and what Lambda's event
+# source mapping does with the same role (read the stream, record a failed batch, write logs).
+CONSUMER_CODE = {("dynamodb:PutItem", HOST_INDEX), ("events:PutEvents", "ChangeEventBus")}
+CONSUMER_SERVICE = {
+    ("dynamodb:DescribeStream", f"{INSTANCES}/stream/*"),
+    ("dynamodb:GetRecords", f"{INSTANCES}/stream/*"),
+    ("dynamodb:GetShardIterator", f"{INSTANCES}/stream/*"),
+    ("dynamodb:ListStreams", f"{INSTANCES}/stream/*"),
+    ("sqs:SendMessage", "ChangesDeadLetterQueue"),
+    ("logs:CreateLogStream", "FunctionLogGroup"),
+    ("logs:PutLogEvents", "FunctionLogGroup"),
+}
 
 
 def policy_statements(logical_id: str) -> list[dict[str, Any]]:
-    policies = FUNCTIONS[logical_id]["Properties"].get("Policies", [])
+    """A function's own statements: its SAM Policies, or its role's inline policies."""
+    properties = FUNCTIONS[logical_id]["Properties"]
+    if "Role" in properties:
+        role = RESOURCES[properties["Role"]["Fn::GetAtt"][0]]["Properties"]
+        return [statement for policy in role["Policies"] for statement in policy["PolicyDocument"]["Statement"]]
+    policies = properties.get("Policies", [])
     return [statement for policy in policies for statement in policy["Statement"]]
 
 
 def _target(resource: dict[str, Any]) -> str:
-    """A statement's resource as "Table" or "Table/index/Index"."""
+    """A statement's resource as "Resource" (its logical id) or "Table/index/Index", "Table/stream/*"."""
     if "Fn::GetAtt" in resource:
         table, attribute = resource["Fn::GetAtt"]
         assert attribute == "Arn"
@@ -150,8 +172,8 @@ def test_given_the_layer_when_reading_it_then_its_makefile_builds_layers_common_
     assert "--requirement requirements.txt" in makefile
 
 
-def test_given_the_template_when_listing_tables_then_instances_and_idempotency_records() -> None:
-    assert sorted(table.logical_id for table in Template.load().tables()) == [IDEMPOTENCY, INSTANCES]
+def test_given_the_template_when_listing_tables_then_instances_idempotency_records_and_the_host_index() -> None:
+    assert sorted(table.logical_id for table in Template.load().tables()) == [HOST_INDEX, IDEMPOTENCY, INSTANCES]
 
 
 def test_given_the_idempotency_table_when_reading_it_then_records_are_keyed_by_id_and_expire() -> None:

@@ -26,6 +26,10 @@ class Settings:
     idempotency_table_name: str | None
     # The methods the API routes on its paths (the route fallback's 405 names them in Allow).
     allowed_methods: str | None
+    # The host index (written by the change consumer, read by the host query) and the bus
+    # the consumer publishes change events on.
+    host_index_table_name: str | None = None
+    event_bus_name: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -36,6 +40,8 @@ class Settings:
             dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
             idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME") or None,
             allowed_methods=os.environ.get("ALLOWED_METHODS") or None,
+            host_index_table_name=os.environ.get("HOST_INDEX_TABLE_NAME") or None,
+            event_bus_name=os.environ.get("EVENT_BUS_NAME") or None,
         )
 
     def require_idempotency_table(self) -> str:
@@ -47,3 +53,15 @@ class Settings:
         if self.pagination_token_key is None:
             raise MissingSetting("environment variable PAGINATION_TOKEN_KEY is not set")
         return self.pagination_token_key.encode("utf-8")
+
+    def require_host_index_table(self) -> str:
+        return _given(self.host_index_table_name, "HOST_INDEX_TABLE_NAME")
+
+    def require_event_bus(self) -> str:
+        return _given(self.event_bus_name, "EVENT_BUS_NAME")
+
+
+def _given(value: str | None, variable: str) -> str:
+    if value is None:
+        raise MissingSetting(f"environment variable {variable} is not set")
+    return value

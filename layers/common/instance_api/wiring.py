@@ -1,4 +1,5 @@
-"""The composition root: settings, the DynamoDB client, the store and the token signer.
+"""The composition root: settings, the DynamoDB client, the store and the token signer,
+and for the change consumer the host index and the change publisher.
 
 Each is built on first use and kept for the container's life, so importing a handler does
 no I/O and tests can point the functions at moto or DynamoDB Local between cases
@@ -10,6 +11,8 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, cast
 
+from instance_api.change_events import ChangePublisher
+from instance_api.host_index import HostIndex
 from instance_api.pagination import PageTokens
 from instance_api.service import InstanceService
 from instance_api.settings import Settings
@@ -39,14 +42,17 @@ def settings() -> Settings:
 
 @functools.cache
 def dynamodb_client() -> DynamoDBClient:
+    return cast("DynamoDBClient", _client("dynamodb", settings().dynamodb_endpoint_url))
+
+
+def _client(service: str, endpoint_url: str | None = None) -> Any:
     # botocore, not boto3: the same client without boto3's import cost at cold start.
     import botocore.session
     from botocore.config import Config
 
-    client = botocore.session.get_session().create_client(
-        "dynamodb", endpoint_url=settings().dynamodb_endpoint_url, config=Config(**CLIENT_CONFIG)
+    return botocore.session.get_session().create_client(
+        service, endpoint_url=endpoint_url, config=Config(**CLIENT_CONFIG)
     )
-    return cast("DynamoDBClient", client)
 
 
 @functools.cache
@@ -67,6 +73,18 @@ def service() -> InstanceService:
     return InstanceService(instance_store(), page_tokens)
 
 
+@functools.cache
+def host_index() -> HostIndex:
+    return HostIndex(dynamodb_client(), settings().require_host_index_table())
+
+
+@functools.cache
+def change_publisher() -> ChangePublisher:
+    # The regional endpoint on AWS; locally AWS_ENDPOINT_URL_EVENTBRIDGE (botocore reads it) points
+    # at the emulator's EventBridge stand-in.
+    return ChangePublisher(_client("events"), settings().require_event_bus())
+
+
 def install_store(store: InstanceRepository) -> None:
     """Run the operations against `store` until `reset()` (benchmarks, tests with a fake)."""
     reset()
@@ -76,5 +94,5 @@ def install_store(store: InstanceRepository) -> None:
 def reset() -> None:
     """Forget everything built so far (tests switch environments between cases)."""
     _installed_store.clear()
-    for cached in (settings, dynamodb_client, instance_store, page_tokens, service):
+    for cached in (settings, dynamodb_client, instance_store, page_tokens, service, host_index, change_publisher):
         cached.cache_clear()
