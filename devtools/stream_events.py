@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from devtools.local_api.streams import lambda_record
@@ -40,7 +41,7 @@ def record(endpoint: str, writes: Writes, template: Template | None = None) -> l
     dynamodb = client(endpoint, template.region)
     table = create_table(dynamodb, template.table("InstancesTable"), f"recorded-{uuid.uuid4().hex[:12]}")
     try:
-        writes(InstanceService(InstanceStore(dynamodb, table), _no_tokens))
+        writes(InstanceService(InstanceStore(dynamodb, table), _no_tokens, timedelta(days=30)))
         stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
         return _read_all(streams_client(endpoint, template.region), stream_arn)
     finally:
@@ -62,17 +63,16 @@ def _read_all(streams: Any, stream_arn: str) -> list[dict[str, Any]]:
     return records
 
 
+def _create(service: InstanceService, hosts: list[str]) -> None:
+    image = "registry.example.com/team/web:1.4.2"
+    service.create(CreateCommand("web-1", "team-a", {"image": image}, share_storage=True, host_ids=hosts))
+
+
 def life_of_an_instance(service: InstanceService) -> None:
-    """events/stream.json's writes: web-1 created on two hosts, moved to another pair, deleted."""
-    service.create(
-        CreateCommand(
-            name="web-1",
-            namespace="team-a",
-            spec={"image": "registry.example.com/team/web:1.4.2"},
-            share_storage=True,
-            host_ids=["host-a", "host-b"],
-        )
-    )
+    """events/stream.json's writes: web-1 created on two hosts, moved to another pair, deleted
+    (its tombstone kept), and created again over its tombstone on one host."""
+    _create(service, ["host-a", "host-b"])
     changes = Changes(spec={"image": "registry.example.com/team/web:1.5.0"}, host_ids=["host-b", "host-c"])
     service.update(UpdateCommand(name="web-1", changes=changes))
     service.delete(DeleteCommand(name="web-1", version=None))
+    _create(service, ["host-a"])

@@ -1,9 +1,10 @@
 """Stream records for the change consumer's tests, from the batch recorded off the real store.
 
 events/stream.json is web-1's life as the store wrote it (devtools.stream_events, `make
-events`): created on host-a and host-b, moved to host-b and host-c with a new image, deleted.
-The helpers below derive other records from those images: other hosts, a tombstone (what a
-delete leaves once deletes keep one), a poison record.
+events`): created on host-a and host-b (INSERT), moved to host-b and host-c with a new
+image (MODIFY), deleted (MODIFY to its tombstone), created again over the tombstone on
+host-a (MODIFY). The helpers below derive other records from those images: other names
+and hosts, a delete that removes the item (a REMOVE), a TTL expiry, a poison record.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ TTL_DELETER = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
 
 
 def recorded() -> list[dict[str, Any]]:
-    """events/stream.json's records: [INSERT v1, MODIFY v2, delete v2], each a fresh copy."""
+    """events/stream.json's records: [create v1, update v2, delete v2, create v3], a fresh copy."""
     records: list[dict[str, Any]] = load_event("stream")["Records"]
     return records
 

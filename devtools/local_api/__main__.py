@@ -34,7 +34,7 @@ from devtools.local_api.events_page import EVENTS_PATH, EventsPage
 from devtools.local_api.gateway import GatewayServer, HttpRequest, HttpResponse, LocalApiGateway, PortInUse
 from devtools.local_api.runtime import CodeWatcher, FunctionPool, reload_changed
 from devtools.local_api.streams import LocalStreamConsumers
-from devtools.local_aws import client, local_environment
+from devtools.local_aws import LocalSecrets, client, local_environment
 from devtools.local_events import LocalEventBridge
 from devtools.tables import create_tables, enable_streams
 from devtools.template import ROOT, TEMPLATE_PATH, Template
@@ -117,6 +117,7 @@ def _banner(local_api: _LocalApi, tables: list[str]) -> str:
         function = consumer.function
         lines.append(f"  stream {consumer.table} -> {function.logical_id} ({_relative(function.code_uri)})")
     lines.append(f"  store:  {local_api.store.engine}; tables: {', '.join(tables) or 'none'}")
+    lines.append("  keys:   Secrets Manager (embedded moto), a random value per secret for this run")
     lines.append(f"  docs:   {base}/docs (OpenAPI at /openapi.yaml; local only)")
     lines.append(f"  events: {base}{EVENTS_PATH} (what the stream consumers published; local only)")
     lines.append("  code under functions/ and layers/ reloads on save; Ctrl-C stops everything")
@@ -130,6 +131,7 @@ class _LocalApi:
         self.arguments = arguments
         self.template = Template.load(arguments.template)
         self.store = _open_store(arguments)
+        self.secrets: LocalSecrets | None = None
         self.gateway: LocalApiGateway | None = None
         self.server: GatewayServer | None = None
         self.watcher: CodeWatcher | None = None
@@ -162,8 +164,11 @@ class _LocalApi:
     def start(self, started: float) -> None:
         arguments, template = self.arguments, self.template
         tables = self._prepare_tables()
+        self.secrets = LocalSecrets(template)
         self.bridge = LocalEventBridge(template.event_buses(), on_event=_print_event, region=template.region)
-        environment = local_environment(self.store.endpoint, template.region, self.bridge.endpoint)
+        environment = local_environment(
+            self.store.endpoint, template.region, self.secrets.endpoint, events_endpoint=self.bridge.endpoint
+        )
         self.gateway = LocalApiGateway(template, environment, arguments.max_workers, self._pages())
         self.server = GatewayServer((arguments.host, arguments.port), self.gateway)
         self.consumers = LocalStreamConsumers(template, self.store.endpoint, environment)
@@ -193,6 +198,8 @@ class _LocalApi:
             self.gateway.close()
         if self.bridge is not None:
             self.bridge.stop()
+        if self.secrets is not None:
+            self.secrets.stop()
         self.store.stop()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from devtools.events import load_event
-from tests.handlers.conftest import TEMPLATE, Api, InvokeRaw, intercept_dynamodb
+from tests.handlers.conftest import TEMPLATE, Api, InvokeRaw, intercept_aws
 from tests.stream_records import batch, image, insert, modify, poison, recorded, remove, tombstone
 from tests.support import api_event
 from tests.unit.test_template import CONSUMER, CONSUMER_SERVICE, RESOURCES, grants
@@ -44,7 +44,8 @@ def every_get_path(api: Api) -> None:
     api.get("a")
     api.get("ghost")
     api.list()
-    api.list(namespace="default", limit="1")
+    next_token = api.list(namespace="default", limit="1").data["nextToken"]
+    api.list(namespace="default", limit="1", nextToken=next_token)
 
 
 def every_delete_path(api: Api) -> None:
@@ -78,15 +79,18 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> set[tuple[str, str]]:
     """Every (action, resource) the code calls from now on, named as grants() names them."""
     called: set[tuple[str, str]] = set()
 
-    def recording(operation_name: str, params: dict[str, Any]) -> None:
-        if operation_name == "PutEvents":
+    def recording(service: str, operation_name: str, params: dict[str, Any]) -> None:
+        if service == "secretsmanager":
+            called.add((f"secretsmanager:{operation_name}", params["SecretId"]))
+            return
+        if service == "events":
             for entry in params["Entries"]:
-                called.add(("events:PutEvents", BUSES[entry["EventBusName"]]))
+                called.add((f"events:{operation_name}", BUSES[entry["EventBusName"]]))
             return
         index = f"/index/{params['IndexName']}" if "IndexName" in params else ""
-        called.add((f"dynamodb:{operation_name}", f"{params['TableName']}{index}"))
+        called.add((f"{service}:{operation_name}", f"{params['TableName']}{index}"))
 
-    intercept_dynamodb(monkeypatch, recording)
+    intercept_aws(monkeypatch, recording)
     return called
 
 

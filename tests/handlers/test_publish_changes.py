@@ -13,20 +13,8 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from devtools.events import load_event
 from devtools.local_api.streams import EventSourceMapping, FunctionError
 from devtools.template import Template
-from tests.handlers.conftest import InvokeRaw, intercept_dynamodb
-from tests.stream_records import (
-    at_version,
-    batch,
-    image,
-    insert,
-    modify,
-    named,
-    on_hosts,
-    poison,
-    recorded,
-    remove,
-    tombstone,
-)
+from tests.handlers.conftest import InvokeRaw, intercept_aws
+from tests.stream_records import batch, image, insert, named, poison, recorded, remove
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -40,11 +28,11 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Every entry the code under test puts on EventBridge, in order (moto takes them too)."""
     entries: list[dict[str, Any]] = []
 
-    def record(operation: str, params: dict[str, Any]) -> None:
+    def record(service: str, operation: str, params: dict[str, Any]) -> None:
         if operation == "PutEvents":
             entries.extend(params["Entries"])
 
-    intercept_dynamodb(monkeypatch, record)
+    intercept_aws(monkeypatch, record)
     return entries
 
 
@@ -105,18 +93,31 @@ def test_given_an_update_that_moves_hosts_when_consuming_it_then_added_hosts_get
     assert (updated["instance"]["version"], updated["instance"]["hostIDs"]) == (2, ["host-b", "host-c"])
 
 
-def test_given_a_remove_when_consuming_it_then_no_host_runs_it_and_a_delete_is_published(
+def test_given_a_delete_and_a_create_over_its_tombstone_when_consuming_then_hosts_and_events_follow(
     consume: Consume, dynamodb: DynamoDBClient, published: list[dict[str, Any]]
 ) -> None:
-    consume(batch(*recorded()))
-    assert set(index(dynamodb).values()) == {None}
+    consume(batch(*recorded()[:3]))
+    assert set(index(dynamodb).values()) == {None}, "deleted: no host runs it"
+    consume(batch(recorded()[3]))
+    assert index(dynamodb) == {("host-a", "web-1"): 3, ("host-b", "web-1"): None, ("host-c", "web-1"): None}
     assert kinds(published) == [
         ("Instance Created", "web-1", 1),
         ("Instance Updated", "web-1", 2),
         ("Instance Deleted", "web-1", 2),
+        ("Instance Created", "web-1", 3),
     ]
-    deleted = json.loads(published[-1]["Detail"])
+    deleted, recreated = (json.loads(entry["Detail"]) for entry in published[2:])
     assert (deleted["instance"], deleted["previous"]["version"]) == (None, 2)
+    assert deleted["changedAt"] == recorded()[2]["dynamodb"]["NewImage"]["deletedAt"]["S"]
+    assert (recreated["previous"], recreated["instance"]["hostIDs"]) == (None, ["host-a"])
+
+
+def test_given_an_item_removed_without_a_tombstone_when_consuming_it_then_it_is_a_delete(
+    consume: Consume, dynamodb: DynamoDBClient, published: list[dict[str, Any]]
+) -> None:
+    consume(batch(*recorded()[:2], remove(image(recorded()[1]), 10)))
+    assert set(index(dynamodb).values()) == {None}
+    assert kinds(published)[-1] == ("Instance Deleted", "web-1", 2)
 
 
 def test_given_a_retried_batch_when_consuming_it_again_then_the_index_is_unchanged_and_events_repeat(
@@ -132,7 +133,7 @@ def test_given_a_retried_batch_when_consuming_it_again_then_the_index_is_unchang
 def test_given_an_older_record_after_a_newer_one_when_consuming_it_then_it_undoes_nothing(
     consume: Consume, dynamodb: DynamoDBClient
 ) -> None:
-    inserted, updated, deleted = recorded()
+    inserted, updated, deleted, _ = recorded()
     consume(batch(deleted))
     consume(batch(inserted, updated))
     assert set(index(dynamodb).values()) == {None}, "the delete stands: host-a, -b, -c stay empty"
@@ -141,23 +142,12 @@ def test_given_an_older_record_after_a_newer_one_when_consuming_it_then_it_undoe
     assert set(index(dynamodb).values()) == {None}
 
 
-def test_given_a_delete_that_keeps_a_tombstone_and_a_create_over_it_when_consuming_then_hosts_follow(
+def test_given_a_tombstone_removed_by_its_ttl_when_consuming_it_then_nothing_is_written_or_published(
     consume: Consume, dynamodb: DynamoDBClient, published: list[dict[str, Any]]
 ) -> None:
-    live = image(recorded()[0])
-    gone = tombstone(live)
-    again = on_hosts(at_version(live, 2, created_at="2026-11-29T08:00:00.000Z"), "host-a")
-    consume(batch(insert(live, 1), modify(live, gone, 2), modify(gone, again, 3)))
-    consume(batch(remove(gone, 4, by_ttl=True)))
-    assert index(dynamodb) == {("host-a", "web-1"): 2, ("host-b", "web-1"): None}
-    assert kinds(published) == [
-        ("Instance Created", "web-1", 1),
-        ("Instance Deleted", "web-1", 1),
-        ("Instance Created", "web-1", 2),
-    ]
-    deleted, recreated = (json.loads(entry["Detail"]) for entry in published[1:])
-    assert deleted["changedAt"] == gone["deletedAt"]["S"]
-    assert recreated["previous"] is None
+    gone = image(recorded()[2])
+    assert consume(batch(remove(gone, 4, by_ttl=True))) == {"batchItemFailures": []}
+    assert (index(dynamodb), published) == ({}, [])
 
 
 def test_given_a_poison_record_when_consuming_its_batch_then_it_and_what_follows_are_reported_failed(
@@ -207,13 +197,13 @@ def test_given_eventbridge_refuses_a_record_s_event_when_consuming_then_that_rec
 ) -> None:
     refused: list[str] = []
 
-    def refuse_second(operation: str, params: dict[str, Any]) -> None:
+    def refuse_second(service: str, operation: str, params: dict[str, Any]) -> None:
         if operation == "PutEvents":
             refused.append(json.loads(params["Entries"][0]["Detail"])["name"])
             if len(refused) == 2:
                 raise RuntimeError("EventBridge is down")
 
-    intercept_dynamodb(monkeypatch, refuse_second)
+    intercept_aws(monkeypatch, refuse_second)
     first = insert(named(image(recorded()[0]), "app-1"), 1)
     second = insert(named(image(recorded()[0]), "app-2"), 2)
     assert consume(batch(first, second)) == {"batchItemFailures": [{"itemIdentifier": "2"}]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from itertools import permutations
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,6 +15,11 @@ from instance_api.host_index import MARKER_RETENTION_SECONDS, MAX_QUERY_ROUNDS, 
 from instance_api.ports import HostIndexRepository
 from tests.store.conftest import TEMPLATE
 from tests.store.test_store import instance
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+DynamoDBIndex = tuple[HostIndex, str, "DynamoDBClient"]
 
 T0 = "2026-11-27T10:00:00.000Z"
 
@@ -165,28 +171,28 @@ def test_given_a_namespace_when_listing_a_host_then_only_that_namespace_s_instan
 
 
 @pytest.fixture
-def dynamodb_index(embedded_dynamodb: str) -> tuple[HostIndex, str, object]:
+def dynamodb_index(embedded_dynamodb: str) -> DynamoDBIndex:
     dynamodb = client(embedded_dynamodb)
     name = create_table(dynamodb, TEMPLATE.table("HostIndexTable"), name=f"hosts-{uuid.uuid4().hex[:12]}")
     return HostIndex(dynamodb, name, clock=lambda: 1_800_000_000), name, dynamodb
 
 
 def test_given_a_removed_entry_when_reading_the_table_then_it_is_a_marker_that_expires(
-    dynamodb_index: tuple[HostIndex, str, object],
+    dynamodb_index: DynamoDBIndex,
 ) -> None:
     index, name, dynamodb = dynamodb_index
-    web = instance("web-1", hostIDs=["host-a"], creationToken="hidden")  # type: ignore[arg-type]
+    web = instance("web-1", hostIDs=["host-a"])
     index.apply(created(web))
-    stored = dynamodb.get_item(TableName=name, Key={"hostID": {"S": "host-a"}, "name": {"S": "web-1"}})  # type: ignore[attr-defined]
+    stored = dynamodb.get_item(TableName=name, Key={"hostID": {"S": "host-a"}, "name": {"S": "web-1"}})
     assert "expiresAt" not in stored["Item"]
     index.apply(deleted(web))
-    marker = dynamodb.get_item(TableName=name, Key={"hostID": {"S": "host-a"}, "name": {"S": "web-1"}})["Item"]  # type: ignore[attr-defined]
+    marker = dynamodb.get_item(TableName=name, Key={"hostID": {"S": "host-a"}, "name": {"S": "web-1"}})["Item"]
     assert set(marker) == {"hostID", "name", "seq", "expiresAt"}
     assert int(marker["expiresAt"]["N"]) == 1_800_000_000 + MARKER_RETENTION_SECONDS
 
 
 def test_given_more_markers_than_a_page_can_skip_when_listing_then_the_page_is_short_and_continues(
-    dynamodb_index: tuple[HostIndex, str, object],
+    dynamodb_index: DynamoDBIndex,
 ) -> None:
     index = dynamodb_index[0]
     for number in range(MAX_QUERY_ROUNDS * 2 + 2):

@@ -29,12 +29,15 @@ RANKS = {
     "routes": 0,
     "names": 0,
     "settings": 0,
+    "aws_errors": 0,
+    "keys": 0,
     # what is built on them: the envelope, the repository port, the marshaller, tokens
     "envelope": 1,
     "ports": 1,
     "items": 1,
     "pagination": 1,
     "details": 1,
+    "secret_store": 1,
     "dynamodb": 1,
     # the adapters and the operations, which know no HTTP
     "store": 2,
@@ -88,8 +91,8 @@ def test_given_a_layer_module_when_reading_its_imports_then_each_points_down(mod
 
 
 # The operations, storage and the change consumer: none of them reads HTTP.
-NOT_HTTP = ["domain", "ports", "items", "store", "service", "wiring", "pagination", "dynamodb", "changes"]
-NOT_HTTP += ["host_index", "change_events", "consumer"]
+NOT_HTTP = ["domain", "ports", "items", "store", "service", "wiring", "pagination", "keys", "secret_store"]
+NOT_HTTP += ["dynamodb", "changes", "host_index", "change_events", "consumer"]
 
 
 @pytest.mark.parametrize("module", NOT_HTTP)

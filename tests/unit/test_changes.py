@@ -39,19 +39,25 @@ def change(record: dict[str, Any]) -> Change:
 # -- what a record means ---------------------------------------------------------------------------
 
 
-def test_given_the_recorded_life_of_an_instance_when_reading_it_then_created_updated_deleted() -> None:
-    inserted, modified, deleted = (change(record) for record in recorded())
+def test_given_the_recorded_life_of_an_instance_when_reading_it_then_created_updated_deleted_created() -> None:
+    inserted, modified, deleted, again = (change(record) for record in recorded())
+    assert [record["eventName"] for record in recorded()] == ["INSERT", "MODIFY", "MODIFY", "MODIFY"]
     assert (inserted.kind, inserted.previous, inserted.instance and inserted.instance["version"]) == (CREATED, None, 1)
     assert (modified.kind, modified.previous == inserted.instance) == (UPDATED, True)
     assert modified.instance is not None
     assert (modified.instance["version"], modified.instance["hostIDs"]) == (2, ["host-b", "host-c"])
     assert (deleted.kind, deleted.instance, deleted.previous) == (DELETED, None, modified.instance)
+    assert deleted.changed_at == recorded()[2]["dynamodb"]["NewImage"]["deletedAt"]["S"], "the tombstone's time"
+    assert (again.kind, again.previous) == (CREATED, None), "a create over a tombstone"
+    assert again.instance is not None
+    assert (again.instance["version"], again.instance["hostIDs"]) == (3, ["host-a"]), "the version goes on"
 
 
 def test_given_an_update_when_reading_its_hosts_then_removed_ones_are_left_and_kept_or_added_ones_hold_it() -> None:
     modified = change(recorded()[1])
     assert modified.hosts() == {"host-a": False, "host-b": True, "host-c": True}
     assert change(recorded()[2]).hosts() == {"host-b": False, "host-c": False}
+    assert change(recorded()[3]).hosts() == {"host-a": True}
 
 
 def test_given_a_delete_that_keeps_a_tombstone_when_reading_it_then_it_is_a_delete_at_the_tombstone_s_time() -> None:
@@ -80,10 +86,11 @@ def test_given_a_write_nothing_of_the_api_s_shape_changed_when_reading_it_then_t
     assert change_of(modify(live, {**live, "creationToken": {"S": "hidden"}}, 8)) is None
 
 
-def test_given_a_delete_without_a_tombstone_when_reading_it_then_it_happened_when_the_record_was_written() -> None:
-    deleted = change(recorded()[2])
-    created = recorded()[2]["dynamodb"]["ApproximateCreationDateTime"]
-    assert deleted.changed_at == rfc3339(created)
+def test_given_an_item_removed_by_hand_when_reading_it_then_a_delete_at_the_time_of_its_record() -> None:
+    removed = remove(image(recorded()[1]), 5)
+    deleted = change(removed)
+    assert (deleted.kind, deleted.instance) == (DELETED, None)
+    assert deleted.changed_at == rfc3339(removed["dynamodb"]["ApproximateCreationDateTime"])
 
 
 def test_given_hidden_attributes_when_reading_a_change_then_they_reach_neither_side() -> None:
@@ -123,11 +130,11 @@ def test_given_a_poison_record_when_reading_it_then_it_is_malformed_not_skipped(
 def test_given_one_instance_s_changes_when_ordering_them_then_each_comes_after_the_one_before() -> None:
     keys = [change(record).sequence for record in recorded()]
     assert keys == sorted(keys)
-    assert len(set(keys)) == 3, "a delete carries the last update's version yet orders after it"
+    assert len(set(keys)) == 4, "a delete carries the last update's version yet orders after it"
 
 
 def test_given_a_name_created_again_after_its_tombstone_expired_when_ordering_then_it_follows_the_old_life() -> None:
-    deleted = change(recorded()[2])
+    deleted = change(remove(image(recorded()[1]), 5))
     reborn = change(insert(at_version(image(recorded()[0]), 1, created_at="2026-12-31T00:00:00.000Z"), 10))
     assert reborn.sequence > deleted.sequence
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from instance_api.domain import CREATED, DELETED, UPDATED, Change, Instance
-from instance_api.items import from_item
+from instance_api.items import DELETED_AT, from_item, is_tombstone
 
 # The images each kind of stream record must carry (NEW_AND_OLD_IMAGES).
 _IMAGES = {"INSERT": ("NewImage",), "MODIFY": ("OldImage", "NewImage"), "REMOVE": ("OldImage",)}
@@ -34,11 +34,6 @@ class MalformedRecord(ValueError):
     """A stream record this consumer cannot read: never skipped, always reported failed."""
 
 
-def is_tombstone(item: Mapping[str, Any]) -> bool:
-    """A deleted instance kept hidden (docs/contract.md, "Versions never repeat for a name")."""
-    return "deletedAt" in item
-
-
 def rfc3339(epoch_seconds: float) -> str:
     """2026-11-27T10:00:00.000Z: the API's timestamps, UTC with milliseconds."""
     return datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -46,7 +41,7 @@ def rfc3339(epoch_seconds: float) -> str:
 
 def _instance(image: Mapping[str, Any] | None) -> Instance | None:
     """The live instance an image holds; None for no image or a tombstone."""
-    if image is None or is_tombstone(image):
+    if image is None or is_tombstone(dict(image)):
         return None
     try:
         return from_item(dict(image))
@@ -70,8 +65,8 @@ def _images(record: Mapping[str, Any]) -> Mapping[str, Any]:
 def _deleted_at(stream: Mapping[str, Any]) -> str:
     """When a delete happened: the tombstone says so; a removed item only has the record's time."""
     tombstone = stream.get("NewImage")
-    if tombstone is not None and "S" in tombstone.get("deletedAt", {}):
-        return str(tombstone["deletedAt"]["S"])
+    if tombstone is not None and "S" in tombstone.get(DELETED_AT, {}):
+        return str(tombstone[DELETED_AT]["S"])
     approximate = stream.get("ApproximateCreationDateTime")
     if not isinstance(approximate, int | float):
         raise MalformedRecord("a REMOVE record without ApproximateCreationDateTime")

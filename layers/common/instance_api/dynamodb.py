@@ -1,58 +1,27 @@
 """One DynamoDB request, its failures translated, and the placeholders its expressions need.
 
 Every adapter on DynamoDB (the instance store, the host index) calls through `call`, so
-botocore failures become the same domain errors everywhere: throttling and timeouts are
-`Unavailable` (503, retry later), a failed condition stays a `ClientError` for the adapter
-to interpret, anything else is `StoreFailure` (a 500 whose detail only the logs see).
+botocore failures become the same domain errors everywhere (aws_errors.py): throttling
+and timeouts are `Unavailable` (503, retry later), a failed condition stays a
+`ClientError` for the adapter to interpret, anything else is `StoreFailure` (a 500 whose
+detail only the logs see).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotocoreConnectionError
-
+from instance_api.aws_errors import CALL_ERRORS, StoreFailure, error_code, is_retryable
 from instance_api.errors import Unavailable
 
-# After the SDK's own retries these mean "try again later", not "the request was wrong".
-RETRYABLE_ERROR_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-    }
-)
 CONDITION_FAILED = "ConditionalCheckFailedException"
-
-
-class StoreFailure(Exception):
-    """DynamoDB refused a request for a reason the client cannot fix (a bug or misconfiguration)."""
-
-
-def is_retryable(error: BaseException) -> bool:
-    """Throttling, a DynamoDB-side error or a timeout, on `error` or anything that caused it."""
-    current: BaseException | None = error
-    while current is not None:
-        if isinstance(current, ClientError):
-            if current.response.get("Error", {}).get("Code", "") in RETRYABLE_ERROR_CODES:
-                return True
-        elif isinstance(current, BotocoreConnectionError | HTTPClientError):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
-
-
-def error_code(error: BaseException) -> str:
-    return str(error.response.get("Error", {}).get("Code", "")) if isinstance(error, ClientError) else ""
 
 
 def call(client: Any, table: str, operation: str, **request: Any) -> Any:
     """`client.<operation>(TableName=table, **request)`; a failed condition is re-raised as is."""
     try:
         return getattr(client, operation)(TableName=table, **request)
-    except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
+    except CALL_ERRORS as error:
         if is_retryable(error):
             raise Unavailable() from error
         code = error_code(error)

@@ -1,19 +1,24 @@
-"""The composition root: settings, the DynamoDB client, the store and the token signer,
+"""The composition root: settings, the AWS clients, the store, the keys and the token signer,
 and for the change consumer the host index and the change publisher.
 
 Each is built on first use and kept for the container's life, so importing a handler does
 no I/O and tests can point the functions at moto or DynamoDB Local between cases
-(`reset()`), or hand the operations another repository (`install_store()`).
+(`reset()`), or hand the operations another repository (`install_store()`). The keys are
+read from Secrets Manager only by the requests that need them: a list (the pagination
+key), a create with an Idempotency-Key and no name (the key names are derived with).
 """
 
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from instance_api.change_events import ChangePublisher
 from instance_api.host_index import HostIndex
+from instance_api.keys import CURRENT, RotatingKey
 from instance_api.pagination import PageTokens
+from instance_api.secret_store import SecretStore
 from instance_api.service import InstanceService
 from instance_api.settings import Settings
 from instance_api.store import InstanceStore
@@ -32,17 +37,18 @@ CLIENT_CONFIG: dict[str, Any] = {
     "tcp_keepalive": True,
 }
 
+# The pagination key is read again after this long, and at once (at most this often) when
+# a token carries a signature no known key made: a rotation reaches every container within
+# minutes, and a listing in progress survives it (docs/decisions.md).
+KEY_MAX_AGE_SECONDS = 300
+KEY_MIN_REFRESH_SECONDS = 5
+
 _installed_store: list[InstanceRepository] = []
 
 
 @functools.cache
 def settings() -> Settings:
     return Settings.from_env()
-
-
-@functools.cache
-def dynamodb_client() -> DynamoDBClient:
-    return cast("DynamoDBClient", _client("dynamodb", settings().dynamodb_endpoint_url))
 
 
 def _client(service: str, endpoint_url: str | None = None) -> Any:
@@ -56,6 +62,35 @@ def _client(service: str, endpoint_url: str | None = None) -> Any:
 
 
 @functools.cache
+def dynamodb_client() -> DynamoDBClient:
+    return cast("DynamoDBClient", _client("dynamodb", settings().dynamodb_endpoint_url))
+
+
+@functools.cache
+def secrets() -> SecretStore:
+    return SecretStore(_client("secretsmanager"))
+
+
+@functools.cache
+def pagination_key() -> RotatingKey:
+    secret = settings().require_pagination_key_secret()
+    return RotatingKey(
+        lambda stage: secrets().value(secret, stage),
+        max_age=KEY_MAX_AGE_SECONDS,
+        min_refresh=KEY_MIN_REFRESH_SECONDS,
+    )
+
+
+@functools.cache
+def name_key() -> bytes:
+    """The key generated names are derived with; never rotated (rotating it would let a
+    retry that spans the rotation create a second instance), so read once."""
+    key = secrets().value(settings().require_name_key_secret(), CURRENT)
+    assert key is not None
+    return key
+
+
+@functools.cache
 def instance_store() -> InstanceRepository:
     if _installed_store:
         return _installed_store[0]
@@ -65,12 +100,12 @@ def instance_store() -> InstanceRepository:
 
 @functools.cache
 def page_tokens() -> PageTokens:
-    return PageTokens(settings().require_pagination_key())
+    return PageTokens(pagination_key())
 
 
 @functools.cache
 def service() -> InstanceService:
-    return InstanceService(instance_store(), page_tokens)
+    return InstanceService(instance_store(), page_tokens, timedelta(days=settings().tombstone_retention_days))
 
 
 @functools.cache
@@ -94,5 +129,6 @@ def install_store(store: InstanceRepository) -> None:
 def reset() -> None:
     """Forget everything built so far (tests switch environments between cases)."""
     _installed_store.clear()
-    for cached in (settings, dynamodb_client, instance_store, page_tokens, service, host_index, change_publisher):
+    built = (settings, dynamodb_client, secrets, pagination_key, name_key, instance_store, page_tokens, service)
+    for cached in (*built, host_index, change_publisher):
         cached.cache_clear()
