@@ -27,6 +27,7 @@ from instance_api import errors, http_headers, http_query
 from instance_api.domain import Instance
 from instance_api.models import (
     DNS_LABEL_SCHEMA,
+    HOST_ID_SCHEMA,
     CreateInstanceRequest,
     DeleteInstanceRequest,
     UpdateInstanceRequest,
@@ -308,14 +309,22 @@ def _update() -> dict[str, Any]:
 def _get() -> dict[str, Any]:
     return {
         "operationId": "getInstances",
-        "summary": "Get one instance by name, or list a page",
+        "summary": "Get one instance by name, or list a page (of everything, a namespace or a host)",
         "description": (
             "With `name`: that instance (a strongly consistent read). Without: a page of the list, sorted "
-            "by name within a `namespace`; pass `nextToken` back for the next page."
+            "by name within a `namespace`; pass `nextToken` back for the next page. With `hostID`: the "
+            "instances whose `hostIDs` hold it, sorted by name, from an index kept from the table's change "
+            "stream (eventually consistent: a write shows within seconds; on `make run` within 2 s)."
         ),
         "parameters": [
             _query("name", DNS_LABEL_SCHEMA, "Get this instance (takes no other parameter).", "web-1"),
             _query("namespace", DNS_LABEL_SCHEMA, "List this namespace only.", "team-a"),
+            _query(
+                "hostID",
+                HOST_ID_SCHEMA | {"description": "A host ID, as in an instance's `hostIDs`."},
+                "List what should run on this host (with `namespace`: of that namespace only).",
+                "host-a",
+            ),
             _query(
                 "limit",
                 {"type": "integer", "minimum": 1, "maximum": http_query.LIST_LIMIT_MAX},

@@ -19,7 +19,6 @@ import errno
 import json
 import re
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from devtools.keep_alive import KeepAliveRequestHandler
-from devtools.local_api.runtime import FunctionPool, InvokeFailed, reload_changed
+from devtools.local_api.runtime import FunctionPool, InvokeFailed, reload_changed, warm_up
 from devtools.template import LOCAL_ACCOUNT, Route, Template
 
 # API Gateway's own payload limit; the API's 64 KiB body rule is the function's to enforce.
@@ -307,8 +306,7 @@ class LocalApiGateway:
 
     def warm_up(self) -> None:
         """Start one worker per function in the background, so the first request is warm."""
-        for pool in self.pools.values():
-            threading.Thread(target=pool.warm_up, name=f"warm-{pool.spec.logical_id}", daemon=True).start()
+        warm_up(self.pools.values())
 
     def reload(self, changed: set[Path]) -> list[str]:
         return reload_changed(self.pools.values(), changed)

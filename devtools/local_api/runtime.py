@@ -213,6 +213,12 @@ class FunctionPool:
             worker.stop()
 
 
+def warm_up(pools: Iterable[FunctionPool]) -> None:
+    """Start one worker per pool in the background, so the first invoke is warm."""
+    for pool in pools:
+        threading.Thread(target=pool.warm_up, name=f"warm-{pool.spec.logical_id}", daemon=True).start()
+
+
 def reload_changed(pools: Iterable[FunctionPool], changed: set[Path]) -> list[str]:
     """Reload each pool whose code or layers hold a changed file; the names of those reloaded."""
     reloaded = []

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from devtools.local_api.runtime import FunctionPool, InvokeFailed
+from devtools.local_api.runtime import FunctionPool, InvokeFailed, warm_up
 from devtools.local_aws import client, streams_client
 from devtools.template import StreamConsumer, Template
 
@@ -259,6 +259,8 @@ class LocalStreamConsumers:
             self.pollers.append(StreamPoller(mapping, dynamodb, streams))
 
     def start(self) -> None:
+        """Warm each consumer's worker (in the background, as the gateway does), then poll."""
+        warm_up(self.pools.values())
         for poller in self.pollers:
             poller.start()
 

@@ -46,6 +46,7 @@ def every_get_path(api: Api) -> None:
     api.list()
     next_token = api.list(namespace="default", limit="1").data["nextToken"]
     api.list(namespace="default", limit="1", nextToken=next_token)
+    api.list(hostID="host-a", namespace="default")
 
 
 def every_delete_path(api: Api) -> None:

@@ -68,7 +68,15 @@ def test_given_create_when_reading_its_parameters_then_the_idempotency_key_heade
 
 def test_given_get_when_reading_its_parameters_then_name_and_the_list_parameters_are_described() -> None:
     names = [parameter["name"] for parameter in OPERATIONS["get"]["parameters"]]
-    assert names == ["name", "namespace", "limit", "nextToken"]
+    assert names == ["name", "namespace", "hostID", "limit", "nextToken"]
+
+
+def test_given_the_host_query_when_reading_its_parameter_then_it_is_a_host_id_by_the_hostids_rule() -> None:
+    (host,) = [parameter for parameter in OPERATIONS["get"]["parameters"] if parameter["name"] == "hostID"]
+    instance_hosts = DOCUMENT["components"]["schemas"]["CreateInstanceRequest"]["properties"]["hostIDs"]
+    schema = {key: value for key, value in host["schema"].items() if key != "description"}
+    assert schema == instance_hosts["items"], "the hostIDs entry rule (docs/contract.md)"
+    assert "eventually consistent" in OPERATIONS["get"]["description"]
 
 
 def test_given_the_document_when_reading_its_security_then_every_operation_needs_sigv4() -> None:

@@ -42,6 +42,7 @@ EXPECTED = {
             ("dynamodb:GetItem", INSTANCES),
             ("dynamodb:Scan", INSTANCES),
             ("dynamodb:Query", NAMESPACE_INDEX),
+            ("dynamodb:Query", HOST_INDEX),
             (READ_SECRET, "PaginationTokenSecret"),
         },
     ),
@@ -146,9 +147,14 @@ def test_given_each_operation_function_when_reading_its_policy_then_it_allows_on
         assert all("*" not in action for action in statement["Action"])
 
 
-def test_given_the_get_function_when_reading_its_policy_then_query_is_granted_on_the_index_only() -> None:
+def test_given_the_get_function_when_reading_its_policy_then_query_is_granted_on_the_two_indexes_only() -> None:
     query = [s for s in policy_statements("GetInstanceFunction") if "dynamodb:Query" in s["Action"]]
-    assert query == [{"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": INDEX_ARN}]
+    assert query == [
+        {"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": INDEX_ARN},
+        {"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": {"Fn::GetAtt": [HOST_INDEX, "Arn"]}},
+    ]
+    environment = Template.load().functions()["GetInstanceFunction"].environment
+    assert environment["HOST_INDEX_TABLE_NAME"] == HOST_INDEX
 
 
 def test_given_the_route_fallback_when_reading_it_then_it_takes_any_other_method_or_path_and_no_data() -> None:

@@ -71,9 +71,12 @@ class GetQuery:
 
 @dataclass(frozen=True, slots=True)
 class ListQuery:
+    """A page of instances: of one namespace (or all), and with `host_id`, only those on that host."""
+
     namespace: str | None
     limit: int
     next_token: str | None
+    host_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from instance_api.domain import GetQuery, ListQuery
 from instance_api.envelope import Operation
 from instance_api.errors import BadRequest, FieldError, InvalidRequest
-from instance_api.rules import dns_label_problem
+from instance_api.rules import dns_label_problem, host_id_problem
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -65,15 +65,23 @@ def _limit(text: str | None) -> int:
     return int(text)
 
 
+def _optional(query: dict[str, str], field: str, problem_of: Callable[[str], str | None]) -> str | None:
+    value = query.get(field)
+    return None if value is None else validated(field, value, problem_of)
+
+
 def parse_list(event: APIGatewayProxyEvent) -> ListQuery:
-    query = single_query_values(event, frozenset({"namespace", "limit", "nextToken"}))
-    namespace = query.get("namespace")
-    if namespace is not None:
-        namespace = validated("namespace", namespace, dns_label_problem)
+    """A page of the list; with `hostID`, of what runs on that host (the host index)."""
+    query = single_query_values(event, frozenset({"namespace", "hostID", "limit", "nextToken"}))
     next_token = query.get("nextToken")
     if next_token is not None and not 1 <= len(next_token) <= NEXT_TOKEN_MAX:
         raise BadRequest("nextToken is not valid for this listing")
-    return ListQuery(namespace=namespace, limit=_limit(query.get("limit")), next_token=next_token)
+    return ListQuery(
+        namespace=_optional(query, "namespace", dns_label_problem),
+        limit=_limit(query.get("limit")),
+        next_token=next_token,
+        host_id=_optional(query, "hostID", host_id_problem),
+    )
 
 
 def reject_query_string(event: APIGatewayProxyEvent) -> None:
