@@ -4,15 +4,17 @@ events it publishes (moto's DynamoDB and EventBridge; each PutEvents entry recor
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import botocore.session
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from devtools.events import load_event
 from devtools.local_api.streams import EventSourceMapping, FunctionError
-from devtools.template import Template
+from devtools.template import LOCAL_REGION, ROOT, Template
 from tests.handlers.conftest import InvokeRaw, intercept_aws
 from tests.stream_records import batch, image, insert, named, poison, recorded, remove
 
@@ -208,3 +210,29 @@ def test_given_eventbridge_refuses_a_record_s_event_when_consuming_then_that_rec
     second = insert(named(image(recorded()[0]), "app-2"), 2)
     assert consume(batch(first, second)) == {"batchItemFailures": [{"itemIdentifier": "2"}]}
     assert ("host-a", "app-2") in index(dynamodb), "indexed first: a retry rewrites nothing"
+
+
+def test_given_the_readme_rule_when_the_consumer_publishes_then_only_deletes_in_prod_reach_the_queue(
+    consume: Consume, dynamodb: DynamoDBClient
+) -> None:
+    """README's "Host agents and automation" rule, run by moto's EventBridge into moto's SQS."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- event-rule:start -->", 1)[1].split("<!-- event-rule:end -->", 1)[0]
+    pattern = re.search(r"--event-pattern '([^']+)'", block)
+    assert pattern is not None
+    session = botocore.session.get_session()
+    events: Any = session.create_client("events", region_name=LOCAL_REGION)
+    sqs: Any = session.create_client("sqs", region_name=LOCAL_REGION)
+    queue = sqs.create_queue(QueueName="prod-deletions")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    (bus,) = Template.load().event_buses()
+    events.put_rule(EventBusName=bus, Name="prod-deletions", EventPattern=pattern.group(1))
+    events.put_targets(EventBusName=bus, Rule="prod-deletions", Targets=[{"Id": "queue", "Arn": arn}])
+    records = []
+    for number, namespace in enumerate(("prod", "staging")):
+        live = {**named(image(recorded()[0]), f"web-{namespace}"), "namespace": {"S": namespace}}
+        records += [insert(live, 10 * number + 1), remove(live, 10 * number + 2)]
+    assert consume(batch(*records)) == {"batchItemFailures": []}
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    (delivered,) = [json.loads(message["Body"]) for message in messages]
+    assert (delivered["detail-type"], delivered["detail"]["name"]) == ("Instance Deleted", "web-prod")
