@@ -47,7 +47,7 @@ from instance_api.errors import (
     UnsupportedMediaType,
 )
 from instance_api.observability import logger, record_outcome
-from instance_api.routes import INSTANCE_PATH
+from instance_api.routes import INSTANCE_PATH, INSTANCE_PATHS
 
 JSON = "application/json"
 
@@ -142,10 +142,10 @@ class InstanceApi(APIGatewayRestResolver):
         # The route fallback function answers here for every method or path the API does not
         # route; in the operation functions only a stray event can get here.
         event = self.current_event
-        if event.resource != INSTANCE_PATH:
+        if event.resource not in INSTANCE_PATHS:
             return self._failure(NotFound(f"no route for {event.path}"))
         allowed = wiring.settings().allowed_methods
-        message = f"method {event.http_method} is not allowed on {INSTANCE_PATH}"
+        message = f"method {event.http_method} is not allowed on {event.resource}"
         return self._failure(
             MethodNotAllowed(
                 message + (f"; allowed: {allowed}" if allowed else ""),
