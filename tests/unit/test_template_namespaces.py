@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from devtools.template import LOCAL_ACCOUNT, LOCAL_REGION, Template
+from devtools.template import LOCAL_ACCOUNT, LOCAL_REGION, ROOT, Template
 from instance_api.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
 from tests.unit.test_template import FUNCTIONS, RAW, RESOURCES
 
@@ -177,3 +177,13 @@ def test_given_a_request_path_that_ends_like_another_namespace_s_when_calling_th
     assert not allows(READER, crafted, TEAM_A)
     any_stage = {arn.replace(f"/{STAGE}/", "/*/") for arn in READER}
     assert allows(any_stage, crafted, TEAM_A), "the hazard a fixed stage removes"
+
+
+def test_given_security_md_when_reading_who_can_call_then_it_names_each_policy_the_tag_and_how_to_tag_a_role() -> None:
+    text = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
+    section = text[text.index("## Who can call") : text.index("## What each function may do")]
+    for policy in POLICIES:
+        assert f"`{policy}Arn`" in section
+    assert TAG in section, "the variable the policies read"
+    assert "aws iam tag-role --role-name team-a-deployer --tags Key=instance-namespace,Value=team-a" in section
+    assert "E2E_NAMESPACE_A_ROLE_ARN" in section
