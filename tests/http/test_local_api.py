@@ -130,8 +130,8 @@ def test_given_an_unrouted_method_on_a_namespace_s_path_when_sent_then_the_fallb
     embedded_local_api: LocalApi,
 ) -> None:
     result = embedded_local_api.request("PATCH", "/api/v1/namespaces/team-a/instance")
-    assert result.status == 405
-    assert result.headers["Allow"] == "DELETE, GET, POST, PUT"
+    assert (result.status, result.headers["Allow"]) == (405, "DELETE, GET, POST, PUT")
+    assert (result.body["code"], result.body["data"]["reason"]) == (405, "MethodNotAllowed"), "not {proxy+}'s 404"
     assert "team-a" not in result.body["data"]["error"]
 
 
