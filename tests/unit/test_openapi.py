@@ -13,7 +13,7 @@ from devtools.openapi import OPENAPI_PATH, STATUSES, build, render
 from devtools.template import Template
 from instance_api import image_reference
 from instance_api.models import DNS_LABEL_SCHEMA
-from instance_api.routes import INSTANCE_PATH, INSTANCE_PATHS, NAMESPACED_INSTANCE_PATH
+from instance_api.routes import INSTANCE_PATH, INSTANCE_RESOURCES, NAMESPACED_INSTANCE_PATH
 from tests.unit.test_image_reference import INVALID, VALID
 
 DOCUMENT: dict[str, Any] = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
@@ -34,7 +34,7 @@ def test_given_the_document_when_validating_it_then_it_is_valid_openapi_3_1() ->
 def test_given_the_template_routes_when_comparing_then_every_routed_method_is_an_operation_on_its_path() -> None:
     routed = {(route.path, route.method.lower()) for route in Template.load().routes() if route.method != "ANY"}
     documented = {(path, method) for path, item in DOCUMENT["paths"].items() for method in item if method in METHODS}
-    assert documented == routed == {(path, method) for path in INSTANCE_PATHS for method in METHODS}
+    assert documented == routed == {(path, method) for path in INSTANCE_RESOURCES for method in METHODS}
 
 
 def test_given_the_document_when_listing_operation_ids_then_each_is_unique() -> None:
@@ -42,7 +42,7 @@ def test_given_the_document_when_listing_operation_ids_then_each_is_unique() -> 
     assert len(ids) == len(set(ids)) == 8
 
 
-@pytest.mark.parametrize("path", INSTANCE_PATHS)
+@pytest.mark.parametrize("path", INSTANCE_RESOURCES)
 @pytest.mark.parametrize(
     ("method", "statuses"),
     [

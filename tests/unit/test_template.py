@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from devtools.template import ROOT, Template, load_raw
-from instance_api.routes import INSTANCE_PATHS
+from instance_api.routes import INSTANCE_RESOURCES
 
 RAW = load_raw()
 RESOURCES: dict[str, Any] = RAW["Resources"]
@@ -107,7 +107,7 @@ def test_given_each_operation_function_when_reading_its_events_then_it_has_its_m
     events = list(FUNCTIONS[logical_id]["Properties"]["Events"].values())
     assert events == [
         {"Type": "Api", "Properties": {"RestApiId": {"Ref": "InstanceApi"}, "Path": path, "Method": method}}
-        for path in INSTANCE_PATHS
+        for path in INSTANCE_RESOURCES
     ]
 
 
@@ -138,7 +138,7 @@ def test_given_the_route_fallback_when_reading_it_then_it_takes_any_other_method
     assert policy_statements(FALLBACK) == []
 
 
-@pytest.mark.parametrize("path", INSTANCE_PATHS)
+@pytest.mark.parametrize("path", INSTANCE_RESOURCES)
 def test_given_the_route_fallback_when_it_lists_allowed_methods_then_they_are_the_ones_routed_on_each_path(
     path: str,
 ) -> None:
