@@ -58,10 +58,6 @@ def test_given_the_events_in_order_when_invoking_their_functions_then_each_opera
     invoke_in_order(invoke)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11's layer part (the functions answering on the namespaced path) is not on this branch yet",
-)
 def test_given_the_namespaced_events_in_order_when_invoking_their_functions_then_each_operation_succeeds(
     invoke: Invoke,
 ) -> None:
