@@ -13,7 +13,10 @@ from collections.abc import Iterator
 import pytest
 
 from devtools.dynamodb import DynamoDBLocal, EmbeddedDynamoDB, dynamodb_local_unavailable
-from tests.http.conftest import FIXTURE_APP, LocalApi
+from tests.http.conftest import FIXTURE_APP, LocalApi, embedded_local_api
+
+# The local API as a session fixture for the tiers outside tests/http too (client, e2e).
+__all__ = ["embedded_local_api"]
 
 ENGINES = [
     pytest.param("embedded_dynamodb", id="embedded"),
