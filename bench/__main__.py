@@ -17,6 +17,8 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +58,7 @@ def _verdict(ok: bool) -> str:
     return "meets goal" if ok else "MISSES GOAL"
 
 
-def _print_cold(title: str, results: dict[str, dict[str, float]], with_goal: bool) -> None:
+def _print_cold_table(title: str, results: dict[str, dict[str, float]], with_goal: bool) -> None:
     goal = f"   goal: ratio <= {GOALS['cold_start_ratio']}" if with_goal else ""
     print(f"\n{title}{goal}")
     print(f"  {'function':<9}{'ours ms':>10}{'boto3 ms':>10}{'ratio':>8}{'RSS MB':>9}")
@@ -78,92 +80,130 @@ def _print_breakdown(breakdown: dict[str, dict[str, dict[str, float]]]) -> None:
             print("  " + f"{row:<18}" + "".join(f"{groups.get(column, 0.0):>13.1f}" for column in columns))
 
 
-def _measure(arguments: argparse.Namespace, results: dict[str, Any], workspace: Path) -> None:
-    """Run the selected measurements, print each and add it to `results`."""
-    selected = set(arguments.only.split(","))
-    build_dir: Path | None = arguments.build_dir
-    if build_dir is None and selected & {"cold", "size"}:
-        build_dir = lambda_artifact.build(workspace / "build")
+def _measure_cold(arguments: argparse.Namespace, workspace: Path, build_dir: Path) -> dict[str, Any]:
+    from bench import cold_start
+    from devtools.embedded_dynamodb import EmbeddedDynamoDB
+    from devtools.local_aws import client
+    from devtools.tables import create_tables
+    from devtools.template import Template
 
-    if "cold" in selected:
-        from bench import cold_start
-        from devtools.dynamodb import EmbeddedDynamoDB, client, create_tables
-        from devtools.template import Template
-
-        assert build_dir is not None
-        runtime = lambda_artifact.runtime_packages(workspace / "runtime")
-        store = EmbeddedDynamoDB()
-        try:
-            create_tables(client(store.endpoint), Template.load().tables())
-            shipped = cold_start.shipped(build_dir, runtime)
-            results["cold_start"] = cold_start.measure(store.endpoint, arguments.pairs, shipped)
-            empty_cache = workspace / "empty-bytecode-cache"
-            empty_cache.mkdir()
-            without_bytecode = cold_start.without_bytecode(empty_cache)
-            results["cold_start_without_bytecode"] = cold_start.measure(
-                store.endpoint, arguments.pairs, without_bytecode
-            )
-            results["import_breakdown"] = {
+    runtime = lambda_artifact.runtime_packages(workspace / "runtime")
+    store = EmbeddedDynamoDB()
+    try:
+        create_tables(client(store.endpoint), Template.load().tables())
+        shipped = cold_start.shipped(build_dir, runtime)
+        empty_cache = workspace / "empty-bytecode-cache"
+        empty_cache.mkdir()
+        return {
+            "cold_start": cold_start.measure(store.endpoint, arguments.pairs, shipped),
+            "cold_start_without_bytecode": cold_start.measure(
+                store.endpoint, arguments.pairs, cold_start.without_bytecode(empty_cache)
+            ),
+            "import_breakdown": {
                 operation: cold_start.import_breakdown(store.endpoint, shipped, operation)
                 for operation in cold_start.FUNCTIONS
-            }
-        finally:
-            store.stop()
-        _print_cold(
-            f"cold start of the sam build artifact, as Lambda runs it; median of {arguments.pairs} pairs",
-            results["cold_start"],
-            True,
+            },
+        }
+    finally:
+        store.stop()
+
+
+def _print_cold(arguments: argparse.Namespace, results: dict[str, Any]) -> None:
+    _print_cold_table(
+        f"cold start of the sam build artifact, as Lambda runs it; median of {arguments.pairs} pairs",
+        results["cold_start"],
+        True,
+    )
+    _print_cold_table(
+        "the same code with no bytecode shipped (Lambda compiles it at every cold start)",
+        results["cold_start_without_bytecode"],
+        False,
+    )
+    _print_breakdown(results["import_breakdown"])
+    print(f"\nmemory: peak RSS after the first request   goal: <= {GOALS['rss_mb']:.0f} MB")
+    for operation, row in results["cold_start"].items():
+        print(
+            f"  {operation:<9}{row['rss_mb']:>8.1f} MB   (boto3 floor {row['baseline_rss_mb']:.1f} MB)   "
+            f"{_verdict(row['rss_mb'] <= GOALS['rss_mb'])}"
         )
-        _print_cold(
-            "the same code with no bytecode shipped (Lambda compiles it at every cold start)",
-            results["cold_start_without_bytecode"],
-            False,
+
+
+def _measure_warm(arguments: argparse.Namespace, workspace: Path, build_dir: Path | None) -> dict[str, Any]:
+    from bench import warm
+
+    return {"warm": warm.measure(arguments.iterations)}
+
+
+def _print_warm(arguments: argparse.Namespace, results: dict[str, Any]) -> None:
+    print(f"\nwarm cost per request, DynamoDB stubbed, {arguments.iterations} calls   goal: p50 <= 200 us")
+    for operation, row in results["warm"].items():
+        verdict = _verdict(row["p50_us"] <= GOALS["warm_p50_us"])
+        print(f"  {operation:<9}p50 {row['p50_us']:>7.1f} us   p99 {row['p99_us']:>7.1f} us   {verdict}")
+
+
+def _measure_size(arguments: argparse.Namespace, workspace: Path, build_dir: Path) -> dict[str, Any]:
+    from bench import package_size
+
+    return {"package_size": package_size.measure(build_dir)}
+
+
+def _print_size(arguments: argparse.Namespace, results: dict[str, Any]) -> None:
+    sizes = results["package_size"]
+    total = sizes["total"]["mb"]
+    print(f"\npackage size, sam build output unzipped   goal: <= {GOALS['package_mb']:.0f} MB in all")
+    for name, row in sizes.items():
+        if name not in ("total", "layer contents"):
+            print(f"  {name:<24}{row['mb']:>7.2f} MB")
+    print(f"  {'total':<24}{total:>7.2f} MB   {_verdict(total <= GOALS['package_mb'])}")
+    biggest = ", ".join(f"{name} {mb:.1f}" for name, mb in sizes["layer contents"].items())
+    print(f"  layer's largest packages (MB): {biggest}")
+
+
+def _measure_throughput(arguments: argparse.Namespace, workspace: Path, build_dir: Path | None) -> dict[str, Any]:
+    from bench import throughput
+
+    return {"throughput": throughput.measure(arguments.requests)}
+
+
+def _print_throughput(arguments: argparse.Namespace, results: dict[str, Any]) -> None:
+    row = results["throughput"]
+    ratio = row["best_creates_vs_raw_moto"]
+    print(f"\nlocal API throughput, embedded store   goal: >= {GOALS['throughput_vs_raw_moto']:.0%} of raw moto")
+    print(f"  raw in-process moto puts/s  {row['raw_moto_puts_per_s']:>7.0f}")
+    for clients in (1, 8):
+        print(
+            f"  {clients} client{'s' if clients > 1 else ' '}   creates/s {row[f'creates_per_s_{clients}']:>6.0f}"
+            f"   gets/s {row[f'gets_per_s_{clients}']:>6.0f}"
         )
-        _print_breakdown(results["import_breakdown"])
-        print(f"\nmemory: peak RSS after the first request   goal: <= {GOALS['rss_mb']:.0f} MB")
-        for operation, row in results["cold_start"].items():
-            print(
-                f"  {operation:<9}{row['rss_mb']:>8.1f} MB   (boto3 floor {row['baseline_rss_mb']:.1f} MB)   "
-                f"{_verdict(row['rss_mb'] <= GOALS['rss_mb'])}"
-            )
+    print(f"  best creates/s vs raw moto  {ratio:>6.0%}   {_verdict(ratio >= GOALS['throughput_vs_raw_moto'])}")
 
-    if "warm" in selected:
-        from bench import warm
 
-        results["warm"] = warm.measure(arguments.iterations)
-        print(f"\nwarm cost per request, DynamoDB stubbed, {arguments.iterations} calls   goal: p50 <= 200 us")
-        for operation, row in results["warm"].items():
-            verdict = _verdict(row["p50_us"] <= GOALS["warm_p50_us"])
-            print(f"  {operation:<9}p50 {row['p50_us']:>7.1f} us   p99 {row['p99_us']:>7.1f} us   {verdict}")
+@dataclass(frozen=True)
+class _Measurement:
+    measure: Callable[[argparse.Namespace, Path, Any], dict[str, Any]]
+    show: Callable[[argparse.Namespace, dict[str, Any]], None]
+    needs_build: bool
 
-    if "size" in selected:
-        from bench import package_size
 
-        assert build_dir is not None
-        results["package_size"] = package_size.measure(build_dir)
-        total = results["package_size"]["total"]["mb"]
-        print(f"\npackage size, sam build output unzipped   goal: <= {GOALS['package_mb']:.0f} MB in all")
-        for name, row in results["package_size"].items():
-            if name not in ("total", "layer contents"):
-                print(f"  {name:<24}{row['mb']:>7.2f} MB")
-        print(f"  {'total':<24}{total:>7.2f} MB   {_verdict(total <= GOALS['package_mb'])}")
-        biggest = ", ".join(f"{name} {mb:.1f}" for name, mb in results["package_size"]["layer contents"].items())
-        print(f"  layer's largest packages (MB): {biggest}")
+# What `--only` selects, in the order the bench runs and prints them.
+MEASUREMENTS = {
+    "cold": _Measurement(_measure_cold, _print_cold, needs_build=True),
+    "warm": _Measurement(_measure_warm, _print_warm, needs_build=False),
+    "size": _Measurement(_measure_size, _print_size, needs_build=True),
+    "throughput": _Measurement(_measure_throughput, _print_throughput, needs_build=False),
+}
 
-    if "throughput" in selected:
-        from bench import throughput
 
-        row = throughput.measure(arguments.requests)
-        results["throughput"] = row
-        ratio = row["best_creates_vs_raw_moto"]
-        print(f"\nlocal API throughput, embedded store   goal: >= {GOALS['throughput_vs_raw_moto']:.0%} of raw moto")
-        print(f"  raw in-process moto puts/s  {row['raw_moto_puts_per_s']:>7.0f}")
-        for clients in (1, 8):
-            print(
-                f"  {clients} client{'s' if clients > 1 else ' '}   creates/s {row[f'creates_per_s_{clients}']:>6.0f}"
-                f"   gets/s {row[f'gets_per_s_{clients}']:>6.0f}"
-            )
-        print(f"  best creates/s vs raw moto  {ratio:>6.0%}   {_verdict(ratio >= GOALS['throughput_vs_raw_moto'])}")
+def _measure(arguments: argparse.Namespace, results: dict[str, Any], workspace: Path) -> None:
+    """Run the selected measurements, print each and add it to `results`."""
+    selected = [MEASUREMENTS[name] for name in MEASUREMENTS if name in arguments.only.split(",")]
+    build_dir: Path | None = arguments.build_dir
+    if build_dir is None and any(measurement.needs_build for measurement in selected):
+        build_dir = lambda_artifact.build(workspace / "build")
+    for measurement in selected:
+        measured = measurement.measure(arguments, workspace, build_dir)
+        results.update(measured)
+        measurement.show(arguments, measured)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,10 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devtools.dynamodb import client, local_environment
-from devtools.lambda_artifact import INTERPRETER_FLAGS, lambda_environment, search_path
+from devtools.events import load_event
+from devtools.fresh_interpreter import INTERPRETER_FLAGS, HandlerRun
+from devtools.lambda_artifact import search_path
+from devtools.lambda_environment import lambda_environment
+from devtools.local_aws import client, local_environment
 from devtools.template import Template
-from tests.support import load_event
+from instance_api.domain import Instance
+from instance_api.items import to_item
 
 FUNCTIONS = {
     "create": "CreateInstanceFunction",
@@ -36,25 +40,6 @@ FUNCTIONS = {
     "delete": "DeleteInstanceFunction",
 }
 NAME = "web-1"
-
-_OURS = """
-import time
-started = time.perf_counter()
-import json, os, sys
-sys.path[:0] = sys.argv[1].split(os.pathsep)
-import app
-class Context:
-    function_name = "bench"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:bench"
-    aws_request_id = "bench"
-    def get_remaining_time_in_millis(self): return 15000
-response = app.lambda_handler(json.loads(sys.argv[2]), Context())
-elapsed = (time.perf_counter() - started) * 1000
-status = open("/proc/self/status").read()
-rss = int(status.split("VmHWM:")[1].split()[0])
-print(json.dumps({"ms": elapsed, "status": response["statusCode"], "rss_kb": rss}))
-"""
 
 # The equivalent single call a user would write with boto3 alone.
 _BASELINE = """
@@ -71,24 +56,23 @@ print(json.dumps({"ms": elapsed, "rss_kb": rss}))
 """
 
 
-def _item() -> dict[str, Any]:
-    return {
-        "name": {"S": NAME},
-        "namespace": {"S": "team-a"},
-        "spec": {"M": {"image": {"S": "registry.example.com/team/web:1.4.2"}}},
-        "shareStorage": {"BOOL": True},
-        "hostIDs": {"L": [{"S": "host-a"}, {"S": "host-b"}]},
-        "version": {"N": "1"},
-        "createdAt": {"S": "2026-11-27T10:00:00.000Z"},
-        "updatedAt": {"S": "2026-11-27T10:00:00.000Z"},
-    }
+STORED: Instance = {
+    "name": NAME,
+    "namespace": "team-a",
+    "spec": {"image": "registry.example.com/team/web:1.4.2"},
+    "shareStorage": True,
+    "hostIDs": ["host-a", "host-b"],
+    "version": 1,
+    "createdAt": "2026-11-27T10:00:00.000Z",
+    "updatedAt": "2026-11-27T10:00:00.000Z",
+}
 
 
 def _baseline_call(operation: str, table: str) -> tuple[str, dict[str, Any]]:
     key = {"name": {"S": NAME}}
     names = {"#name": "name"}
     if operation == "create":
-        request = {"Item": _item(), "ConditionExpression": "attribute_not_exists(#name)"}
+        request = {"Item": to_item(STORED), "ConditionExpression": "attribute_not_exists(#name)"}
         return "put_item", {"TableName": table, **request, "ExpressionAttributeNames": names}
     if operation == "update":
         return "update_item", {
@@ -110,7 +94,8 @@ def _baseline_call(operation: str, table: str) -> tuple[str, dict[str, Any]]:
     }
 
 
-def _event(operation: str) -> dict[str, Any]:
+def event(operation: str) -> dict[str, Any]:
+    """The event the bench sends `operation`'s function (update changes the image only)."""
     event = load_event(operation)
     if operation == "update":
         event["body"] = json.dumps({"name": NAME, "spec": {"image": "registry.example.com/team/web:1.5.0"}})
@@ -137,28 +122,25 @@ class Samples:
 
 
 @dataclass(frozen=True)
-class _Process:
-    """One fresh interpreter: the script, its arguments, environment and flags."""
+class _Baseline:
+    """The bare boto3 process: the script and its arguments."""
 
-    code: str
     arguments: list[str]
     environment: dict[str, str]
-    flags: tuple[str, ...]
 
     def run(self, *extra_flags: str) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [sys.executable, *self.flags, *extra_flags, "-c", self.code, *self.arguments],
+            [sys.executable, "-I", *extra_flags, "-c", _BASELINE, *self.arguments],
             env=self.environment,
             capture_output=True,
             text=True,
             check=False,
         )
         if result.returncode != 0:
-            raise RuntimeError(f"cold-start process failed:\n{result.stderr[-3000:]}")
+            raise RuntimeError(f"the baseline process failed:\n{result.stderr[-3000:]}")
         return result
 
-    def outcome(self) -> dict[str, Any]:
-        """Run it; what it printed last (its timing and peak RSS)."""
+    def report(self) -> dict[str, Any]:
         answer: dict[str, Any] = json.loads(self.run().stdout.strip().splitlines()[-1])
         return answer
 
@@ -191,8 +173,8 @@ def without_bytecode(empty_cache: Path) -> Layout:
 class _Case:
     """One operation: our function's process, the bare boto3 one, and the row both expect."""
 
-    ours: _Process
-    baseline: _Process
+    ours: HandlerRun
+    baseline: _Baseline
     reset: Callable[[], None]
 
 
@@ -209,13 +191,10 @@ def _case(endpoint: str, layout: Layout, operation: str) -> _Case:
         if operation == "create":
             dynamodb.delete_item(TableName=table, Key={"name": {"S": NAME}})
         else:
-            dynamodb.put_item(TableName=table, Item=_item())
+            dynamodb.put_item(TableName=table, Item=to_item(STORED))
 
-    ours = _Process(
-        _OURS,
-        [os.pathsep.join(layout.paths(spec.logical_id)), json.dumps(_event(operation))],
-        lambda_environment(spec, local),
-        layout.flags,
+    ours = HandlerRun(
+        layout.paths(spec.logical_id), lambda_environment(spec, local), [event(operation)], flags=layout.flags
     )
     baseline_environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -223,7 +202,7 @@ def _case(endpoint: str, layout: Layout, operation: str) -> _Case:
         **local,
         "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
     }
-    baseline = _Process(_BASELINE, [operation_name, json.dumps(request)], baseline_environment, ("-I",))
+    baseline = _Baseline([operation_name, json.dumps(request)], baseline_environment)
     return _Case(ours, baseline, reset)
 
 
@@ -234,15 +213,16 @@ def measure(endpoint: str, pairs: int, layout: Layout) -> dict[str, dict[str, fl
         case = _case(endpoint, layout, operation)
         samples = Samples()
         for pair in range(pairs):
-            order = [("ours", case.ours), ("baseline", case.baseline)]
+            order: list[tuple[str, HandlerRun | _Baseline]] = [("ours", case.ours), ("baseline", case.baseline)]
             if pair % 2:
                 order.reverse()
             timings: dict[str, dict[str, Any]] = {}
             for label, process in order:
                 case.reset()
-                timings[label] = process.outcome()
-            if timings["ours"]["status"] >= 300:
-                raise RuntimeError(f"{logical_id} answered {timings['ours']['status']} in the bench")
+                timings[label] = process.report()
+            status = timings["ours"]["answers"][0]["statusCode"]
+            if status >= 300:
+                raise RuntimeError(f"{logical_id} answered {status} in the bench")
             samples.ours_ms.append(timings["ours"]["ms"])
             samples.baseline_ms.append(timings["baseline"]["ms"])
             samples.ratios.append(timings["ours"]["ms"] / timings["baseline"]["ms"])

@@ -12,9 +12,9 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from devtools.local_api.launch import local_api
+from devtools.tables import create_table
 from devtools.template import Template
 
 REQUESTS = 400
@@ -28,7 +28,7 @@ def raw_moto_puts_per_second(count: int = 2000) -> float:
     with mock_aws():
         dynamodb: Any = botocore.session.get_session().create_client("dynamodb", region_name="us-east-1")
         table = Template.load().table("InstancesTable")
-        dynamodb.create_table(**table.create_table_request)
+        create_table(dynamodb, table)
         started = time.perf_counter()
         for index in range(count):
             dynamodb.put_item(
@@ -40,8 +40,14 @@ def raw_moto_puts_per_second(count: int = 2000) -> float:
         return count / (time.perf_counter() - started)
 
 
+def _instance_path() -> str:
+    """The create route, as template.yaml declares it (get is the same path with ?name=)."""
+    return next(route.path for route in Template.load().routes() if route.method == "POST")
+
+
 def _requests_per_second(port: int, clients: int, kind: str, run: str, requests: int) -> float:
     per_client = requests // clients
+    path = _instance_path()
 
     def client(number: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -49,9 +55,9 @@ def _requests_per_second(port: int, clients: int, kind: str, run: str, requests:
             name = f"{run}-{clients}-{number}-{index}"
             if kind == "create":
                 body = json.dumps({"name": name})
-                connection.request("POST", "/api/v1/instance", body, {"Content-Type": "application/json"})
+                connection.request("POST", path, body, {"Content-Type": "application/json"})
             else:
-                connection.request("GET", f"/api/v1/instance?name={name}")
+                connection.request("GET", f"{path}?name={name}")
             response = connection.getresponse()
             response.read()
             if response.status != 200:
@@ -69,8 +75,8 @@ def _requests_per_second(port: int, clients: int, kind: str, run: str, requests:
 
 def measure(requests: int = REQUESTS) -> dict[str, float]:
     raw = raw_moto_puts_per_second()
-    with tempfile.TemporaryDirectory() as console, local_api(Path(console) / "local-api.log") as base_url:
-        port = urlsplit(base_url).port or 0
+    with tempfile.TemporaryDirectory() as console, local_api(Path(console) / "local-api.log") as api:
+        port = api.port
         # Start the workers 8 clients need, for both functions, before anything is timed.
         _requests_per_second(port, 8, "create", "warm-up", requests)
         _requests_per_second(port, 8, "get", "warm-up", requests)

@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", default=os.environ.get("FUZZ_SEED") or None, help="fixed for reproducible runs")
     arguments = parser.parse_args(argv)
     log = Path(tempfile.mkstemp(prefix="fuzz-local-api-", suffix=".log")[1])
-    with local_api(log) as base_url:
+    with local_api(log) as api:
+        base_url = api.base_url
         command = [
             str(Path(sys.executable).with_name("st")),
             "--config-file",

@@ -13,10 +13,9 @@ import json
 import subprocess
 from typing import Any
 
-from devtools.lambda_artifact import sam, sam_environment
+from devtools.events import EVENTS
+from devtools.sam_cli import sam, sam_environment
 from devtools.template import ROOT, Template
-
-EVENTS = ROOT / "events"
 
 # operation -> (method, query string, body)
 OPERATIONS: dict[str, tuple[str, dict[str, str] | None, dict[str, Any] | None]] = {
@@ -38,8 +37,10 @@ OPERATIONS: dict[str, tuple[str, dict[str, str] | None, dict[str, Any] | None]] 
 }
 
 
-def generate(operation: str, stage: str) -> dict[str, Any]:
+def generate(operation: str, template: Template) -> dict[str, Any]:
     method, query, body = OPERATIONS[operation]
+    # The operation's own route, as template.yaml declares it.
+    resource = next(route.path for route in template.routes() if route.method == method)
     sample = subprocess.run(
         sam(
             "local",
@@ -49,11 +50,11 @@ def generate(operation: str, stage: str) -> dict[str, Any]:
             "--method",
             method,
             "--resource",
-            "/api/v1/instance",
+            resource,
             "--path",
-            "api/v1/instance",
+            resource.lstrip("/"),
             "--stage",
-            stage,
+            template.stage_name(),
         ),
         check=True,
         capture_output=True,
@@ -61,7 +62,7 @@ def generate(operation: str, stage: str) -> dict[str, Any]:
         env=sam_environment(),
     ).stdout
     event: dict[str, Any] = json.loads(sample)
-    event["path"] = "/api/v1/instance"
+    event["path"] = resource
     event["pathParameters"] = None
     event["stageVariables"] = None
     event["queryStringParameters"] = query
@@ -78,10 +79,10 @@ def generate(operation: str, stage: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    stage = Template.load().stage_name()
+    template = Template.load()
     for operation in OPERATIONS:
         path = EVENTS / f"{operation}.json"
-        path.write_text(json.dumps(generate(operation, stage), indent=2) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(generate(operation, template), indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)}")
 
 

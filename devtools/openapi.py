@@ -3,13 +3,12 @@
 One source of truth each: the operations are the template's routes with an explicit method
 (the route fallback's ANY routes are the 404/405 described in `info`); request and response
 schemas come from the pydantic models and the Instance type; query parameters and headers
-from request_parsing; statuses and reasons from the errors the functions and API Gateway
+from http_query and http_headers; statuses and reasons from the errors the functions and API Gateway
 answer with. tests/unit/test_openapi.py fails when the committed file is stale.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import sys
 from pathlib import Path
@@ -24,15 +23,15 @@ from devtools.template import ROOT, Template
 # The layer is not an installed package: put it on the path, as Lambda's /opt/python is.
 sys.path.insert(0, str(ROOT / "layers" / "common"))
 
-from instance_api import errors, request_parsing
-from instance_api.api import INSTANCE_PATH
+from instance_api import errors, http_headers, http_query
+from instance_api.domain import Instance
 from instance_api.models import (
     DNS_LABEL_SCHEMA,
     CreateInstanceRequest,
     DeleteInstanceRequest,
     UpdateInstanceRequest,
 )
-from instance_api.store import Instance
+from instance_api.routes import INSTANCE_PATH
 
 OPENAPI_PATH = ROOT / "openapi.yaml"
 SCHEMAS = "#/components/schemas/"
@@ -83,7 +82,7 @@ def _without_null(schema: Any) -> Any:
     return schema
 
 
-def _schemas() -> dict[str, Any]:
+def _request_schemas() -> dict[str, Any]:
     _, definitions = models_json_schema(
         [
             (CreateInstanceRequest, "validation"),
@@ -98,6 +97,12 @@ def _schemas() -> dict[str, Any]:
         {"required": ["shareStorage"]},
         {"required": ["hostIDs"]},
     ]
+    return schemas
+
+
+def _instance_schemas() -> dict[str, Any]:
+    """The Instance (and InstanceSpec) as responses carry them."""
+    schemas: dict[str, Any] = {}
     instance = TypeAdapter(Instance).json_schema(ref_template=SCHEMAS + "{model}", mode="serialization")
     for definition_name, definition in instance.pop("$defs", {}).items():
         schemas.setdefault(definition_name, definition)
@@ -111,6 +116,11 @@ def _schemas() -> dict[str, Any]:
     instance["properties"]["version"] |= {"minimum": 1}
     schemas["Instance"] = instance
     schemas["InstanceSpec"]["additionalProperties"] = False
+    return schemas
+
+
+def _schemas() -> dict[str, Any]:
+    schemas = {**_request_schemas(), **_instance_schemas()}
     schemas["InstancePage"] = {
         "type": "object",
         "additionalProperties": False,
@@ -221,129 +231,181 @@ def _body(schema: str, example: dict[str, Any], required: bool = True) -> dict[s
     }
 
 
-def _operations() -> dict[str, dict[str, Any]]:
-    """Each routed method on the instance path, keyed by method."""
-    instance = {"$ref": SCHEMAS + "Instance"}
-    name_from_response = "$response.body#/data/name"
+INSTANCE = {"$ref": SCHEMAS + "Instance"}
+NAME_FROM_RESPONSE = "$response.body#/data/name"
+
+
+def _create() -> dict[str, Any]:
     return {
-        "POST": {
-            "operationId": "createInstance",
-            "summary": "Create an instance",
-            "description": (
-                "Stores a new instance; without `name` the server generates one. An existing name is 409 "
-                "AlreadyExists. With `Idempotency-Key`, a retry with the same body within an hour gets the "
-                "first answer (200), another body 422, a retry while the first runs 409 Conflict."
-            ),
-            "parameters": [
-                {
-                    "name": request_parsing.IDEMPOTENCY_KEY_HEADER,
-                    "in": "header",
-                    "required": False,
-                    "description": "Makes retries of this create safe for an hour (per caller).",
-                    "schema": {"type": "string", "minLength": 1, "maxLength": request_parsing.IDEMPOTENCY_KEY_MAX},
-                }
-            ],
-            "requestBody": _body("CreateInstanceRequest", SEED_CREATE),
-            "responses": _responses(
-                ("create",),
-                (*COMMON, *WITH_BODY, 409, 422),
-                instance,
-                links={
-                    "GetCreated": {"operationId": "getInstances", "parameters": {"query.name": name_from_response}},
-                    "UpdateCreated": {
-                        "operationId": "updateInstance",
-                        "requestBody": {
-                            "name": name_from_response,
-                            "version": "$response.body#/data/version",
-                            "hostIDs": ["host-linked"],
-                        },
-                    },
-                    "DeleteCreated": {
-                        "operationId": "deleteInstance",
-                        "parameters": {"query.name": name_from_response},
+        "operationId": "createInstance",
+        "summary": "Create an instance",
+        "description": (
+            "Stores a new instance; without `name` the server generates one. An existing name is 409 "
+            "AlreadyExists. With `Idempotency-Key`, a retry with the same body within an hour gets the "
+            "first answer (200), another body 422, a retry while the first runs 409 Conflict."
+        ),
+        "parameters": [
+            {
+                "name": http_headers.IDEMPOTENCY_KEY_HEADER,
+                "in": "header",
+                "required": False,
+                "description": "Makes retries of this create safe for an hour (per caller).",
+                "schema": {"type": "string", "minLength": 1, "maxLength": http_headers.IDEMPOTENCY_KEY_MAX},
+            }
+        ],
+        "requestBody": _body("CreateInstanceRequest", SEED_CREATE),
+        "responses": _responses(
+            ("create",),
+            (*COMMON, *WITH_BODY, 409, 422),
+            INSTANCE,
+            links={
+                "GetCreated": {"operationId": "getInstances", "parameters": {"query.name": NAME_FROM_RESPONSE}},
+                "UpdateCreated": {
+                    "operationId": "updateInstance",
+                    "requestBody": {
+                        "name": NAME_FROM_RESPONSE,
+                        "version": "$response.body#/data/version",
+                        "hostIDs": ["host-linked"],
                     },
                 },
-            ),
-        },
-        "PUT": {
-            "operationId": "updateInstance",
-            "summary": "Update an instance",
-            "description": (
-                "Replaces the fields sent (`spec` as a whole) and increments `version`, in one conditional "
-                "write: 404 if absent, 409 Conflict if `version` was sent and is stale, 400 for another namespace."
-            ),
-            "requestBody": _body(
-                "UpdateInstanceRequest",
-                {"name": "test", "spec": {"image": "registry.example.com/team/web:1.4.2"}, "version": 1},
-            ),
-            "responses": _responses(
-                ("update",),
-                (*COMMON, *WITH_BODY, 404, 409),
-                instance,
-                links={
-                    "GetUpdated": {"operationId": "getInstances", "parameters": {"query.name": name_from_response}},
-                    "DeleteUpdated": {
-                        "operationId": "deleteInstance",
-                        "parameters": {"query.name": name_from_response},
-                    },
+                "DeleteCreated": {
+                    "operationId": "deleteInstance",
+                    "parameters": {"query.name": NAME_FROM_RESPONSE},
                 },
+            },
+        ),
+    }
+
+
+def _update() -> dict[str, Any]:
+    return {
+        "operationId": "updateInstance",
+        "summary": "Update an instance",
+        "description": (
+            "Replaces the fields sent (`spec` as a whole) and increments `version`, in one conditional "
+            "write: 404 if absent, 409 Conflict if `version` was sent and is stale, 400 for another namespace."
+        ),
+        "requestBody": _body(
+            "UpdateInstanceRequest",
+            {"name": "test", "spec": {"image": "registry.example.com/team/web:1.4.2"}, "version": 1},
+        ),
+        "responses": _responses(
+            ("update",),
+            (*COMMON, *WITH_BODY, 404, 409),
+            INSTANCE,
+            links={
+                "GetUpdated": {"operationId": "getInstances", "parameters": {"query.name": NAME_FROM_RESPONSE}},
+                "DeleteUpdated": {
+                    "operationId": "deleteInstance",
+                    "parameters": {"query.name": NAME_FROM_RESPONSE},
+                },
+            },
+        ),
+    }
+
+
+def _get() -> dict[str, Any]:
+    return {
+        "operationId": "getInstances",
+        "summary": "Get one instance by name, or list a page",
+        "description": (
+            "With `name`: that instance (a strongly consistent read). Without: a page of the list, sorted "
+            "by name within a `namespace`; pass `nextToken` back for the next page."
+        ),
+        "parameters": [
+            _query("name", DNS_LABEL_SCHEMA, "Get this instance (takes no other parameter).", "web-1"),
+            _query("namespace", DNS_LABEL_SCHEMA, "List this namespace only.", "team-a"),
+            _query(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": http_query.LIST_LIMIT_MAX},
+                f"Page size (default {http_query.LIST_LIMIT_DEFAULT}); a page may hold fewer.",
+                50,
             ),
+            _query(
+                "nextToken",
+                {"type": "string", "minLength": 1, "maxLength": http_query.NEXT_TOKEN_MAX},
+                "From the previous page of the same listing.",
+                "v1.eyJzIjpudWxsLCJrIjp7Im5hbWUiOiJ3ZWItMSJ9fQ.signature",
+            ),
+        ],
+        "responses": _responses(
+            ("get", "list"),
+            (*COMMON, 404),
+            {"anyOf": [INSTANCE, {"$ref": SCHEMAS + "InstancePage"}]},
+        ),
+    }
+
+
+def _delete() -> dict[str, Any]:
+    return {
+        "operationId": "deleteInstance",
+        "summary": "Delete an instance",
+        "description": (
+            "Names the instance in the body (with an optional `version`) or as `?name=`. 404 if absent, "
+            "409 Conflict if `version` was sent and is stale."
+        ),
+        "parameters": [_query("name", DNS_LABEL_SCHEMA, "The instance, instead of the body.", "web-1")],
+        "requestBody": _body("DeleteInstanceRequest", {"name": "test"}, required=False),
+        "responses": _responses(("delete",), (*COMMON, *WITH_BODY, 404, 409), {"$ref": SCHEMAS + "DeletedInstance"}),
+    }
+
+
+# Each routed method on the instance path, and the builder of its description.
+OPERATIONS = {"POST": _create, "PUT": _update, "GET": _get, "DELETE": _delete}
+
+
+def _paths(template: Template) -> dict[str, dict[str, Any]]:
+    paths: dict[str, dict[str, Any]] = {}
+    for route in template.routes():
+        if route.method == "ANY":
+            continue  # the route fallback: the 404 and 405 described in info
+        if route.path != INSTANCE_PATH or route.method not in OPERATIONS:
+            raise ValueError(f"template route {route.method} {route.path} has no operation description here")
+        paths.setdefault(route.path, {})[route.method.lower()] = OPERATIONS[route.method]()
+    return paths
+
+
+def _servers(template: Template) -> list[dict[str, Any]]:
+    return [
+        {"url": "http://127.0.0.1:3000", "description": "make run"},
+        {
+            "url": "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
+            "description": "A deployed stack (its ApiBaseUrl output)",
+            "variables": {
+                "apiId": {"default": "abc123"},
+                "region": {"default": "eu-west-1"},
+                "stage": {"default": template.stage_name()},
+            },
         },
-        "GET": {
-            "operationId": "getInstances",
-            "summary": "Get one instance by name, or list a page",
-            "description": (
-                "With `name`: that instance (a strongly consistent read). Without: a page of the list, sorted "
-                "by name within a `namespace`; pass `nextToken` back for the next page."
-            ),
-            "parameters": [
-                _query("name", DNS_LABEL_SCHEMA, "Get this instance (takes no other parameter).", "web-1"),
-                _query("namespace", DNS_LABEL_SCHEMA, "List this namespace only.", "team-a"),
-                _query(
-                    "limit",
-                    {"type": "integer", "minimum": 1, "maximum": request_parsing.LIST_LIMIT_MAX},
-                    f"Page size (default {request_parsing.LIST_LIMIT_DEFAULT}); a page may hold fewer.",
-                    50,
-                ),
-                _query(
-                    "nextToken",
-                    {"type": "string", "minLength": 1, "maxLength": request_parsing.NEXT_TOKEN_MAX},
-                    "From the previous page of the same listing.",
-                    "v1.eyJzIjpudWxsLCJrIjp7Im5hbWUiOiJ3ZWItMSJ9fQ.signature",
-                ),
-            ],
-            "responses": _responses(
-                ("get", "list"),
-                (*COMMON, 404),
-                {"anyOf": [instance, {"$ref": SCHEMAS + "InstancePage"}]},
-            ),
+    ]
+
+
+def _components() -> dict[str, Any]:
+    return {
+        "schemas": dict(sorted(_schemas().items())),
+        "headers": {
+            "RetryAfter": {
+                "description": "Seconds to wait before retrying.",
+                "schema": {"type": "integer", "minimum": 0, "example": errors.RETRY_AFTER_SECONDS},
+            }
         },
-        "DELETE": {
-            "operationId": "deleteInstance",
-            "summary": "Delete an instance",
-            "description": (
-                "Names the instance in the body (with an optional `version`) or as `?name=`. 404 if absent, "
-                "409 Conflict if `version` was sent and is stale."
-            ),
-            "parameters": [_query("name", DNS_LABEL_SCHEMA, "The instance, instead of the body.", "web-1")],
-            "requestBody": _body("DeleteInstanceRequest", {"name": "test"}, required=False),
-            "responses": _responses(
-                ("delete",), (*COMMON, *WITH_BODY, 404, 409), {"$ref": SCHEMAS + "DeletedInstance"}
-            ),
+        "securitySchemes": {
+            "sigv4": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": (
+                    "AWS Signature Version 4 for the service `execute-api`, by an IAM principal allowed "
+                    "`execute-api:Invoke` (the local API ignores it)."
+                ),
+                "x-amazon-apigateway-authtype": "awsSigv4",
+            }
         },
     }
 
 
 def build(template: Template | None = None) -> dict[str, Any]:
     template = template or Template.load()
-    operations = _operations()
-    paths: dict[str, dict[str, Any]] = {}
-    for route in template.routes():
-        if route.method == "ANY":
-            continue  # the route fallback: the 404 and 405 described in info
-        if route.path != INSTANCE_PATH or route.method not in operations:
-            raise ValueError(f"template route {route.method} {route.path} has no operation description here")
-        paths.setdefault(route.path, {})[route.method.lower()] = copy.deepcopy(operations[route.method])
     return {
         "openapi": "3.1.0",
         "info": {
@@ -357,47 +419,23 @@ def build(template: Template | None = None) -> dict[str, Any]:
                 "Generated from template.yaml and the layer's models by `make openapi`; do not edit by hand."
             ),
         },
-        "servers": [
-            {"url": "http://127.0.0.1:3000", "description": "make run"},
-            {
-                "url": "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
-                "description": "A deployed stack (its ApiBaseUrl output)",
-                "variables": {
-                    "apiId": {"default": "abc123"},
-                    "region": {"default": "eu-west-1"},
-                    "stage": {"default": template.stage_name()},
-                },
-            },
-        ],
+        "servers": _servers(template),
         "security": [{"sigv4": []}],
-        "paths": paths,
-        "components": {
-            "schemas": dict(sorted(_schemas().items())),
-            "headers": {
-                "RetryAfter": {
-                    "description": "Seconds to wait before retrying.",
-                    "schema": {"type": "integer", "minimum": 0, "example": errors.RETRY_AFTER_SECONDS},
-                }
-            },
-            "securitySchemes": {
-                "sigv4": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "Authorization",
-                    "description": (
-                        "AWS Signature Version 4 for the service `execute-api`, by an IAM principal allowed "
-                        "`execute-api:Invoke` (the local API ignores it)."
-                    ),
-                    "x-amazon-apigateway-authtype": "awsSigv4",
-                }
-            },
-        },
+        "paths": _paths(template),
+        "components": _components(),
     }
+
+
+class _NoAliases(yaml.SafeDumper):
+    """Writes a schema used in several places out in full each time: no &anchors, no *aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def render(document: dict[str, Any]) -> str:
     header = "# Generated by `make openapi` from template.yaml and layers/common; do not edit by hand.\n"
-    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    return header + yaml.dump(document, Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=100)
 
 
 def main(path: Path = OPENAPI_PATH) -> None:

@@ -11,13 +11,13 @@ behave as in CloudFormation.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "template.yaml"
@@ -25,14 +25,6 @@ TEMPLATE_PATH = ROOT / "template.yaml"
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "000000000000"
 
-_SHORT_TAGS = {
-    "Ref": "Ref",
-    "Condition": "Condition",
-    **{
-        name: f"Fn::{name}" for name in ("GetAtt", "Sub", "Join", "Select", "Split", "If", "Equals", "Not", "And", "Or")
-    },
-    **{name: f"Fn::{name}" for name in ("FindInMap", "Base64", "GetAZs", "ImportValue", "Cidr")},
-}
 _SECRET_REFERENCE = re.compile(r"\{\{resolve:secretsmanager:([^:}]+(?::[^:}]+)*?):SecretString[^}]*\}\}")
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
@@ -53,35 +45,33 @@ _CREATE_TABLE_PROPERTIES = (
 )
 
 
-class _CloudFormationLoader(yaml.SafeLoader):
-    """YAML loader that turns CloudFormation short tags (!Ref, !Sub...) into their long form."""
-
-
-def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    name = _SHORT_TAGS.get(suffix)
-    if name is None:
-        raise yaml.constructor.ConstructorError(None, None, f"unknown tag !{suffix}", node.start_mark)
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-        if name == "Fn::GetAtt":
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    return {name: value}
-
-
-_CloudFormationLoader.add_multi_constructor("!", _construct_tag)
-
-
 def load_raw(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as stream:
-        document = yaml.load(stream, Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+    """The template as cfn-lint reads it: short tags (!Ref, !Sub...) in their long form.
+
+    Parsed once per file version and shared: callers read it, never change it.
+    """
+    return _parsed(str(path.resolve()), path.stat().st_mtime_ns)
+
+
+@functools.cache
+def _parsed(path: str, mtime_ns: int) -> dict[str, Any]:
+    from cfnlint.decode import cfn_yaml
+
+    document = _plain(cfn_yaml.load(path))
     if not isinstance(document, dict):
         raise ValueError(f"{path} is not a CloudFormation template")
     return document
+
+
+def _plain(node: Any) -> Any:
+    """cfn-lint's nodes (dict, list and str subclasses that carry line marks) as plain values."""
+    if isinstance(node, dict):
+        return {str(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    if isinstance(node, str):
+        return str(node)
+    return node
 
 
 @dataclass(frozen=True)
@@ -145,22 +135,30 @@ class Template:
             return value
         if len(value) == 1:
             ((key, argument),) = value.items()
-            if key == "Ref":
-                return self._ref(argument)
-            if key == "Fn::GetAtt":
-                return self._get_att(argument)
-            if key == "Fn::Sub":
-                return self._sub(argument)
-            if key == "Fn::Join":
-                separator, items = argument
-                return separator.join(str(self.resolve(item)) for item in items)
-            if key == "Fn::If":
-                condition, if_true, if_false = argument
-                return self.resolve(if_true if self.condition(condition) else if_false)
+            intrinsic = self._intrinsics().get(key)
+            if intrinsic is not None:
+                return intrinsic(argument)
             if key.startswith("Fn::"):
                 raise ValueError(f"the local tools do not resolve {key}")
         resolved = {key: self.resolve(item) for key, item in value.items()}
         return {key: item for key, item in resolved.items() if item is not NO_VALUE}
+
+    def _intrinsics(self) -> dict[str, Callable[[Any], Any]]:
+        return {
+            "Ref": self._ref,
+            "Fn::GetAtt": self._get_att,
+            "Fn::Sub": self._sub,
+            "Fn::Join": self._join,
+            "Fn::If": self._if,
+        }
+
+    def _join(self, argument: list[Any]) -> str:
+        separator, items = argument
+        return str(separator).join(str(self.resolve(item)) for item in items)
+
+    def _if(self, argument: list[Any]) -> Any:
+        condition, if_true, if_false = argument
+        return self.resolve(if_true if self.condition(condition) else if_false)
 
     def condition(self, name: str) -> bool:
         """A template condition, evaluated with the parameters' defaults."""

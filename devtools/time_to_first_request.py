@@ -2,7 +2,7 @@
 
     .venv/bin/python -m devtools.time_to_first_request [runs]
 
-Starts `make run` on a free port, polls GET /api/v1/instance until it answers 200, stops
+Starts `make run` on a free port, polls the template's GET route until it answers 200, stops
 it, and prints each run and the median. The README's number comes from here.
 """
 
@@ -16,11 +16,11 @@ import subprocess
 import sys
 import time
 
-from devtools.dynamodb import free_port
-from devtools.template import ROOT
+from devtools.processes import free_port
+from devtools.template import ROOT, Template
 
 
-def once() -> float:
+def once(path: str) -> float:
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -34,7 +34,7 @@ def once() -> float:
         while time.perf_counter() - started < 60:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             try:
-                connection.request("GET", "/api/v1/instance")
+                connection.request("GET", path)
                 if connection.getresponse().status == 200:
                     return time.perf_counter() - started
             except OSError:
@@ -50,7 +50,9 @@ def once() -> float:
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    times = [once() for _ in range(runs)]
+    # The list route, as the template declares it.
+    path = next(route.path for route in Template.load().routes() if route.method == "GET")
+    times = [once(path) for _ in range(runs)]
     print("runs: " + ", ".join(f"{elapsed:.2f} s" for elapsed in times))
     print(f"median time to first answered request: {statistics.median(times):.2f} s")
 

@@ -1,37 +1,32 @@
-"""Helpers shared by the test tiers: events, a Lambda context, response decoding."""
+"""Helpers shared by the test tiers: API Gateway events, response decoding, the envelope."""
 
 from __future__ import annotations
 
-import copy
-import importlib.util
 import json
+import os
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from devtools.template import ROOT, FunctionSpec
+import pytest
 
-EVENTS = ROOT / "events"
-SEED = EVENTS / "seed"
-INSTANCE_PATH = "/api/v1/instance"
+from devtools.dynamodb_local import dynamodb_local_unavailable
+from devtools.events import load_event
+from instance_api.routes import INSTANCE_PATH
 
-
-@cache
-def _event_file(name: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
-    return event
-
-
-def load_event(name: str) -> dict[str, Any]:
-    """A fresh copy of events/<name>.json."""
-    return copy.deepcopy(_event_file(name))
+# Each DynamoDB engine a tier runs on, by its session fixture (tests/conftest.py).
+ENGINES = [
+    pytest.param("embedded_dynamodb", id="embedded"),
+    pytest.param("dynamodb_local", id="dynamodb_local", marks=pytest.mark.dynamodb_local),
+]
 
 
-def seed_body(name: str) -> str:
-    """The seed note's request body, verbatim (events/seed/<name>.json)."""
-    return (SEED / f"{name}.json").read_text(encoding="utf-8")
+def require_dynamodb_local() -> None:
+    """Skip the calling test when DynamoDB Local cannot run here; fail instead in CI."""
+    problem = dynamodb_local_unavailable()
+    if problem is not None:
+        if os.environ.get("REQUIRE_DYNAMODB_LOCAL") == "1":
+            pytest.fail(f"DynamoDB Local is required here (REQUIRE_DYNAMODB_LOCAL=1) but {problem}")
+        pytest.skip(f"DynamoDB Local tier skipped: {problem}")
 
 
 def api_event(
@@ -74,19 +69,6 @@ def api_event(
     return event
 
 
-class LambdaContext:
-    def __init__(self, function_name: str = "TestFunction", remaining_ms: int = 10_000) -> None:
-        self._remaining_ms = remaining_ms
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = 256
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{function_name}"
-        self.aws_request_id = "lambda-request-id"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self._remaining_ms
-
-
 @dataclass(frozen=True)
 class ApiResponse:
     status: int
@@ -113,19 +95,8 @@ def decode_proxy_response(raw: dict[str, Any]) -> ApiResponse:
     return ApiResponse(raw["statusCode"], headers, json.loads(raw["body"]))
 
 
-def load_handler_module(spec: FunctionSpec) -> ModuleType:
-    """Import a function's handler module under a unique name (all four are called `app`)."""
-    module_file = Path(spec.code_uri) / (spec.handler.rpartition(".")[0] + ".py")
-    loader_spec = importlib.util.spec_from_file_location(f"{spec.logical_id}_handler", module_file)
-    assert loader_spec is not None
-    assert loader_spec.loader is not None
-    module = importlib.util.module_from_spec(loader_spec)
-    loader_spec.loader.exec_module(module)
-    return module
-
-
 def assert_envelope(response: ApiResponse, status: int, message: str) -> None:
-    """The SPEC's envelope: code equals the status, message "<op> succeed|failed", JSON content type."""
+    """The envelope (docs/contract.md): code equals the status, "<op> succeed|failed", JSON content type."""
     assert response.status == status, response.body
     assert response.body["code"] == status
     assert response.body["message"] == message

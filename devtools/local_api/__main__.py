@@ -19,16 +19,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Protocol
 
-from devtools.dynamodb import (
-    DynamoDBLocal,
-    EmbeddedDynamoDB,
-    client,
-    create_tables,
-    local_environment,
-)
+from devtools.dynamodb_local import DynamoDBLocal
+from devtools.embedded_dynamodb import EmbeddedDynamoDB
 from devtools.local_api.docs import DocsPages
 from devtools.local_api.gateway import GatewayServer, LocalApiGateway
 from devtools.local_api.runtime import CodeWatcher
+from devtools.local_aws import client, local_environment
+from devtools.tables import create_tables
 from devtools.template import ROOT, TEMPLATE_PATH, Template
 
 PERSISTED_DATA = ROOT / ".local" / "dynamodb-data"
@@ -95,6 +92,63 @@ def _relative(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
+def _banner(server: GatewayServer, gateway: LocalApiGateway, store: Store, tables: list[str], host: str) -> str:
+    base = f"http://{host}:{server.server_port}"
+    lines = [f"Instance API (local) listening on {base}"]
+    for route in gateway.routes:
+        function = route.function
+        lines.append(f"  {route.method:<6} {route.path} -> {function.logical_id} ({_relative(function.code_uri)})")
+    lines.append(f"  store:  {store.engine}; tables: {', '.join(tables) or 'none'}")
+    lines.append(f"  docs:   {base}/docs (OpenAPI at /openapi.yaml; local only)")
+    lines.append("  code under functions/ and layers/ reloads on save; Ctrl-C stops everything")
+    return "\n".join(lines)
+
+
+class _LocalApi:
+    """What `make run` runs, started piece by piece and stopped in reverse, whatever started."""
+
+    def __init__(self, arguments: argparse.Namespace) -> None:
+        self.arguments = arguments
+        self.template = Template.load(arguments.template)
+        self.store = _open_store(arguments)
+        self.gateway: LocalApiGateway | None = None
+        self.server: GatewayServer | None = None
+        self.watcher: CodeWatcher | None = None
+
+    def start(self, started: float) -> None:
+        arguments, template = self.arguments, self.template
+        tables = template.tables()
+        create_tables(client(self.store.endpoint, template.region), tables)
+        pages = DocsPages(arguments.template.resolve().parent / "openapi.yaml")
+        environment = local_environment(self.store.endpoint, template.region)
+        self.gateway = LocalApiGateway(template, environment, arguments.max_workers, pages.serve)
+        self.server = GatewayServer((arguments.host, arguments.port), self.gateway)
+        banner = _banner(self.server, self.gateway, self.store, [table.name for table in tables], arguments.host)
+        print(f"{banner}\n  ready in {time.perf_counter() - started:.2f} s", file=sys.stderr, flush=True)
+        self.watcher = CodeWatcher((root for pool in self.gateway.pools.values() for root in pool.roots), self._reload)
+        self.watcher.start()
+        self.gateway.warm_up()
+
+    def _reload(self, changed: set[Path]) -> None:
+        assert self.gateway is not None
+        if reloaded := self.gateway.reload(changed):
+            names = ", ".join(sorted(_relative(path) for path in changed))
+            print(f"reloaded {', '.join(reloaded)} ({names} changed)", file=sys.stderr, flush=True)
+
+    def serve(self) -> None:
+        assert self.server is not None
+        self.server.serve_forever()
+
+    def stop(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.server is not None:
+            self.server.server_close()
+        if self.gateway is not None:
+            self.gateway.close()
+        self.store.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     arguments = _parse(sys.argv[1:] if argv is None else argv)
@@ -102,53 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     # for background jobs); SIGTERM (kill, a supervisor) stops it the same way.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    template = Template.load(arguments.template)
-    store = _open_store(arguments)
-    gateway: LocalApiGateway | None = None
-    server: GatewayServer | None = None
-    watcher: CodeWatcher | None = None
+    local_api = _LocalApi(arguments)
     try:
-        tables = template.tables()
-        create_tables(client(store.endpoint, template.region), tables)
-        pages = DocsPages(arguments.template.resolve().parent / "openapi.yaml")
-        gateway = LocalApiGateway(
-            template, local_environment(store.endpoint, template.region), arguments.max_workers, pages.serve
-        )
-        server = GatewayServer((arguments.host, arguments.port), gateway)
-        lines = [f"Instance API (local) listening on http://{arguments.host}:{server.server_port}"]
-        for route in gateway.routes:
-            lines.append(
-                f"  {route.method:<6} {route.path} -> {route.function.logical_id} "
-                f"({_relative(route.function.code_uri)})"
-            )
-        lines.append(f"  store:  {store.engine}; tables: {', '.join(table.name for table in tables) or 'none'}")
-        lines.append(
-            f"  docs:   http://{arguments.host}:{server.server_port}/docs (OpenAPI at /openapi.yaml; local only)"
-        )
-        lines.append("  code under functions/ and layers/ reloads on save; Ctrl-C stops everything")
-        lines.append(f"  ready in {time.perf_counter() - started:.2f} s")
-        print("\n".join(lines), file=sys.stderr, flush=True)
-
-        def reload(changed: set[Path]) -> None:
-            assert gateway is not None
-            if reloaded := gateway.reload(changed):
-                names = ", ".join(sorted(_relative(path) for path in changed))
-                print(f"reloaded {', '.join(reloaded)} ({names} changed)", file=sys.stderr, flush=True)
-
-        watcher = CodeWatcher((root for pool in gateway.pools.values() for root in pool.roots), reload)
-        watcher.start()
-        gateway.warm_up()
-        server.serve_forever()
+        local_api.start(started)
+        local_api.serve()
     except KeyboardInterrupt:
         print("stopping", file=sys.stderr, flush=True)
     finally:
-        if watcher is not None:
-            watcher.stop()
-        if server is not None:
-            server.server_close()
-        if gateway is not None:
-            gateway.close()
-        store.stop()
+        local_api.stop()
     return 0
 
 

@@ -131,27 +131,63 @@ class GatewayResponses:
         return HttpResponse(status, headers, body.encode())
 
 
+def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for key, value in pairs:
+        values.setdefault(key, []).append(value)
+    return values
+
+
+def _event_body(raw: bytes | None) -> tuple[str | None, bool]:
+    """The body as API Gateway passes it: text, or base64 when it is not UTF-8."""
+    if not raw:
+        return None, False
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(raw).decode("ascii"), True
+
+
+def _identity(request: HttpRequest, headers: dict[str, str]) -> dict[str, Any]:
+    unsigned = ("caller", "user", "userArn", "accountId", "accessKey")
+    cognito = ("cognitoIdentityPoolId", "cognitoIdentityId", "cognitoAuthenticationType")
+    identity: dict[str, Any] = {"sourceIp": request.source_ip, "userAgent": headers.get("user-agent")}
+    identity.update(dict.fromkeys((*unsigned, *cognito, "cognitoAuthenticationProvider")))
+    return identity
+
+
+def _request_context(
+    request: HttpRequest, route: Route, path: str, stage: str, request_id: str, headers: dict[str, str]
+) -> dict[str, Any]:
+    now = time.time()
+    return {
+        "accountId": LOCAL_ACCOUNT,
+        "apiId": "local",
+        "resourceId": "local",
+        "stage": stage,
+        "requestId": request_id,
+        "extendedRequestId": request_id,
+        "requestTime": formatdate(now, usegmt=True),
+        "requestTimeEpoch": int(now * 1000),
+        "path": f"/{stage}{path}",
+        "resourcePath": route.path,
+        "httpMethod": request.method,
+        "protocol": "HTTP/1.1",
+        "domainName": headers.get("host", "localhost"),
+        "identity": _identity(request, headers),
+    }
+
+
 def build_event(
     request: HttpRequest, route: Route, path_parameters: dict[str, str], stage: str, request_id: str
 ) -> dict[str, Any]:
     """The REST API (v1) Lambda proxy integration event for `request`."""
     raw_path, _, query = request.target.partition("?")
     path = unquote(raw_path)
-    multi_query: dict[str, list[str]] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        multi_query.setdefault(key, []).append(value)
-    multi_headers: dict[str, list[str]] = {}
-    for key, value in request.headers:
-        multi_headers.setdefault(key, []).append(value)
+    multi_query = _multi(parse_qsl(query, keep_blank_values=True))
+    multi_headers = _multi(request.headers)
     by_lower_name = {key.lower(): value for key, value in request.headers}
-    body: str | None = None
-    is_base64 = False
-    if request.body:
-        try:
-            body = request.body.decode("utf-8")
-        except UnicodeDecodeError:
-            body, is_base64 = base64.b64encode(request.body).decode("ascii"), True
-    now = time.time()
+    body, is_base64 = _event_body(request.body)
     return {
         "resource": route.path,
         "path": path,
@@ -162,46 +198,13 @@ def build_event(
         "multiValueQueryStringParameters": multi_query or None,
         "pathParameters": path_parameters or None,
         "stageVariables": None,
-        "requestContext": {
-            "accountId": LOCAL_ACCOUNT,
-            "apiId": "local",
-            "resourceId": "local",
-            "stage": stage,
-            "requestId": request_id,
-            "extendedRequestId": request_id,
-            "requestTime": formatdate(now, usegmt=True),
-            "requestTimeEpoch": int(now * 1000),
-            "path": f"/{stage}{path}",
-            "resourcePath": route.path,
-            "httpMethod": request.method,
-            "protocol": "HTTP/1.1",
-            "domainName": by_lower_name.get("host", "localhost"),
-            "identity": {
-                "sourceIp": request.source_ip,
-                "userAgent": by_lower_name.get("user-agent"),
-                "caller": None,
-                "user": None,
-                "userArn": None,
-                "accountId": None,
-                "accessKey": None,
-                "cognitoIdentityPoolId": None,
-                "cognitoIdentityId": None,
-                "cognitoAuthenticationType": None,
-                "cognitoAuthenticationProvider": None,
-            },
-        },
+        "requestContext": _request_context(request, route, path, stage, request_id, by_lower_name),
         "body": body,
         "isBase64Encoded": is_base64,
     }
 
 
-def proxy_response(result: Any) -> HttpResponse:
-    """Check and convert a Lambda proxy response as API Gateway does (else MalformedProxyResponse)."""
-    if not isinstance(result, dict) or not result.keys() <= _PROXY_RESPONSE_KEYS:
-        raise MalformedProxyResponse("not an object with only the proxy response keys")
-    status = result.get("statusCode")
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise MalformedProxyResponse(f"statusCode {status!r} is not an HTTP status")
+def _proxy_headers(result: dict[str, Any]) -> list[tuple[str, str]]:
     single = result.get("headers") or {}
     multi = result.get("multiValueHeaders") or {}
     if not isinstance(single, dict) or not isinstance(multi, dict):
@@ -217,18 +220,32 @@ def proxy_response(result: Any) -> HttpResponse:
         if not isinstance(values, list) or not all(isinstance(value, _HEADER_VALUE_TYPES) for value in values):
             raise MalformedProxyResponse(f"multiValueHeaders.{name} is not a list of strings")
         headers.extend((name, str(value)) for value in values)
+    return headers
+
+
+def _proxy_payload(result: dict[str, Any]) -> bytes:
     body = result.get("body")
     if body is None:
-        payload = b""
-    elif not isinstance(body, str):
+        return b""
+    if not isinstance(body, str):
         raise MalformedProxyResponse("body must be a string")
-    elif result.get("isBase64Encoded") is True:
-        try:
-            payload = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise MalformedProxyResponse("isBase64Encoded body is not base64") from error
-    else:
-        payload = body.encode("utf-8")
+    if result.get("isBase64Encoded") is not True:
+        return body.encode("utf-8")
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise MalformedProxyResponse("isBase64Encoded body is not base64") from error
+
+
+def proxy_response(result: Any) -> HttpResponse:
+    """Check and convert a Lambda proxy response as API Gateway does (else MalformedProxyResponse)."""
+    if not isinstance(result, dict) or not result.keys() <= _PROXY_RESPONSE_KEYS:
+        raise MalformedProxyResponse("not an object with only the proxy response keys")
+    status = result.get("statusCode")
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise MalformedProxyResponse(f"statusCode {status!r} is not an HTTP status")
+    headers = _proxy_headers(result)
+    payload = _proxy_payload(result)
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", "application/json"))
     return HttpResponse(status, headers, payload)
@@ -314,25 +331,28 @@ class _RequestTooLarge(Exception):
 class _GatewayRequestHandler(KeepAliveRequestHandler):
     server: GatewayServer
 
+    def _read_chunked(self) -> bytes:
+        chunks, total = [], 0
+        while True:
+            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline().strip():
+                    pass  # trailers
+                break
+            total += size
+            if total > _DRAIN_MAX:
+                raise _RequestTooLarge(drained=False)
+            chunk = self.rfile.read(size)
+            if total <= GATEWAY_PAYLOAD_MAX:
+                chunks.append(chunk)
+            self.rfile.readline()
+        if total > GATEWAY_PAYLOAD_MAX:
+            raise _RequestTooLarge(drained=True)
+        return b"".join(chunks)
+
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks, total = [], 0
-            while True:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline().strip():
-                        pass  # trailers
-                    break
-                total += size
-                if total > _DRAIN_MAX:
-                    raise _RequestTooLarge(drained=False)
-                chunk = self.rfile.read(size)
-                if total <= GATEWAY_PAYLOAD_MAX:
-                    chunks.append(chunk)
-                self.rfile.readline()
-            if total > GATEWAY_PAYLOAD_MAX:
-                raise _RequestTooLarge(drained=True)
-            return b"".join(chunks)
+            return self._read_chunked()
         length = int(self.headers.get("Content-Length") or 0)
         if length > GATEWAY_PAYLOAD_MAX:
             if length > _DRAIN_MAX:

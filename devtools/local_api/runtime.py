@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devtools.lambda_artifact import lambda_environment
-from devtools.local_api.worker import read_frame, write_frame
+from devtools.lambda_environment import lambda_environment
+from devtools.lambda_runtime import read_frame, write_frame
 from devtools.template import FunctionSpec
 
-WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+LAMBDA_RUNTIME = Path(__file__).parent.parent / "lambda_runtime.py"
 # Lambda gives a function's init phase 10 s before it gives up on the environment.
 INIT_TIMEOUT_S = 10.0
 
@@ -52,7 +52,8 @@ class Worker:
         self.generation = generation
         started = time.perf_counter()
         self._process = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER_SCRIPT), spec.handler, str(spec.code_uri), *map(str, spec.layer_paths)],
+            [sys.executable, "-I", str(LAMBDA_RUNTIME), "serve", spec.handler, str(spec.code_uri)]
+            + [str(path) for path in spec.layer_paths],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=spec.code_uri,

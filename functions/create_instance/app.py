@@ -5,34 +5,33 @@ With an Idempotency-Key header, a retry with the same body gets the first answer
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from instance_api import service
-from instance_api.api import INSTANCE_PATH, build_app, ok
+from instance_api import wiring
+from instance_api.api import Call, InstanceApi
 from instance_api.bodies import parse_body
+from instance_api.domain import Instance
+from instance_api.http_headers import caller_identity, idempotency_key
+from instance_api.http_query import reject_query_string
 from instance_api.models import CreateInstanceRequest
 from instance_api.observability import logger, metrics
-from instance_api.request_parsing import caller_identity, idempotency_key, reject_query_string
 
-app = build_app("create")
+app = InstanceApi()
 
 
-@app.post(INSTANCE_PATH)
-def create_instance() -> Response[str]:
-    event = app.current_event
-    reject_query_string(event)
-    key = idempotency_key(event)
-    request = parse_body(event, CreateInstanceRequest)
+@app.operation("POST", "create")
+def create_instance(call: Call) -> Instance:
+    reject_query_string(call.event)
+    key = idempotency_key(call.event)
+    command = parse_body(call.event, CreateInstanceRequest).command()
     if key is None:
-        return ok("create", service.create_instance(request))
+        return wiring.service().create(command)
     from instance_api import idempotency  # only requests with the header pay for the utility's imports
 
-    created = idempotency.create_instance(
-        request, key=key, caller=caller_identity(event), lambda_context=app.lambda_context
+    return idempotency.create_instance(
+        command, key=key, caller=caller_identity(call.event), lambda_context=call.lambda_context
     )
-    return ok("create", created)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -2,21 +2,20 @@
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from instance_api import service
-from instance_api.api import INSTANCE_PATH, build_app, ok
+from instance_api import wiring
+from instance_api.api import Call, InstanceApi
 from instance_api.bodies import parse_delete
 from instance_api.observability import logger, metrics
 
-app = build_app("delete")
+app = InstanceApi()
 
 
-@app.delete(INSTANCE_PATH)
-def delete_instance() -> Response[str]:
-    return ok("delete", service.delete_instance(parse_delete(app.current_event)))
+@app.operation("DELETE", "delete")
+def delete_instance(call: Call) -> dict[str, str]:
+    return wiring.service().delete(parse_delete(call.event))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

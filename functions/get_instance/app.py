@@ -2,31 +2,22 @@
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from instance_api import service
-from instance_api.api import INSTANCE_PATH, build_app, ok
-from instance_api.envelope import Operation
+from instance_api import wiring
+from instance_api.api import Call, InstanceApi
+from instance_api.http_query import get_or_list, parse_get, parse_list
 from instance_api.observability import logger, metrics
-from instance_api.request_parsing import GetQuery, parse_get_or_list, wants_single_instance
+
+app = InstanceApi()
 
 
-def _operation(event: APIGatewayProxyEvent) -> Operation:
-    return "get" if wants_single_instance(event) else "list"
-
-
-app = build_app(_operation)
-
-
-@app.get(INSTANCE_PATH)
-def get_or_list_instances() -> Response[str]:
-    query = parse_get_or_list(app.current_event)
-    if isinstance(query, GetQuery):
-        return ok("get", service.get_instance(query.name))
-    return ok("list", service.list_instances(query))
+@app.operation("GET", get_or_list)
+def get_or_list_instances(call: Call) -> Any:
+    if call.operation == "get":
+        return wiring.service().get(parse_get(call.event))
+    return wiring.service().list(parse_list(call.event))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

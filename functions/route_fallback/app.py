@@ -11,10 +11,10 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from instance_api.api import build_app
+from instance_api.api import InstanceApi
 from instance_api.observability import logger, metrics
 
-app = build_app("request")
+app = InstanceApi()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

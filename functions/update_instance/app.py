@@ -2,25 +2,24 @@
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from instance_api import service
-from instance_api.api import INSTANCE_PATH, build_app, ok
+from instance_api import wiring
+from instance_api.api import Call, InstanceApi
 from instance_api.bodies import parse_body
+from instance_api.domain import Instance
+from instance_api.http_query import reject_query_string
 from instance_api.models import UpdateInstanceRequest
 from instance_api.observability import logger, metrics
-from instance_api.request_parsing import reject_query_string
 
-app = build_app("update")
+app = InstanceApi()
 
 
-@app.put(INSTANCE_PATH)
-def update_instance() -> Response[str]:
-    reject_query_string(app.current_event)
-    request = parse_body(app.current_event, UpdateInstanceRequest)
-    return ok("update", service.update_instance(request))
+@app.operation("PUT", "update")
+def update_instance(call: Call) -> Instance:
+    reject_query_string(call.event)
+    return wiring.service().update(parse_body(call.event, UpdateInstanceRequest).command())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -23,7 +23,7 @@ from click.testing import CliRunner, Result
 from devtools.template import ROOT, Template
 from instancectl.cli import main
 from instancectl.retry import RetryPolicy
-from tests.http.conftest import LocalApi
+from tests.http.local_api import LocalApi
 
 NAMESPACED_PATH = "/api/v1/namespaces/{namespace}/instance"
 CLIENT_SOURCES = ROOT / "client" / "src"

@@ -14,7 +14,7 @@ from instancectl import ApiError, InstanceClient, apply
 from instancectl.cli import EXIT_CONFLICT, EXIT_ERROR
 from instancectl.documents import parse
 from tests.client.conftest import Cli, FakeClock, requires_namespaced_routes, unique, write_documents
-from tests.http.conftest import LocalApi
+from tests.http.local_api import LocalApi
 from tests.http.proxy import Exchange, Forward, InterceptingServer, Reply, forward_all
 
 

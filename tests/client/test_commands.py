@@ -13,7 +13,7 @@ import yaml
 
 from instancectl.cli import EXIT_CODES, EXIT_CONFLICT, EXIT_ERROR, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, EXIT_USAGE
 from tests.client.conftest import Cli, requires_host_query, requires_namespaced_routes, unique, write_documents
-from tests.http.conftest import LocalApi
+from tests.http.local_api import LocalApi
 
 REQUEST_ID = re.compile(r"\(requestId [0-9a-f-]{36}\)")
 

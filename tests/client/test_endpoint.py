@@ -13,7 +13,7 @@ from instancectl.cli import EXIT_ERROR
 from instancectl.endpoint import DEFAULT_ENDPOINT, normalise, resolve_endpoint
 from instancectl.errors import ConfigurationError
 from tests.client.conftest import Cli, unique
-from tests.http.conftest import LocalApi
+from tests.http.local_api import LocalApi
 from tests.http.proxy import Exchange, Forward, InterceptingServer, Reply, forward_all
 
 _NAMESPACE = "http://cloudformation.amazonaws.com/doc/2010-05-15/"

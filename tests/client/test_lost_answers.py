@@ -10,7 +10,7 @@ import json
 import uuid
 
 from tests.client.conftest import Cli, unique
-from tests.http.conftest import LocalApi
+from tests.http.local_api import LocalApi
 from tests.http.proxy import Decide, Exchange, Forward, InterceptingServer, Reply
 
 

@@ -20,7 +20,7 @@ import yaml
 
 from devtools.template import ROOT
 from tests.client.conftest import CLIENT_SOURCES
-from tests.http.conftest import LocalApi
+from tests.http.local_api import LocalApi
 from tests.http.test_readme import fresh_api, normalised
 
 __all__ = ["fresh_api"]  # the Try-it test's own server: a new one, empty, for this module

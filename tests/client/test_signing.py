@@ -22,7 +22,7 @@ from instancectl.cli import EXIT_ERROR, EXIT_USAGE, main
 from instancectl.signing import signer_for
 from tests.client.conftest import Cli, unique
 from tests.e2e import sigv4_server
-from tests.http.conftest import LocalApi
+from tests.http.local_api import LocalApi
 from tests.http.proxy import Exchange, Forward, InterceptingServer, Reply
 
 REGION = "eu-west-1"

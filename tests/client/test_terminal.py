@@ -10,7 +10,7 @@ import pytest
 from instancectl.cli import PROGRESS_MIN_FILES
 from tests.client.conftest import unique
 from tests.client.terminal import instancectl
-from tests.http.conftest import LocalApi
+from tests.http.local_api import LocalApi
 
 
 def _instance_files(directory: Path, count: int) -> list[str]:

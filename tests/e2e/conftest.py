@@ -18,7 +18,7 @@ import pytest
 from botocore.credentials import Credentials
 
 from tests.e2e.signing import SignedApi
-from tests.http.conftest import HttpApi, LocalApi
+from tests.http.local_api import HttpApi, LocalApi
 
 # The deployed target is collected only when one is named; otherwise one test says how.
 DEPLOYED = bool(os.environ.get("API_URL") or os.environ.get("STACK_NAME"))

@@ -11,7 +11,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials, ReadOnlyCredentials
 
-from tests.http.conftest import HttpResult
+from tests.http.local_api import HttpResult
 
 
 class SignedApi:

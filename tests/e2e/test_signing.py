@@ -7,7 +7,7 @@ import re
 from botocore.credentials import Credentials
 
 from tests.e2e.signing import SignedApi
-from tests.http.conftest import LocalApi
+from tests.http.local_api import LocalApi
 
 
 def test_given_the_signing_client_when_it_calls_then_the_request_carries_a_sigv4_signature_for_execute_api(

@@ -19,7 +19,7 @@ from botocore.credentials import Credentials
 
 from tests.e2e import sigv4_server
 from tests.e2e.signing import SignedApi
-from tests.http.conftest import LocalApi
+from tests.http.local_api import LocalApi
 from tests.http.proxy import Exchange, Forward, InterceptingServer, Reply
 
 REGION = "eu-west-1"

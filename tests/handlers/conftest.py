@@ -18,11 +18,13 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
-from devtools.dynamodb import create_tables
+from devtools.in_process import load_handler_module
+from devtools.lambda_runtime import LambdaContext
+from devtools.tables import create_tables
 from devtools.template import LOCAL_REGION, Template
-from instance_api import idempotency, service
+from instance_api import idempotency, wiring
 from instance_api.observability import logger, metrics
-from tests.support import ApiResponse, LambdaContext, api_event, decode_proxy_response, load_handler_module
+from tests.support import ApiResponse, api_event, decode_proxy_response
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -53,17 +55,17 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDBClient]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", LOCAL_REGION)
-    # Every invoke starts the functions' caches afresh (service.reset), and a new botocore
+    # Every invoke starts the functions' caches afresh (wiring.reset), and a new botocore
     # session per client costs ~70 ms of loading service models: one session serves all.
     shared = _shared_session()
     monkeypatch.setattr(botocore.session, "get_session", lambda env_vars=None: shared)
     with mock_aws():
         client: DynamoDBClient = botocore.session.get_session().create_client("dynamodb", region_name=LOCAL_REGION)  # type: ignore[assignment]
         create_tables(client, TEMPLATE.tables())
-        service.reset()
+        wiring.reset()
         idempotency.reset()
         yield client
-    service.reset()
+    wiring.reset()
     idempotency.reset()
 
 
@@ -93,10 +95,10 @@ def invoke(dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch) -> Invoke:
             monkeypatch.delenv(name, raising=False)
         for name, value in spec.environment.items():
             monkeypatch.setenv(name, value)
-        service.reset()
+        wiring.reset()
         idempotency.reset()
         module = _MODULES.get(logical_id) or _MODULES.setdefault(logical_id, load_handler_module(spec))
-        context = LambdaContext(logical_id, remaining_ms=remaining_ms)
+        context = LambdaContext(logical_id, timeout_ms=remaining_ms)
         return decode_proxy_response(module.lambda_handler(event, context))
 
     return call

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 
+from devtools.events import seed_body
 from tests.handlers.conftest import Api
-from tests.support import assert_envelope, seed_body
+from tests.support import assert_envelope
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 

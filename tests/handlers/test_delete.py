@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from devtools.events import seed_body
 from tests.handlers.conftest import Api
-from tests.support import assert_envelope, seed_body
+from tests.support import assert_envelope
 
 
 def test_given_the_seed_delete_json_when_deleting_then_200_with_the_name(api: Api) -> None:

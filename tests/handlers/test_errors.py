@@ -16,14 +16,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 from pydantic import BaseModel
 
-from instance_api import service
-from instance_api.api import build_app
+from instance_api import wiring
+from instance_api.api import Call, InstanceApi
+from instance_api.service import InstanceService
 from tests.handlers.conftest import MAKE_API_CALL, Api, intercept_dynamodb
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsContext
 
-from tests.support import ApiResponse, LambdaContext, api_event, assert_envelope, decode_proxy_response
+from devtools.lambda_runtime import LambdaContext
+from tests.support import ApiResponse, api_event, assert_envelope, decode_proxy_response
 
 # Every DynamoDB call site of the operations: the operation, how to call it, the call it makes.
 # (The idempotency utility's call sites are in test_idempotency.py.)
@@ -115,10 +117,10 @@ def test_given_an_unexpected_dynamodb_error_when_calling_then_500_without_intern
 def test_given_a_bug_raises_when_creating_then_500_and_the_detail_only_in_the_logs(
     api: Api, monkeypatch: pytest.MonkeyPatch, logs: io.StringIO
 ) -> None:
-    def broken(request: object) -> None:
+    def broken(self: InstanceService, command: object, **options: object) -> None:
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(service, "create_instance", broken)
+    monkeypatch.setattr(InstanceService, "create", broken)
     response = api.create({"name": "a"})
     assert_envelope(response, 500, "create failed")
     assert "secret detail" not in json.dumps(response.body)
@@ -133,7 +135,11 @@ class Payload(BaseModel):
 
 
 def resolve(event: dict[str, Any]) -> ApiResponse:
-    app = build_app("create")
+    app = InstanceApi()
+
+    @app.operation("POST", "create")
+    def create(call: Call) -> None:
+        raise AssertionError("these tests send no create")
 
     @app.post("/validated", enable_validation=True)
     def validated(body: Annotated[Payload, Body()]) -> Response[str]:
@@ -188,8 +194,13 @@ def test_given_powertools_unsupported_content_type_when_raised_then_415_in_our_e
     assert_envelope(response, 415, "create failed")
 
 
-def test_given_a_method_the_function_does_not_route_when_resolving_then_405_in_our_envelope() -> None:
+def test_given_a_method_the_function_does_not_route_when_resolving_then_405_in_our_envelope(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TABLE_NAME", "InstancesTable")  # every function's environment has it (Globals)
+    wiring.reset()
     response = resolve(api_event("PATCH"))
+    wiring.reset()
     assert_envelope(response, 405, "create failed")
     assert response.reason == "MethodNotAllowed"
 

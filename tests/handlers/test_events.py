@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from devtools.events import EVENTS, load_event
 from tests.handlers.conftest import TEMPLATE, Invoke
-from tests.support import EVENTS, assert_envelope, load_event
+from tests.support import assert_envelope
 
 ROUTES = {(route.method, route.path): route.function.logical_id for route in TEMPLATE.routes()}
 OPERATIONS = ["create", "get", "list", "update", "delete"]

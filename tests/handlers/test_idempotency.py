@@ -76,8 +76,8 @@ def test_given_a_first_request_still_in_flight_when_retrying_then_409_conflict_w
     create(invoke, {"name": "warm-up"}, "other-key")
     layer = idempotency.persistence_layer()
     layer.configure(idempotency.config(), key_prefix=idempotency.KEY_PREFIX)
-    request = CreateInstanceRequest.model_validate(body)
-    layer.save_inprogress(data=idempotency.command(request, "key-1", ALICE), remaining_time_in_millis=60_000)
+    command = CreateInstanceRequest.model_validate(body).command()
+    layer.save_inprogress(data=idempotency.record(command, "key-1", ALICE), remaining_time_in_millis=60_000)
     response = create(invoke, body, "key-1")
     assert_envelope(response, 409, "create failed")
     assert response.reason == "Conflict"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from instance_api import service
+from instance_api.service import InstanceService
 from tests.handlers.conftest import Api
 from tests.handlers.test_errors import client_error, fail_dynamodb
 from tests.support import ApiResponse
@@ -57,7 +57,7 @@ def test_given_each_failure_when_answered_then_its_outcome_metric_is_recorded(
     assert outcome_of(capsys, lambda: api.update({"name": "m"})) == ("Invalid", "update")
     fail_dynamodb(monkeypatch, "DeleteItem", client_error("ThrottlingException", "DeleteItem"))
     assert outcome_of(capsys, lambda: api.delete({"name": "m"})) == ("Throttled", "delete")
-    monkeypatch.setattr(service, "list_instances", lambda query: 1 / 0)
+    monkeypatch.setattr(InstanceService, "list", lambda self, query: 1 / 0)
     assert outcome_of(capsys, lambda: api.list()) == ("Error", "list")
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from devtools.events import seed_body
 from tests.handlers.conftest import Api
-from tests.support import assert_envelope, seed_body
+from tests.support import assert_envelope
 
 
 def test_given_the_seed_update_json_when_updating_then_its_duplicate_host_ids_are_a_400(api: Api) -> None:

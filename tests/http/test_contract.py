@@ -1,4 +1,4 @@
-"""SPEC.md's contract over real HTTP: against `make run`'s server on both DynamoDB engines here,
+"""docs/contract.md over real HTTP: against `make run`'s server on both DynamoDB engines here,
 and, signed with SigV4, against `make run` and a deployed stack in tests/e2e."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.http.conftest import HttpApi, HttpResult
+from tests.http.local_api import HttpApi, HttpResult
 
 PATH = "/api/v1/instance"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from devtools.openapi import OPENAPI_PATH
-from tests.http.conftest import LocalApi
+from tests.http.local_api import LocalApi
 
 
 def test_given_the_local_api_when_asking_for_openapi_yaml_then_it_serves_the_committed_document(

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from devtools.template import Template
-from tests.http.conftest import LocalApi
+from tests.http.local_api import LocalApi
 
 PATH = "/api/v1/instance"
 

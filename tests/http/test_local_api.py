@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from devtools.template import ROOT
-from tests.conftest import require_dynamodb_local
-from tests.http.conftest import FIXTURE_APP, LocalApi
+from tests.http.local_api import FIXTURE_APP, SIGINT_IGNORED, LocalApi
+from tests.support import require_dynamodb_local
 
 
 def echo(api: LocalApi, target: str = "/echo", **kwargs: object) -> dict[str, object]:
@@ -265,7 +265,7 @@ def test_given_dynamodb_local_and_warm_workers_when_pressing_ctrl_c_then_nothing
 
 
 def test_given_it_was_started_with_sigint_ignored_when_pressing_ctrl_c_then_it_still_stops_everything() -> None:
-    api = LocalApi("--template", str(FIXTURE_APP / "template.yaml"), sigint_ignored=True)
+    api = LocalApi("--template", str(FIXTURE_APP / "template.yaml"), prefix=SIGINT_IGNORED)
     assert echo(api)["version"] == 1
     started = _children_of(api.process.pid)
     assert started, "at least one worker"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from devtools.template import ROOT
-from tests.http.conftest import LocalApi
+from tests.http.local_api import LocalApi
 
 VARYING = {"createdAt", "updatedAt", "requestId"}
 

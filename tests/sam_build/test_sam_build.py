@@ -9,8 +9,6 @@ missing from the layer fails here, not in production.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,28 +17,17 @@ from typing import Any
 import pytest
 
 from devtools import lambda_artifact
-from devtools.dynamodb import client, local_environment
+from devtools.events import load_event
+from devtools.fresh_interpreter import HandlerRun
+from devtools.lambda_environment import lambda_environment
+from devtools.local_aws import client, local_environment
+from devtools.tables import create_table
 from devtools.template import ROOT, Template
-from tests.support import api_event, load_event
+from tests.support import api_event
 
 pytestmark = pytest.mark.slow
 
 FUNCTIONS = sorted(Template.load().functions())
-
-INVOKE = """
-import json, sys
-sys.path[:0] = sys.argv[1:4]
-import app
-class Context:
-    function_name = "built"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:built"
-    aws_request_id = "build-test"
-    def get_remaining_time_in_millis(self): return 15000
-answers = [app.lambda_handler(event, Context()) for event in json.loads(sys.argv[4])]
-print(json.dumps({"answers": answers, "pydantic": getattr(sys.modules.get("pydantic"), "__file__", None),
-                  "app": app.__file__}))
-"""
 
 
 @pytest.fixture
@@ -51,7 +38,7 @@ def table(embedded_dynamodb: str) -> Iterator[str]:
     name = f"built-{uuid.uuid4().hex[:8]}"
     tables = {name: template.table("InstancesTable"), f"{name}-idempotency": template.table("IdempotencyTable")}
     for table_name, spec in tables.items():
-        dynamodb.create_table(**{**spec.create_table_request, "TableName": table_name})
+        create_table(dynamodb, spec, name=table_name)
     yield name
     for table_name in tables:
         dynamodb.delete_table(TableName=table_name)
@@ -86,26 +73,16 @@ def run_built(
     function_dir = build_dir / function
     spec = Template.load().functions()[function]
     local = {**local_environment(endpoint), "TABLE_NAME": table, "IDEMPOTENCY_TABLE_NAME": f"{table}-idempotency"}
-    environment = lambda_artifact.lambda_environment(spec, local, task_root=function_dir)
-    result = subprocess.run(
-        [
-            sys.executable,
-            *lambda_artifact.INTERPRETER_FLAGS,
-            "-c",
-            INVOKE,
-            *lambda_artifact.search_path(build_dir, function, runtime),
-            json.dumps(events),
-        ],
+    run = HandlerRun(
+        lambda_artifact.search_path(build_dir, function, runtime),
+        lambda_environment(spec, local, task_root=function_dir),
+        events,
+        files=("app", "pydantic"),
         cwd=function_dir,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
     )
-    assert result.returncode == 0, result.stderr
-    outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    assert outcome["app"] == str(function_dir / "app.py")
-    return outcome
+    report = run.report()
+    assert report["files"]["app"] == str(function_dir / "app.py")
+    return report
 
 
 def statuses(outcome: dict[str, Any]) -> list[int]:
@@ -152,7 +129,7 @@ def test_given_the_built_artifact_when_every_function_answers_in_a_fresh_process
         api_event("POST", body={"namespace": "team-b"}, headers={"Idempotency-Key": "built-1"}),
     )
     assert statuses(created) == [200, 400, 200, 200]
-    assert created["pydantic"].startswith(str(build_dir / "CommonLayer" / "python")), "pydantic from the layer"
+    assert created["files"]["pydantic"].startswith(str(build_dir / "CommonLayer" / "python")), "from the layer"
     body = json.loads(created["answers"][0]["body"])
     assert (body["code"], body["message"], body["data"]["name"]) == (200, "create succeed", "web-1")
     assert created["answers"][2]["body"] == created["answers"][3]["body"], "the idempotent retry replays"

@@ -1,4 +1,9 @@
-"""Store tier: InstanceStore against real engines over HTTP (embedded moto, DynamoDB Local)."""
+"""Store tier: the instance repository's contract, on each implementation.
+
+The DynamoDB store (instance_api.store) against real engines over HTTP (embedded moto,
+AWS's DynamoDB Local), and the in-memory fake the bench and unit tests use
+(devtools.in_memory_store): the same tests hold for all three, so the fake cannot drift.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +13,25 @@ from collections.abc import Iterator
 import pytest
 from botocore.config import Config
 
-from devtools.dynamodb import client
+from devtools.in_memory_store import InMemoryStore
+from devtools.local_aws import client
+from devtools.tables import create_table
 from devtools.template import Template
+from instance_api.ports import InstanceRepository
 from instance_api.store import InstanceStore
+from tests.support import ENGINES
 
 TEMPLATE = Template.load()
 INDEX = TEMPLATE.functions()["GetInstanceFunction"].environment["NAMESPACE_INDEX_NAME"]
 
 
-@pytest.fixture
-def store(dynamodb_endpoint: str) -> Iterator[InstanceStore]:
-    """A fresh table (the template's definition under a unique name) and a store on it."""
-    dynamodb = client(dynamodb_endpoint, config=Config(max_pool_connections=64))
-    table = TEMPLATE.table("InstancesTable")
-    name = f"instances-{uuid.uuid4().hex[:12]}"
-    dynamodb.create_table(**{**table.create_table_request, "TableName": name})
-    dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+@pytest.fixture(params=[*ENGINES, pytest.param("in_memory", id="in_memory")])
+def store(request: pytest.FixtureRequest) -> Iterator[InstanceRepository]:
+    """A fresh repository: a DynamoDB table (the template's definition under a unique name), or the fake."""
+    if request.param == "in_memory":
+        yield InMemoryStore()
+        return
+    dynamodb = client(request.getfixturevalue(request.param), config=Config(max_pool_connections=64))
+    name = create_table(dynamodb, TEMPLATE.table("InstancesTable"), name=f"instances-{uuid.uuid4().hex[:12]}")
     yield InstanceStore(dynamodb, name, INDEX)
     dynamodb.delete_table(TableName=name)

@@ -10,8 +10,9 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from instance_api.domain import Changes
 from instance_api.errors import AlreadyExists, Conflict
-from instance_api.store import Changes, InstanceStore
+from instance_api.ports import InstanceRepository
 from tests.store.test_store import T1, instance
 
 
@@ -30,7 +31,7 @@ def race(count: int, attempt: Callable[[int], object]) -> list[object]:
         return list(pool.map(run, range(count)))
 
 
-def test_given_16_creates_of_one_name_when_racing_then_exactly_one_wins(store: InstanceStore) -> None:
+def test_given_16_creates_of_one_name_when_racing_then_exactly_one_wins(store: InstanceRepository) -> None:
     outcomes = race(16, lambda index: store.create(instance("contested", hostIDs=[f"h{index}"])))
     winners = [index for index, outcome in enumerate(outcomes) if outcome is None]
     assert len(winners) == 1
@@ -39,7 +40,7 @@ def test_given_16_creates_of_one_name_when_racing_then_exactly_one_wins(store: I
 
 
 def test_given_16_updates_carrying_one_version_when_racing_then_exactly_one_wins_and_is_stored(
-    store: InstanceStore,
+    store: InstanceRepository,
 ) -> None:
     store.create(instance("contested"))
     outcomes = race(
@@ -52,7 +53,7 @@ def test_given_16_updates_carrying_one_version_when_racing_then_exactly_one_wins
     assert winners[0]["version"] == 2
 
 
-def test_given_64_unversioned_updates_when_racing_then_none_is_lost(store: InstanceStore) -> None:
+def test_given_64_unversioned_updates_when_racing_then_none_is_lost(store: InstanceRepository) -> None:
     store.create(instance("counter"))
     outcomes = race(64, lambda index: store.update("counter", Changes(host_ids=[f"h{index}"]), T1))
     assert all(isinstance(outcome, dict) for outcome in outcomes)

@@ -6,7 +6,7 @@ import http.client
 import json
 from urllib.parse import urlsplit
 
-from devtools.dynamodb import client
+from devtools.local_aws import client
 
 LIST_TABLES = {
     "X-Amz-Target": "DynamoDB_20120810.ListTables",

@@ -1,11 +1,12 @@
-"""InstanceStore's DynamoDB expressions, proven against moto and AWS's DynamoDB Local."""
+"""The repository contract: the DynamoDB store on moto and DynamoDB Local, and the in-memory fake."""
 
 from __future__ import annotations
 
 import pytest
 
+from instance_api.domain import Changes, Instance
 from instance_api.errors import AlreadyExists, Conflict, InvalidRequest, NotFound
-from instance_api.store import Changes, Instance, InstanceStore
+from instance_api.ports import InstanceRepository
 
 T0 = "2026-11-27T10:00:00.000Z"
 T1 = "2026-11-27T11:30:00.000Z"
@@ -26,20 +27,22 @@ def instance(name: str, namespace: str = "team-a", **overrides: object) -> Insta
     return value
 
 
-def test_given_a_new_instance_when_putting_it_then_it_reads_back_identical(store: InstanceStore) -> None:
+def test_given_a_new_instance_when_putting_it_then_it_reads_back_identical(store: InstanceRepository) -> None:
     stored = instance("web-1", hostIDs=["b", "a"], shareStorage=True, spec={"image": "nginx:1"})
     store.create(stored)
     assert store.get("web-1") == stored
 
 
-def test_given_an_empty_image_and_no_hosts_when_storing_then_both_survive_the_round_trip(store: InstanceStore) -> None:
+def test_given_an_empty_image_and_no_hosts_when_storing_then_both_survive_the_round_trip(
+    store: InstanceRepository,
+) -> None:
     store.create(instance("bare"))
     assert store.get("bare")["spec"] == {"image": ""}
     assert store.get("bare")["hostIDs"] == []
 
 
 def test_given_an_existing_name_when_putting_again_then_already_exists_and_the_first_stays(
-    store: InstanceStore,
+    store: InstanceRepository,
 ) -> None:
     store.create(instance("web-1", hostIDs=["first"]))
     with pytest.raises(AlreadyExists):
@@ -47,13 +50,13 @@ def test_given_an_existing_name_when_putting_again_then_already_exists_and_the_f
     assert store.get("web-1")["hostIDs"] == ["first"]
 
 
-def test_given_no_item_when_getting_then_not_found(store: InstanceStore) -> None:
+def test_given_no_item_when_getting_then_not_found(store: InstanceRepository) -> None:
     with pytest.raises(NotFound):
         store.get("ghost")
 
 
 def test_given_an_item_when_updating_then_one_request_sets_fields_and_increments_the_version(
-    store: InstanceStore,
+    store: InstanceRepository,
 ) -> None:
     store.create(instance("web-1", hostIDs=["a"]))
     updated = store.update("web-1", Changes(spec={"image": "nginx:2"}, share_storage=True), T1)
@@ -63,14 +66,14 @@ def test_given_an_item_when_updating_then_one_request_sets_fields_and_increments
     assert store.get("web-1") == updated
 
 
-def test_given_no_item_when_updating_then_not_found_and_nothing_is_created(store: InstanceStore) -> None:
+def test_given_no_item_when_updating_then_not_found_and_nothing_is_created(store: InstanceRepository) -> None:
     with pytest.raises(NotFound):
         store.update("ghost", Changes(host_ids=["h"]), T1)
     with pytest.raises(NotFound):
         store.get("ghost")
 
 
-def test_given_a_stale_version_when_updating_then_conflict_and_the_item_is_unchanged(store: InstanceStore) -> None:
+def test_given_a_stale_version_when_updating_then_conflict_and_the_item_is_unchanged(store: InstanceRepository) -> None:
     store.create(instance("web-1"))
     store.update("web-1", Changes(host_ids=["x"]), T1)
     with pytest.raises(Conflict, match="version 2, not 1"):
@@ -78,32 +81,34 @@ def test_given_a_stale_version_when_updating_then_conflict_and_the_item_is_uncha
     assert store.get("web-1")["hostIDs"] == ["x"]
 
 
-def test_given_another_namespace_when_updating_then_invalid_and_the_item_is_unchanged(store: InstanceStore) -> None:
+def test_given_another_namespace_when_updating_then_invalid_and_the_item_is_unchanged(
+    store: InstanceRepository,
+) -> None:
     store.create(instance("web-1", namespace="team-a"))
     with pytest.raises(InvalidRequest, match="namespace is immutable"):
         store.update("web-1", Changes(share_storage=True), T1, expected_namespace="team-b")
     assert store.get("web-1")["version"] == 1
 
 
-def test_given_the_matching_namespace_and_version_when_updating_then_it_succeeds(store: InstanceStore) -> None:
+def test_given_the_matching_namespace_and_version_when_updating_then_it_succeeds(store: InstanceRepository) -> None:
     store.create(instance("web-1", namespace="team-a"))
     updated = store.update("web-1", Changes(share_storage=True), T1, expected_version=1, expected_namespace="team-a")
     assert updated["version"] == 2
 
 
-def test_given_an_item_when_deleting_then_it_is_gone(store: InstanceStore) -> None:
+def test_given_an_item_when_deleting_then_it_is_gone(store: InstanceRepository) -> None:
     store.create(instance("web-1"))
     store.delete("web-1", expected_version=1)
     with pytest.raises(NotFound):
         store.get("web-1")
 
 
-def test_given_no_item_when_deleting_then_not_found(store: InstanceStore) -> None:
+def test_given_no_item_when_deleting_then_not_found(store: InstanceRepository) -> None:
     with pytest.raises(NotFound):
         store.delete("ghost")
 
 
-def test_given_a_stale_version_when_deleting_then_conflict_and_it_stays(store: InstanceStore) -> None:
+def test_given_a_stale_version_when_deleting_then_conflict_and_it_stays(store: InstanceRepository) -> None:
     store.create(instance("web-1", version=3))
     with pytest.raises(Conflict, match="version 3, not 2"):
         store.delete("web-1", expected_version=2)
@@ -111,7 +116,7 @@ def test_given_a_stale_version_when_deleting_then_conflict_and_it_stays(store: I
 
 
 def test_given_a_namespace_when_listing_it_then_the_index_returns_its_items_sorted_by_name(
-    store: InstanceStore,
+    store: InstanceRepository,
 ) -> None:
     for name, namespace in [("c", "team-a"), ("a", "team-a"), ("b", "team-b")]:
         store.create(instance(name, namespace))
@@ -121,7 +126,7 @@ def test_given_a_namespace_when_listing_it_then_the_index_returns_its_items_sort
 
 
 def test_given_more_items_than_the_limit_when_paging_a_namespace_then_keys_resume_exactly(
-    store: InstanceStore,
+    store: InstanceRepository,
 ) -> None:
     for index in range(5):
         store.create(instance(f"n{index}"))
@@ -134,7 +139,9 @@ def test_given_more_items_than_the_limit_when_paging_a_namespace_then_keys_resum
     assert third.last_key is None
 
 
-def test_given_items_everywhere_when_scanning_page_by_page_then_each_comes_exactly_once(store: InstanceStore) -> None:
+def test_given_items_everywhere_when_scanning_page_by_page_then_each_comes_exactly_once(
+    store: InstanceRepository,
+) -> None:
     names = {f"s{index}" for index in range(7)}
     for index, name in enumerate(sorted(names)):
         store.create(instance(name, f"ns-{index % 3}"))
@@ -150,7 +157,7 @@ def test_given_items_everywhere_when_scanning_page_by_page_then_each_comes_exact
 
 
 def test_given_items_larger_than_a_1_mb_page_when_listing_then_pages_resume_and_cover_all(
-    store: InstanceStore,
+    store: InstanceRepository,
 ) -> None:
     # 25 items of ~60 KB: more than DynamoDB's 1 MB page, so a page of "500" is cut short.
     hosts = [f"host-{index:03d}-" + "h" * 240 for index in range(240)]

@@ -6,36 +6,26 @@ are facts about imports, not timings (make bench measures those).
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from devtools.lambda_artifact import lambda_environment
+from devtools.fresh_interpreter import HandlerRun
+from devtools.lambda_environment import lambda_environment
 from devtools.template import LOCAL_REGION, ROOT, Template
 
 HEAVY = ("pydantic", "boto3", "aws_xray_sdk", "instance_api.idempotency", "instance_api.models", "moto")
-PROBE = """
-import json, sys
-sys.path[:0] = sys.argv[1:3]
-import app
-heavy = sys.argv[3].split(",")
-print(json.dumps(sorted(name for name in heavy if name in sys.modules)))
-"""
 
 
 def loaded_at_import(logical_id: str) -> set[str]:
     spec = Template.load().functions()[logical_id]
-    result = subprocess.run(
-        [sys.executable, "-I", "-c", PROBE, str(spec.code_uri), str(spec.layer_paths[0]), ",".join(HEAVY)],
-        env=lambda_environment(spec, {"AWS_DEFAULT_REGION": LOCAL_REGION}),
-        capture_output=True,
-        text=True,
-        check=True,
+    # From sources: the venv's site-packages stand in for the layer's dependencies.
+    run = HandlerRun(
+        [spec.code_uri, *spec.layer_paths],
+        lambda_environment(spec, {"AWS_DEFAULT_REGION": LOCAL_REGION}),
+        loaded=HEAVY,
+        flags=("-I",),
         cwd=ROOT,
     )
-    return set(json.loads(result.stdout))
+    return set(run.report()["loaded"])
 
 
 @pytest.mark.parametrize(

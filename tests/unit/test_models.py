@@ -1,4 +1,4 @@
-"""Every rule of SPEC.md's instance field table, on its accepted and its rejected side."""
+"""Every rule of docs/contract.md's instance field table, on its accepted and its rejected side."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from instance_api.details import field_errors
 from instance_api.models import CreateInstanceRequest, DeleteInstanceRequest, UpdateInstanceRequest
-from instance_api.request_parsing import field_errors
 
 
 def parse[M: BaseModel](model: type[M], body: dict[str, Any]) -> M:

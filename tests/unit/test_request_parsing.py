@@ -9,10 +9,16 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from instance_api.bodies import MAX_BODY_BYTES, parse_body, parse_delete
+from instance_api.domain import DeleteCommand, GetQuery, ListQuery
 from instance_api.errors import BadRequest, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from instance_api.http_query import get_or_list, parse_get, parse_list, reject_query_string
 from instance_api.models import CreateInstanceRequest
-from instance_api.request_parsing import DeleteCommand, GetQuery, ListQuery, parse_get_or_list, reject_query_string
 from tests.support import api_event
+
+
+def parse_get_or_list(event: APIGatewayProxyEvent) -> GetQuery | ListQuery:
+    """What the get function does with a GET: a get when `name` is there, else a list."""
+    return parse_get(event) if get_or_list(event) == "get" else parse_list(event)
 
 
 def event(method: str = "POST", **kwargs: object) -> APIGatewayProxyEvent:

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from devtools.template import Template
+from devtools.template import ROOT, Template
 from tests.unit.test_template import FUNCTIONS, RAW, RESOURCES
 
 API = RESOURCES["InstanceApi"]["Properties"]
 PARAMETERS: dict[str, Any] = RAW["Parameters"]
-SPEC_REASONS = {
+CONTRACT_REASONS = {
     "BadRequest",
     "Invalid",
     "NotFound",
@@ -106,7 +106,7 @@ def test_given_each_gateway_response_when_rendering_it_then_code_equals_status_a
     body = render(response["ResponseTemplates"]["application/json"])
     assert body["code"] == int(response["StatusCode"])
     assert body["message"] == "request failed"
-    assert body["data"]["reason"] in SPEC_REASONS
+    assert body["data"]["reason"] in CONTRACT_REASONS
     assert body["data"]["error"] == 'He said "no"'
     assert "$context.requestId" in response["ResponseTemplates"]["application/json"]
 
@@ -162,13 +162,12 @@ def test_given_the_access_log_when_reading_it_then_it_is_json_to_a_log_group_wit
     assert PARAMETERS["LogRetentionDays"]["Default"] == 365
 
 
-@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
-def test_given_each_function_when_reading_its_logging_then_it_writes_to_its_own_group_with_retention(
-    logical_id: str,
-) -> None:
-    group = FUNCTIONS[logical_id]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+def test_given_the_functions_when_reading_their_logging_then_all_write_to_one_group_with_retention() -> None:
+    group = RAW["Globals"]["Function"]["LoggingConfig"]["LogGroup"]["Ref"]
     assert RESOURCES[group]["Type"] == "AWS::Logs::LogGroup"
     assert RESOURCES[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    for logical_id, function in FUNCTIONS.items():
+        assert "LoggingConfig" not in function["Properties"], f"{logical_id} would leave the shared group"
 
 
 def test_given_the_functions_when_reading_their_globals_then_timeout_memory_level_concurrency_are_set() -> None:
@@ -259,3 +258,16 @@ def test_given_the_checkov_skips_when_reading_them_then_each_says_why() -> None:
     for skip in skips:
         assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"])
         assert len(skip["comment"]) >= 60, skip
+
+
+def test_given_the_checks_skipped_for_every_resource_when_reading_them_then_each_has_its_reason_above() -> None:
+    lines = (ROOT / ".checkov.yaml").read_text(encoding="utf-8").splitlines()
+    skipped = [index for index, line in enumerate(lines) if re.fullmatch(r"  - CKV2?_AWS_\d+", line)]
+    assert skipped
+    for index in skipped:
+        check, first = lines[index].strip("- "), index
+        while lines[first - 1].startswith("  # "):
+            first -= 1
+        reason = " ".join(line.removeprefix("  # ") for line in lines[first:index])
+        assert reason.startswith(f"{check} ("), check
+        assert len(reason) >= 80, check

@@ -1,9 +1,17 @@
-"""The one resolver factory every function uses, so every function answers errors alike.
+"""The resolver every function uses: its operation named once, every answer in the envelope.
 
-Each function builds its `APIGatewayRestResolver` here. The exception handlers turn our
-`ApiError`s, Powertools' own errors (its 422 request-validation shape, its ServiceError
-`{"statusCode","message"}` shape, its 404) and anything unexpected into the envelope.
-Powertools' `enable_validation` stays off: the body is validated by our models
+A function builds one `InstanceApi` and declares its operation at its route:
+
+    app = InstanceApi()
+
+    @app.operation("POST", "create")
+    def create_instance(call: Call) -> Instance: ...
+
+The decorated function returns the `data` of a success. Errors, ours (`ApiError`, each
+carrying its status and reason), Powertools' own (its 422 request-validation shape, its
+ServiceError `{"statusCode","message"}` shape, its 404) and anything unexpected, become
+the envelope here too; every answer, success or error, records its metric in the same
+place. Powertools' `enable_validation` stays off: bodies are validated by our models
 (bodies.py), which keeps the OpenAPI machinery out of the cold start; the
 RequestValidationError handler below still covers any route that turns it on.
 """
@@ -11,8 +19,8 @@ RequestValidationError handler below still covers any route that turns it on.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -23,7 +31,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from instance_api import wiring
+from instance_api.details import invalid
 from instance_api.envelope import Operation, error_body, success_body
 from instance_api.errors import (
     ApiError,
@@ -36,9 +47,8 @@ from instance_api.errors import (
     UnsupportedMediaType,
 )
 from instance_api.observability import logger, record_outcome
-from instance_api.request_parsing import field_errors, invalid
+from instance_api.routes import INSTANCE_PATH
 
-INSTANCE_PATH = "/api/v1/instance"
 JSON = "application/json"
 
 _SERVICE_ERRORS: dict[int, Callable[[str], ApiError]] = {
@@ -50,79 +60,95 @@ _SERVICE_ERRORS: dict[int, Callable[[str], ApiError]] = {
     HTTPStatus.SERVICE_UNAVAILABLE: lambda _message: Unavailable(),
 }
 
-
-def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type=JSON,
-        body=json.dumps(body, separators=(",", ":")),
-        headers=headers,
-    )
+# The operation a request asks for: fixed for most functions, read from the event for the
+# get function (one route answers both get and list).
+OperationOf = Operation | Callable[[APIGatewayProxyEvent], Operation]
 
 
-def ok(operation: Operation, data: Any) -> Response[str]:
-    record_outcome(operation, HTTPStatus.OK)
-    return json_response(HTTPStatus.OK, success_body(operation, data))
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What an operation's function gets: the request and the operation it asks for."""
+
+    event: APIGatewayProxyEvent
+    operation: Operation
+    lambda_context: LambdaContext
 
 
-def build_app(operation: Operation | Callable[[APIGatewayProxyEvent], Operation]) -> APIGatewayRestResolver:
-    """A resolver whose every error, expected or not, answers in the envelope.
+class InstanceApi(APIGatewayRestResolver):
+    def __init__(self) -> None:
+        super().__init__()
+        self._operation_of: Callable[[APIGatewayProxyEvent], Operation] = lambda _event: "request"
+        self.exception_handler(ApiError)(self._api_error)
+        self.exception_handler(RequestValidationError)(self._powertools_validation)
+        self.exception_handler(RequestUnsupportedContentType)(self._powertools_media_type)
+        self.exception_handler(ServiceError)(self._powertools_service_error)
+        self.not_found(self._no_route)
+        self.exception_handler(Exception)(self._unexpected)
 
-    `operation` names the `message` ("create succeed"); the get function passes a callable
-    because one route answers both get and list.
-    """
-    app = APIGatewayRestResolver()
+    def operation(self, method: str, name: OperationOf) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
+        """Route `method` on the instance path to the decorated function, answering `name`."""
+        operation_of = name if callable(name) else lambda _event: name
+        self._operation_of = operation_of
 
-    def current_operation() -> Operation:
-        return operation(app.current_event) if callable(operation) else operation
+        def register(answer: Callable[[Call], Any]) -> Callable[[Call], Any]:
+            def route() -> Response[str]:
+                event = self.current_event
+                operation = operation_of(event)
+                data = answer(Call(event, operation, self.lambda_context))
+                return self._answer(HTTPStatus.OK, operation, success_body(operation, data))
 
-    def failure(error: ApiError) -> Response[str]:
-        event = app.current_event
-        request_id = event.request_context.request_id or getattr(app.lambda_context, "aws_request_id", "")
-        operation = current_operation()
-        record_outcome(operation, error.status)
-        return json_response(error.status, error_body(operation, error, request_id), error.headers)
+            self.route(INSTANCE_PATH, method)(route)
+            return answer
 
-    def unexpected(error: Exception) -> Response[str]:
+        return register
+
+    def _answer(
+        self, status: int, operation: Operation, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> Response[str]:
+        """The one way out: every response's metric, then its envelope as JSON."""
+        record_outcome(operation, status)
+        return Response(
+            status_code=status, content_type=JSON, body=json.dumps(body, separators=(",", ":")), headers=headers
+        )
+
+    def _failure(self, error: ApiError) -> Response[str]:
+        event = self.current_event
+        request_id = event.request_context.request_id or getattr(self.lambda_context, "aws_request_id", "")
+        operation = self._operation_of(event)
+        return self._answer(error.status, operation, error_body(operation, error, request_id), error.headers)
+
+    def _unexpected(self, error: Exception) -> Response[str]:
         logger.exception("unhandled error")
-        return failure(InternalError())
+        return self._failure(InternalError())
 
-    @app.exception_handler(ApiError)
-    def _api_error(error: ApiError) -> Response[str]:
+    def _api_error(self, error: ApiError) -> Response[str]:
         if isinstance(error, Unavailable):
             logger.warning("DynamoDB unavailable after retries", exc_info=error.__cause__)
-        return failure(error)
+        return self._failure(error)
 
-    @app.exception_handler(RequestValidationError)
-    def _powertools_validation(error: RequestValidationError) -> Response[str]:
-        return failure(invalid(field_errors(list(error.errors()), drop_prefix=("body",))))
+    def _powertools_validation(self, error: RequestValidationError) -> Response[str]:
+        return self._failure(invalid(list(error.errors()), drop_prefix=("body",)))
 
-    @app.exception_handler(RequestUnsupportedContentType)
-    def _powertools_media_type(error: RequestUnsupportedContentType) -> Response[str]:
-        return failure(UnsupportedMediaType("Content-Type must be application/json"))
+    def _powertools_media_type(self, error: RequestUnsupportedContentType) -> Response[str]:
+        return self._failure(UnsupportedMediaType("Content-Type must be application/json"))
 
-    @app.exception_handler(ServiceError)
-    def _powertools_service_error(error: ServiceError) -> Response[str]:
+    def _powertools_service_error(self, error: ServiceError) -> Response[str]:
         make = _SERVICE_ERRORS.get(error.status_code)
         if make is None:
-            return unexpected(error)
-        return failure(make(str(error.msg)))
+            return self._unexpected(error)
+        return self._failure(make(str(error.msg)))
 
-    @app.not_found
-    def _no_route(error: Exception) -> Response[str]:
+    def _no_route(self, error: Exception) -> Response[str]:
         # The route fallback function answers here for every method or path the API does not
-        # route; in the four operation functions only a stray event can get here.
-        event = app.current_event
-        if event.resource == INSTANCE_PATH:
-            allowed = os.environ.get("ALLOWED_METHODS")
-            return failure(
-                MethodNotAllowed(
-                    f"method {event.http_method} is not allowed on {INSTANCE_PATH}"
-                    + (f"; allowed: {allowed}" if allowed else ""),
-                    headers={"Allow": allowed} if allowed else None,
-                )
+        # route; in the operation functions only a stray event can get here.
+        event = self.current_event
+        if event.resource != INSTANCE_PATH:
+            return self._failure(NotFound(f"no route for {event.path}"))
+        allowed = wiring.settings().allowed_methods
+        message = f"method {event.http_method} is not allowed on {INSTANCE_PATH}"
+        return self._failure(
+            MethodNotAllowed(
+                message + (f"; allowed: {allowed}" if allowed else ""),
+                headers={"Allow": allowed} if allowed else None,
             )
-        return failure(NotFound(f"no route for {event.path}"))
-
-    app.exception_handler(Exception)(unexpected)
-    return app
+        )

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
-from instance_api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from instance_api.details import invalid
+from instance_api.domain import DeleteCommand
+from instance_api.errors import BadRequest, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from instance_api.http_query import single_query_values, validated
 from instance_api.models import DeleteInstanceRequest
-from instance_api.request_parsing import DeleteCommand, field_errors, invalid, single_query_values, validated
 from instance_api.rules import dns_label_problem
 
 if TYPE_CHECKING:
@@ -64,7 +66,7 @@ def parse_optional_body[Model: BaseModel](event: APIGatewayProxyEvent, model: ty
             raise BadRequest("the request body is not valid JSON") from None
         if errors[0]["type"] in ("model_type", "model_attributes_type") and not errors[0]["loc"]:
             raise BadRequest("the request body must be a JSON object") from None
-        raise invalid(field_errors(errors)) from None
+        raise invalid(errors) from None
 
 
 def parse_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]) -> Model:
@@ -82,8 +84,8 @@ def parse_delete(event: APIGatewayProxyEvent) -> DeleteCommand:
     query_name = validated("name", query["name"], dns_label_problem) if "name" in query else None
     body_name = body.name if body else None
     if query_name and body_name and query_name != body_name:
-        raise invalid([{"field": "name", "message": "differs between the query string and the body"}])
+        raise InvalidRequest.for_fields([{"field": "name", "message": "differs between the query string and the body"}])
     name = query_name or body_name
     if name is None:
-        raise invalid([{"field": "name", "message": "is required (in the JSON body or as ?name=)"}])
+        raise InvalidRequest.for_fields([{"field": "name", "message": "is required (in the JSON body or as ?name=)"}])
     return DeleteCommand(name=name, version=body.version if body else None)

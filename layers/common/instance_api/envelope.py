@@ -1,4 +1,4 @@
-"""The `{code, message, data}` envelope every response body is wrapped in (SPEC "The envelope")."""
+"""The `{code, message, data}` envelope every response body is wrapped in (docs/contract.md, "The envelope")."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, Literal
 from instance_api.errors import ApiError
 
 # "request" is for answers about the request itself, not an operation (an unrouted method or
-# path): the SPEC's gateway-level "request failed".
+# path): the contract's gateway-level "request failed".
 Operation = Literal["create", "update", "get", "list", "delete", "request"]
 
 

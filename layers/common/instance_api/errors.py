@@ -1,6 +1,6 @@
 """Every error the API answers with, each carrying its HTTP status and machine `reason`.
 
-Handlers and the store raise these; `api.build_app` turns them into the envelope. Keeping
+Handlers, the service and the store raise these; `api.py` alone turns them into the envelope. Keeping
 status and reason on the class means one mapping for every function.
 """
 
@@ -51,10 +51,33 @@ class InvalidRequest(ApiError):
     status = 400
     reason = "Invalid"
 
+    @classmethod
+    def for_fields(cls, details: list[FieldError]) -> InvalidRequest:
+        """One sentence for the error: the field's own when there is one, else a count."""
+        if len(details) == 1:
+            field, message = details[0]["field"], details[0]["message"]
+            # A rule about the body as a whole ("" field) is already a sentence.
+            return cls(f"{field} {message}" if field else message, details=details)
+        return cls(f"{len(details)} fields are invalid; see details", details=details)
+
+
+class NamespaceMismatch(InvalidRequest):
+    """An update named a namespace other than the instance's (namespaces are immutable)."""
+
+    def __init__(self, name: str, stored_namespace: str) -> None:
+        super().__init__(
+            f"namespace is immutable: instance {name!r} is in namespace {stored_namespace!r}",
+            details=[{"field": "namespace", "message": "must equal the stored namespace"}],
+        )
+
 
 class NotFound(ApiError):
     status = 404
     reason = "NotFound"
+
+    @classmethod
+    def instance(cls, name: str) -> NotFound:
+        return cls(f"instance {name!r} not found")
 
 
 class MethodNotAllowed(ApiError):
@@ -68,12 +91,21 @@ class AlreadyExists(ApiError):
     status = 409
     reason = "AlreadyExists"
 
+    @classmethod
+    def instance(cls, name: str) -> AlreadyExists:
+        return cls(f"instance {name!r} already exists")
+
 
 class Conflict(ApiError):
     """The stored version differs from the one the client sent."""
 
     status = 409
     reason = "Conflict"
+
+    @classmethod
+    def stale(cls, name: str, stored_version: int, expected_version: int | None, *, reapply: bool) -> Conflict:
+        hint = "; GET it and reapply the change" if reapply else ""
+        return cls(f"instance {name!r} is at version {stored_version}, not {expected_version}{hint}")
 
 
 class IdempotencyKeyReused(ApiError):

@@ -16,6 +16,7 @@ utility imports boto3, which nothing else in the layer needs.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
@@ -31,11 +32,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from instance_api import service
+from instance_api import wiring
+from instance_api.domain import CreateCommand, Instance
 from instance_api.errors import IdempotencyKeyReused, RequestInProgress, Unavailable
-from instance_api.models import CreateInstanceRequest
 from instance_api.names import name_from_seed
-from instance_api.store import Instance, StoreFailure, is_retryable
+from instance_api.store import StoreFailure, is_retryable
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -45,9 +46,9 @@ EXPIRES_AFTER_SECONDS = 60 * 60
 KEY_PREFIX = "create-instance"
 
 
-def command(request: CreateInstanceRequest, key: str, caller: str) -> dict[str, Any]:
+def record(command: CreateCommand, key: str, caller: str) -> dict[str, Any]:
     """What the utility hashes: `key` names the record, `request` must be the same on a retry."""
-    return {"key": f"{caller}\n{key}", "request": request.model_dump(mode="json")}
+    return {"key": f"{caller}\n{key}", "request": dataclasses.asdict(command)}
 
 
 @functools.cache
@@ -63,21 +64,22 @@ def config() -> IdempotencyConfig:
 @functools.cache
 def persistence_layer() -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(
-        table_name=service.settings().require_idempotency_table(),
-        boto3_client=service.dynamodb_client(),
+        table_name=wiring.settings().require_idempotency_table(),
+        boto3_client=wiring.dynamodb_client(),
     )
 
 
 @functools.cache
 def _create_once() -> Callable[..., Instance]:
     @idempotent_function(
-        data_keyword_argument="command",
+        data_keyword_argument="record",
         persistence_store=persistence_layer(),
         config=config(),
         key_prefix=KEY_PREFIX,
     )
-    def create(command: dict[str, Any], request: CreateInstanceRequest) -> Instance:
-        return service.create_instance(request, generated_name=name_from_seed(command["key"]), adopt_own_write=True)
+    def create(record: dict[str, Any], command: CreateCommand) -> Instance:
+        generated_name = name_from_seed(record["key"])
+        return wiring.service().create(command, generated_name=generated_name, adopt_own_write=True)
 
     return cast("Callable[..., Instance]", create)
 
@@ -89,13 +91,11 @@ def reset() -> None:
     _create_once.cache_clear()
 
 
-def create_instance(
-    request: CreateInstanceRequest, *, key: str, caller: str, lambda_context: LambdaContext
-) -> Instance:
+def create_instance(command: CreateCommand, *, key: str, caller: str, lambda_context: LambdaContext) -> Instance:
     # An in-progress record lapses when this invocation's time runs out.
     config().register_lambda_context(lambda_context)
     try:
-        answer = _create_once()(command=command(request, key, caller), request=request)
+        answer = _create_once()(record=record(command, key, caller), command=command)
     except IdempotencyValidationError:
         raise IdempotencyKeyReused() from None
     except IdempotencyAlreadyInProgressError:

@@ -1,4 +1,4 @@
-"""Request models: every field rule of SPEC.md's instance table, enforced by pydantic.
+"""Request models: every field rule of docs/contract.md's instance table, enforced by pydantic.
 
 Models are strict (no "true" strings, no 0/1 booleans, no "3" versions) and forbid unknown
 fields, so a client can never set `version`, `createdAt` or `updatedAt`. Field checks
@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from pydantic_core import PydanticCustomError
 
 from instance_api import image_reference
+from instance_api.domain import Changes, CreateCommand, UpdateCommand
 from instance_api.rules import (
     DNS_LABEL_MAX,
     DNS_LABEL_PATTERN,
@@ -119,7 +120,7 @@ class _RequestBody(BaseModel):
 
 
 class Spec(BaseModel):
-    """What to run. `image` "" means "not set yet" (SPEC: the seed creates with "")."""
+    """What to run. `image` "" means "not set yet" (docs/contract.md: the seed creates with "")."""
 
     model_config = _STRICT
 
@@ -132,6 +133,15 @@ class CreateInstanceRequest(_RequestBody):
     spec: Spec = Spec()
     shareStorage: bool = False
     hostIDs: HostIds = []
+
+    def command(self) -> CreateCommand:
+        return CreateCommand(
+            name=self.name,
+            namespace=self.namespace,
+            spec={"image": self.spec.image},
+            share_storage=self.shareStorage,
+            host_ids=list(self.hostIDs),
+        )
 
 
 class UpdateInstanceRequest(_RequestBody):
@@ -147,6 +157,14 @@ class UpdateInstanceRequest(_RequestBody):
         if self.spec is None and self.shareStorage is None and self.hostIDs is None:
             raise PydanticCustomError("no_changes", "an update must set at least one of spec, shareStorage, hostIDs")
         return self
+
+    def command(self) -> UpdateCommand:
+        changes = Changes(
+            spec={"image": self.spec.image} if self.spec is not None else None,
+            share_storage=self.shareStorage,
+            host_ids=list(self.hostIDs) if self.hostIDs is not None else None,
+        )
+        return UpdateCommand(self.name, changes, expected_version=self.version, expected_namespace=self.namespace)
 
 
 class DeleteInstanceRequest(_RequestBody):

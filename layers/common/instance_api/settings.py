@@ -24,6 +24,8 @@ class Settings:
     pagination_token_key: str | None
     dynamodb_endpoint_url: str | None
     idempotency_table_name: str | None
+    # The methods the API routes on its paths (the route fallback's 405 names them in Allow).
+    allowed_methods: str | None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -33,6 +35,7 @@ class Settings:
             pagination_token_key=os.environ.get("PAGINATION_TOKEN_KEY") or None,
             dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
             idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME") or None,
+            allowed_methods=os.environ.get("ALLOWED_METHODS") or None,
         )
 
     def require_idempotency_table(self) -> str:

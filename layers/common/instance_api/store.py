@@ -1,4 +1,4 @@
-"""The DynamoDB data-access layer: the only module that talks to AWS.
+"""The DynamoDB adapter of the instance repository (ports.py): the only module that talks to AWS.
 
 Every write is a single conditional request, so concurrency is settled by DynamoDB, not by
 read-then-write races: create is `attribute_not_exists`, update and delete carry
@@ -11,13 +11,15 @@ anything else is `StoreFailure` (a 500 whose detail only the logs see).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from instance_api.errors import AlreadyExists, Conflict, InvalidRequest, NotFound, Unavailable
+from instance_api.domain import Changes, Instance, Page
+from instance_api.errors import AlreadyExists, Conflict, NamespaceMismatch, NotFound, Unavailable
+from instance_api.items import from_item, hosts_value, spec_value, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -32,37 +34,12 @@ RETRYABLE_ERROR_CODES = frozenset(
     }
 )
 
-
-class InstanceSpec(TypedDict):
-    image: str
-
-
-class Instance(TypedDict):
-    """An instance exactly as the API returns it (SPEC "The instance")."""
-
-    name: str
-    namespace: str
-    spec: InstanceSpec
-    shareStorage: bool
-    hostIDs: list[str]
-    version: int
-    createdAt: str
-    updatedAt: str
-
-
-@dataclass(frozen=True, slots=True)
-class Changes:
-    """The fields an update replaces; None leaves the stored value as it is."""
-
-    spec: InstanceSpec | None = None
-    share_storage: bool | None = None
-    host_ids: list[str] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: list[Instance]
-    last_key: dict[str, str] | None
+# What an update may replace: the attribute, and its new value when the change sets it.
+_UPDATABLE: tuple[tuple[str, Callable[[Changes], dict[str, Any] | None]], ...] = (
+    ("spec", lambda changes: None if changes.spec is None else spec_value(changes.spec)),
+    ("shareStorage", lambda changes: None if changes.share_storage is None else {"BOOL": changes.share_storage}),
+    ("hostIDs", lambda changes: None if changes.host_ids is None else hosts_value(changes.host_ids)),
+)
 
 
 class StoreFailure(Exception):
@@ -82,35 +59,50 @@ def is_retryable(error: BaseException) -> bool:
     return False
 
 
-def _marshal(instance: Instance) -> dict[str, Any]:
-    return {
-        "name": {"S": instance["name"]},
-        "namespace": {"S": instance["namespace"]},
-        "spec": {"M": {"image": {"S": instance["spec"]["image"]}}},
-        "shareStorage": {"BOOL": instance["shareStorage"]},
-        "hostIDs": {"L": [{"S": host} for host in instance["hostIDs"]]},
-        "version": {"N": str(instance["version"])},
-        "createdAt": {"S": instance["createdAt"]},
-        "updatedAt": {"S": instance["updatedAt"]},
-    }
-
-
-def _unmarshal(item: dict[str, Any]) -> Instance:
-    return {
-        "name": item["name"]["S"],
-        "namespace": item["namespace"]["S"],
-        "spec": {"image": item["spec"]["M"]["image"]["S"]},
-        "shareStorage": item["shareStorage"]["BOOL"],
-        "hostIDs": [host["S"] for host in item["hostIDs"]["L"]],
-        "version": int(item["version"]["N"]),
-        "createdAt": item["createdAt"]["S"],
-        "updatedAt": item["updatedAt"]["S"],
-    }
-
-
 def _old_item(error: ClientError) -> dict[str, Any] | None:
     """The item as it was when a condition failed (ReturnValuesOnConditionCheckFailure=ALL_OLD)."""
     return cast("dict[str, Any] | None", error.response.get("Item"))
+
+
+class _Expression:
+    """Placeholders for one request's expressions: `#attribute` names and `:key` values."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+        self.conditions: list[str] = []
+
+    def name(self, attribute: str) -> str:
+        self.names[f"#{attribute}"] = attribute
+        return f"#{attribute}"
+
+    def value(self, key: str, value: dict[str, Any]) -> str:
+        self.values[f":{key}"] = value
+        return f":{key}"
+
+    def require(self, condition: str) -> None:
+        self.conditions.append(condition)
+
+    def equals(self, attribute: str, key: str, value: dict[str, Any] | None) -> None:
+        """Require `attribute = value` when a value is given."""
+        if value is not None:
+            self.require(f"{self.name(attribute)} = {self.value(key, value)}")
+
+    def request(self) -> dict[str, Any]:
+        request: dict[str, Any] = {"ExpressionAttributeNames": self.names}
+        if self.values:
+            request["ExpressionAttributeValues"] = self.values
+        if self.conditions:
+            request["ConditionExpression"] = " AND ".join(self.conditions)
+        return request
+
+
+def _number(value: int | None) -> dict[str, Any] | None:
+    return None if value is None else {"N": str(value)}
+
+
+def _string(value: str | None) -> dict[str, Any] | None:
+    return None if value is None else {"S": value}
 
 
 class InstanceStore:
@@ -131,21 +123,18 @@ class InstanceStore:
             raise StoreFailure(f"DynamoDB {operation} failed with {code or type(error).__name__}") from error
 
     def create(self, instance: Instance) -> None:
+        expression = _Expression()
+        expression.require(f"attribute_not_exists({expression.name('name')})")
         try:
-            self._call(
-                "put_item",
-                Item=_marshal(instance),
-                ConditionExpression="attribute_not_exists(#name)",
-                ExpressionAttributeNames={"#name": "name"},
-            )
+            self._call("put_item", Item=to_item(instance), **expression.request())
         except ClientError:
-            raise AlreadyExists(f"instance {instance['name']!r} already exists") from None
+            raise AlreadyExists.instance(instance["name"]) from None
 
     def get(self, name: str) -> Instance:
         response = self._call("get_item", Key={"name": {"S": name}}, ConsistentRead=True)
         if "Item" not in response:
-            raise NotFound(f"instance {name!r} not found")
-        return _unmarshal(response["Item"])
+            raise NotFound.instance(name)
+        return from_item(response["Item"])
 
     def update(
         self,
@@ -156,78 +145,62 @@ class InstanceStore:
         expected_version: int | None = None,
         expected_namespace: str | None = None,
     ) -> Instance:
-        names = {"#name": "name", "#version": "version", "#updatedAt": "updatedAt"}
-        values: dict[str, Any] = {":one": {"N": "1"}, ":updatedAt": {"S": updated_at}}
-        assignments = ["#version = #version + :one", "#updatedAt = :updatedAt"]
-        if changes.spec is not None:
-            names["#spec"] = "spec"
-            values[":spec"] = {"M": {"image": {"S": changes.spec["image"]}}}
-            assignments.append("#spec = :spec")
-        if changes.share_storage is not None:
-            names["#shareStorage"] = "shareStorage"
-            values[":shareStorage"] = {"BOOL": changes.share_storage}
-            assignments.append("#shareStorage = :shareStorage")
-        if changes.host_ids is not None:
-            names["#hostIDs"] = "hostIDs"
-            values[":hostIDs"] = {"L": [{"S": host} for host in changes.host_ids]}
-            assignments.append("#hostIDs = :hostIDs")
-        conditions = ["attribute_exists(#name)"]
-        if expected_version is not None:
-            values[":expectedVersion"] = {"N": str(expected_version)}
-            conditions.append("#version = :expectedVersion")
-        if expected_namespace is not None:
-            names["#namespace"] = "namespace"
-            values[":expectedNamespace"] = {"S": expected_namespace}
-            conditions.append("#namespace = :expectedNamespace")
+        expression = _Expression()
+        version = expression.name("version")
+        assignments = [
+            f"{version} = {version} + {expression.value('one', {'N': '1'})}",
+            f"{expression.name('updatedAt')} = {expression.value('updatedAt', {'S': updated_at})}",
+        ]
+        for attribute, value_of in _UPDATABLE:
+            value = value_of(changes)
+            if value is not None:
+                assignments.append(f"{expression.name(attribute)} = {expression.value(attribute, value)}")
+        expression.require(f"attribute_exists({expression.name('name')})")
+        expression.equals("version", "expectedVersion", _number(expected_version))
+        expression.equals("namespace", "expectedNamespace", _string(expected_namespace))
         try:
             response = self._call(
                 "update_item",
                 Key={"name": {"S": name}},
                 UpdateExpression="SET " + ", ".join(assignments),
-                ConditionExpression=" AND ".join(conditions),
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **expression.request(),
             )
         except ClientError as error:
-            stored = _old_item(error)
-            if stored is None:
-                raise NotFound(f"instance {name!r} not found") from None
-            current = _unmarshal(stored)
-            if expected_namespace is not None and current["namespace"] != expected_namespace:
-                raise InvalidRequest(
-                    f"namespace is immutable: instance {name!r} is in namespace {current['namespace']!r}",
-                    details=[{"field": "namespace", "message": "must equal the stored namespace"}],
-                ) from None
-            raise Conflict(
-                f"instance {name!r} is at version {current['version']}, not {expected_version}; "
-                "GET it and reapply the change"
-            ) from None
-        return _unmarshal(response["Attributes"])
+            raise self._refused(name, _old_item(error), expected_version, expected_namespace, reapply=True) from None
+        return from_item(response["Attributes"])
+
+    @staticmethod
+    def _refused(
+        name: str,
+        stored_item: dict[str, Any] | None,
+        expected_version: int | None,
+        expected_namespace: str | None,
+        *,
+        reapply: bool,
+    ) -> Exception:
+        """Why a conditional write on `name` failed, from the item as it was (None: absent)."""
+        if stored_item is None:
+            return NotFound.instance(name)
+        stored = from_item(stored_item)
+        if expected_namespace is not None and stored["namespace"] != expected_namespace:
+            return NamespaceMismatch(name, stored["namespace"])
+        return Conflict.stale(name, stored["version"], expected_version, reapply=reapply)
 
     def delete(self, name: str, *, expected_version: int | None = None) -> None:
-        condition = "attribute_exists(#name)"
-        request: dict[str, Any] = {"ExpressionAttributeNames": {"#name": "name"}}
-        if expected_version is not None:
-            condition += " AND #version = :expectedVersion"
-            request["ExpressionAttributeNames"]["#version"] = "version"
-            request["ExpressionAttributeValues"] = {":expectedVersion": {"N": str(expected_version)}}
+        expression = _Expression()
+        expression.require(f"attribute_exists({expression.name('name')})")
+        expression.equals("version", "expectedVersion", _number(expected_version))
         try:
             self._call(
                 "delete_item",
                 Key={"name": {"S": name}},
-                ConditionExpression=condition,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                **request,
+                **expression.request(),
             )
         except ClientError as error:
-            stored = _old_item(error)
-            if stored is None:
-                raise NotFound(f"instance {name!r} not found") from None
-            raise Conflict(
-                f"instance {name!r} is at version {_unmarshal(stored)['version']}, not {expected_version}"
-            ) from None
+            raise self._refused(name, _old_item(error), expected_version, None, reapply=False) from None
 
     def list(self, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
         """One page, at most `limit` items; `last_key` is None only when nothing follows.
@@ -240,16 +213,17 @@ class InstanceStore:
         if namespace is not None:
             if self._namespace_index is None:
                 raise StoreFailure("listing by namespace needs NAMESPACE_INDEX_NAME")
+            expression = _Expression()
+            namespace_value = expression.value("namespace", {"S": namespace})
             request.update(
                 IndexName=self._namespace_index,
-                KeyConditionExpression="#namespace = :namespace",
-                ExpressionAttributeNames={"#namespace": "namespace"},
-                ExpressionAttributeValues={":namespace": {"S": namespace}},
+                KeyConditionExpression=f"{expression.name('namespace')} = {namespace_value}",
+                **expression.request(),
             )
         if start_after is not None:
             request["ExclusiveStartKey"] = self._start_key(namespace, start_after)
         response = self._call("query" if namespace is not None else "scan", **request)
-        items = [_unmarshal(item) for item in response.get("Items", [])]
+        items = [from_item(item) for item in response.get("Items", [])]
         if len(items) > limit:
             items = items[:limit]
             last = items[-1]

@@ -1,0 +1,77 @@
+"""The instance repository over a dict: the fake the bench and the tests run the operations on.
+
+It keeps the contract of ports.InstanceRepository as the DynamoDB store does (the store
+tier runs the same tests against both): each call is atomic under a lock, a condition that
+fails raises the error the client would see and changes nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from instance_api.domain import Changes, Instance, Page
+from instance_api.errors import AlreadyExists, Conflict, NamespaceMismatch, NotFound
+
+
+class InMemoryStore:
+    def __init__(self) -> None:
+        self.items: dict[str, Instance] = {}
+        self._lock = threading.Lock()
+
+    def create(self, instance: Instance) -> None:
+        with self._lock:
+            if instance["name"] in self.items:
+                raise AlreadyExists.instance(instance["name"])
+            self.items[instance["name"]] = instance
+
+    def get(self, name: str) -> Instance:
+        with self._lock:
+            return self._stored(name)
+
+    def _stored(self, name: str) -> Instance:
+        if name not in self.items:
+            raise NotFound.instance(name)
+        return self.items[name]
+
+    @staticmethod
+    def _check_version(stored: Instance, expected_version: int | None, *, reapply: bool) -> None:
+        if expected_version is not None and stored["version"] != expected_version:
+            raise Conflict.stale(stored["name"], stored["version"], expected_version, reapply=reapply)
+
+    def update(
+        self,
+        name: str,
+        changes: Changes,
+        updated_at: str,
+        *,
+        expected_version: int | None = None,
+        expected_namespace: str | None = None,
+    ) -> Instance:
+        with self._lock:
+            stored = self._stored(name)
+            if expected_namespace is not None and stored["namespace"] != expected_namespace:
+                raise NamespaceMismatch(name, stored["namespace"])
+            self._check_version(stored, expected_version, reapply=True)
+            updated: Instance = {**stored, "version": stored["version"] + 1, "updatedAt": updated_at}
+            if changes.spec is not None:
+                updated["spec"] = changes.spec
+            if changes.share_storage is not None:
+                updated["shareStorage"] = changes.share_storage
+            if changes.host_ids is not None:
+                updated["hostIDs"] = list(changes.host_ids)
+            self.items[name] = updated
+            return updated
+
+    def delete(self, name: str, *, expected_version: int | None = None) -> None:
+        with self._lock:
+            self._check_version(self._stored(name), expected_version, reapply=False)
+            del self.items[name]
+
+    def list(self, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
+        with self._lock:
+            names = sorted(name for name, item in self.items.items() if namespace in (None, item["namespace"]))
+        if start_after is not None:
+            names = [name for name in names if name > start_after["name"]]
+        page = [self.items[name] for name in names[:limit]]
+        more = len(names) > limit
+        return Page(page, {"name": page[-1]["name"], "namespace": page[-1]["namespace"]} if more else None)

@@ -1,0 +1,30 @@
+"""Tables from template.yaml, created on a local DynamoDB endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from devtools.template import TableSpec
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+
+def create_table(dynamodb: DynamoDBClient, table: TableSpec, name: str | None = None) -> str:
+    """Create `table` (under `name` if given: tests take copies), wait for it, turn on its TTL."""
+    table_name = name or table.name
+    dynamodb.create_table(**{**table.create_table_request, "TableName": table_name})
+    dynamodb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
+    if table.ttl_attribute:
+        dynamodb.update_time_to_live(
+            TableName=table_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+        )
+    return table_name
+
+
+def create_tables(dynamodb: DynamoDBClient, tables: Iterable[TableSpec]) -> list[str]:
+    """Create each table that does not exist yet; returns the names created."""
+    existing = set(dynamodb.list_tables()["TableNames"])
+    return [create_table(dynamodb, table) for table in tables if table.name not in existing]

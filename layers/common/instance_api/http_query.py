@@ -1,0 +1,79 @@
+"""From an API Gateway proxy event's query string to the get, list and delete commands.
+
+Unknown or repeated query parameters are rejected, so a typo never silently widens a
+listing. Nothing here imports pydantic: the get function, which validates no body, loads
+none of it (request bodies are parsed in bodies.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from instance_api.domain import GetQuery, ListQuery
+from instance_api.envelope import Operation
+from instance_api.errors import BadRequest, FieldError, InvalidRequest
+from instance_api.rules import dns_label_problem
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+LIST_LIMIT_DEFAULT = 100
+LIST_LIMIT_MAX = 500
+NEXT_TOKEN_MAX = 2048
+
+
+def single_query_values(event: APIGatewayProxyEvent, allowed: frozenset[str]) -> dict[str, str]:
+    multi = event.multi_value_query_string_parameters or {}
+    single = event.query_string_parameters or {}
+    details: list[FieldError] = []
+    for key in sorted(set(multi) | set(single)):
+        if key not in allowed:
+            details.append({"field": key, "message": "is not a known query parameter"})
+        elif len(multi.get(key) or ()) > 1:
+            details.append({"field": key, "message": "must be given once"})
+    if details:
+        raise InvalidRequest.for_fields(details)
+    return dict(single)
+
+
+def validated(field: str, value: str, problem_of: Callable[[str], str | None]) -> str:
+    if problem := problem_of(value):
+        raise InvalidRequest.for_fields([{"field": field, "message": problem}])
+    return value
+
+
+def get_or_list(event: APIGatewayProxyEvent) -> Operation:
+    """GET carries `name` (even empty): it is a get, not a list."""
+    return "get" if "name" in (event.query_string_parameters or {}) else "list"
+
+
+def parse_get(event: APIGatewayProxyEvent) -> GetQuery:
+    query = single_query_values(event, frozenset({"name"}))
+    return GetQuery(name=validated("name", query["name"], dns_label_problem))
+
+
+def _limit(text: str | None) -> int:
+    if text is None:
+        return LIST_LIMIT_DEFAULT
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= LIST_LIMIT_MAX):
+        raise InvalidRequest.for_fields(
+            [{"field": "limit", "message": f"must be an integer from 1 to {LIST_LIMIT_MAX}"}]
+        )
+    return int(text)
+
+
+def parse_list(event: APIGatewayProxyEvent) -> ListQuery:
+    query = single_query_values(event, frozenset({"namespace", "limit", "nextToken"}))
+    namespace = query.get("namespace")
+    if namespace is not None:
+        namespace = validated("namespace", namespace, dns_label_problem)
+    next_token = query.get("nextToken")
+    if next_token is not None and not 1 <= len(next_token) <= NEXT_TOKEN_MAX:
+        raise BadRequest("nextToken is not valid for this listing")
+    return ListQuery(namespace=namespace, limit=_limit(query.get("limit")), next_token=next_token)
+
+
+def reject_query_string(event: APIGatewayProxyEvent) -> None:
+    """Create and update take everything from the body; a query string is a client mistake."""
+    single_query_values(event, frozenset())
