@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,12 @@ def recorder(local_api: LocalApi) -> Iterator[InterceptingServer]:
         yield proxy
 
 
+_JSON = (("Content-Type", "application/json"),)
+
+
 def _put(body: dict[str, Any]) -> Exchange:
     """Another writer's update, sent straight to the API."""
-    return Exchange("PUT", "/api/v1/instance", (("Content-Type", "application/json"),), json.dumps(body).encode())
+    return Exchange("PUT", "/api/v1/instance", _JSON, json.dumps(body).encode())
 
 
 def _writes(proxy: InterceptingServer) -> list[Exchange]:
@@ -221,6 +225,45 @@ def test_given_an_instance_deleted_between_read_and_write_when_applying_then_it_
     assert result.exit_code == 0
     assert f"NotFound: instance '{name}' not found; reading it again" in result.stderr
     assert [(r["action"], r["instance"]["hostIDs"]) for r in json.loads(result.stdout)] == [("created", ["h-1"])]
+
+
+def test_given_another_writer_creating_the_name_first_when_applying_then_it_rereads_and_updates(
+    local_api: LocalApi,
+) -> None:
+    name = unique("first")
+    other_writer = {"name": name, "shareStorage": True}
+
+    def creator_gets_in_first(exchange: Exchange, forward: Forward) -> Reply:
+        if exchange.method == "POST" and len(proxy.requests("POST")) == 1:
+            forward(replace(exchange, body=json.dumps(other_writer).encode(), headers=_JSON))
+        return forward(exchange)
+
+    with InterceptingServer(creator_gets_in_first, local_api.base_url) as proxy:
+        result = Cli(proxy.base_url)("apply", "-f", "-", stdin=f"name: {name}\nhostIDs: [h-1]\n")
+    assert result.exit_code == 0, result.stderr
+    assert "AlreadyExists" in result.stderr
+    (outcome,) = json.loads(result.stdout)
+    assert outcome["action"] == "updated"
+    assert (outcome["instance"]["hostIDs"], outcome["instance"]["shareStorage"]) == (["h-1"], True)
+
+
+def test_given_a_name_taken_where_this_path_cannot_see_it_when_applying_then_409_is_final_at_once(
+    fake_clock: FakeClock,
+) -> None:
+    def taken_elsewhere(exchange: Exchange, forward: Forward) -> Reply:
+        if exchange.method == "GET":
+            return Reply.envelope(404, "NotFound", "instance 'web-1' not found")
+        return Reply.envelope(409, "AlreadyExists", "instance 'web-1' already exists")
+
+    (document,) = parse("name: web-1\nnamespace: team-a\n", "test")
+    with (
+        InterceptingServer(taken_elsewhere) as server,
+        InstanceClient(server.base_url, retry=fake_clock.policy()) as client,
+        pytest.raises(ApiError, match="AlreadyExists"),
+    ):
+        apply(client, document)
+    assert [exchange.method for exchange in server.requests()] == ["GET", "POST", "GET"]
+    assert fake_clock.waits == []
 
 
 def test_given_a_namespace_option_that_contradicts_a_document_when_applying_then_exit_1_before_any_request(

@@ -257,6 +257,14 @@ def test_given_throttling_that_outlasts_the_retries_when_running_the_cli_then_ex
     assert len(server.requests()) == 3
 
 
+def test_given_an_answer_that_is_not_the_envelope_when_calling_then_the_error_keeps_status_and_text() -> None:
+    page = Reply(403, b"<html>Access denied by the corporate proxy</html>", (("Content-Type", "text/html"),))
+    with InterceptingServer(script(page)) as server:
+        result = Cli(server.base_url)("get", "web-1")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: HTTP403: <html>Access denied by the corporate proxy</html>")
+
+
 # -- the decision itself --------------------------------------------------------------------
 
 
