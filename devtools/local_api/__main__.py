@@ -22,7 +22,7 @@ from typing import Protocol
 from devtools.dynamodb_local import DynamoDBLocal
 from devtools.embedded_dynamodb import EmbeddedDynamoDB
 from devtools.local_api.docs import DocsPages
-from devtools.local_api.gateway import GatewayServer, LocalApiGateway
+from devtools.local_api.gateway import GatewayServer, LocalApiGateway, PortInUse
 from devtools.local_api.runtime import CodeWatcher
 from devtools.local_aws import client, local_environment
 from devtools.tables import create_tables
@@ -162,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         local_api.serve()
     except KeyboardInterrupt:
         print("stopping", file=sys.stderr, flush=True)
+    except PortInUse as taken:
+        print(taken, file=sys.stderr, flush=True)
+        return 1
     finally:
         local_api.stop()
     return 0

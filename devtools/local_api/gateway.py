@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import json
 import re
 import sys
@@ -391,11 +392,27 @@ class _GatewayRequestHandler(KeepAliveRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
 
+class PortInUse(Exception):
+    """The address `make run` would listen on is taken: one line that says how to pick another."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(
+            f"cannot listen on {host}:{port}: the port is already in use (another `make run`?); "
+            f"choose another with PORT={port + 1} make run"
+        )
+
+
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     # Bursts of parallel clients (tests, benchmarks) must not be refused at accept().
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], gateway: LocalApiGateway) -> None:
+        """Binds `address` at once; a taken port raises PortInUse (the socket is closed by then)."""
         self.gateway = gateway
-        super().__init__(address, _GatewayRequestHandler)
+        try:
+            super().__init__(address, _GatewayRequestHandler)
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise PortInUse(*address) from None

@@ -10,13 +10,6 @@ from tests.http.local_api import HttpApi, LocalApi
 
 
 @pytest.fixture(scope="session")
-def embedded_local_api() -> Iterator[LocalApi]:
-    api = LocalApi()
-    yield api
-    api.stop()
-
-
-@pytest.fixture(scope="session")
 def dynamodb_local_api(dynamodb_local: str) -> Iterator[LocalApi]:
     api = LocalApi("--dynamodb-endpoint", dynamodb_local)
     yield api

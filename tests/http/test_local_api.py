@@ -5,13 +5,17 @@ from __future__ import annotations
 import base64
 import shutil
 import signal
+import socket
+import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from devtools.local_api import launch
 from devtools.template import ROOT
 from tests.http.local_api import FIXTURE_APP, SIGINT_IGNORED, LocalApi
 from tests.support import require_dynamodb_local
@@ -220,25 +224,32 @@ def test_given_a_code_edit_when_the_next_request_comes_then_it_runs_the_new_code
         api.stop()
 
 
-def _children_of(pid: int) -> set[int]:
-    children = set()
+def _stat(process: Path) -> list[str]:
+    """/proc/<pid>/stat's fields after the command: state, ppid, pgrp...; [] once it is gone."""
+    try:
+        return (process / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def _processes() -> Iterator[tuple[int, list[str]]]:
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                children.add(int(entry.name))
-    return children
+        if entry.name.isdigit() and (fields := _stat(entry)):
+            yield int(entry.name), fields
+
+
+def _children_of(pid: int) -> set[int]:
+    return {child for child, fields in _processes() if int(fields[1]) == pid}
 
 
 def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    fields = _stat(Path(f"/proc/{pid}"))
+    return bool(fields) and fields[0] != "Z"
+
+
+def _group(pgid: int) -> list[int]:
+    """The running processes of process group `pgid`."""
+    return [pid for pid, fields in _processes() if int(fields[2]) == pgid and fields[0] != "Z"]
 
 
 @pytest.mark.dynamodb_local
@@ -275,6 +286,39 @@ def test_given_it_was_started_with_sigint_ignored_when_pressing_ctrl_c_then_it_s
     while time.monotonic() < deadline and any(_running(pid) for pid in started):
         time.sleep(0.1)
     assert not [pid for pid in started if _running(pid)]
+
+
+@pytest.mark.parametrize(
+    "dynamodb_local",
+    [pytest.param(False, id="embedded"), pytest.param(True, id="dynamodb_local", marks=pytest.mark.dynamodb_local)],
+)
+def test_given_a_port_in_use_when_starting_then_one_line_says_so_and_how_to_pick_another_and_nothing_is_left(
+    tmp_path: Path, dynamodb_local: bool
+) -> None:
+    if dynamodb_local:
+        require_dynamodb_local()
+    store = ["--dynamodb-local", str(tmp_path / "data"), "--dynamodb-local-port", "0"] if dynamodb_local else []
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = subprocess.Popen(
+            launch.command(*store, "--port", str(port)),
+            cwd=ROOT,
+            env=launch.environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        stdout, stderr = started.communicate(timeout=120)
+    assert started.returncode == 1
+    assert stdout == ""
+    assert stderr == (
+        f"cannot listen on 127.0.0.1:{port}: the port is already in use (another `make run`?); "
+        f"choose another with PORT={port + 1} make run\n"
+    ), "one line, no traceback"
+    assert _group(started.pid) == [], "the store, DynamoDB Local and workers stopped with it"
 
 
 def test_given_the_make_targets_when_reading_them_then_run_serves_this_module_on_host_and_port() -> None:
