@@ -16,13 +16,24 @@ from instance_api.errors import AlreadyExists, Conflict, NamespaceMismatch, NotF
 class InMemoryStore:
     def __init__(self) -> None:
         self.items: dict[str, Instance] = {}
+        # A deleted name's last version (its tombstone), and the mark of the create that
+        # wrote each live instance with an Idempotency-Key.
+        self.tombstones: dict[str, int] = {}
+        self.tokens: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def create(self, instance: Instance) -> None:
+    def create(self, instance: Instance, *, token: str | None = None) -> Instance:
+        name = instance["name"]
         with self._lock:
-            if instance["name"] in self.items:
-                raise AlreadyExists.instance(instance["name"])
-            self.items[instance["name"]] = instance
+            if name in self.items:
+                if token is not None and self.tokens.get(name) == token:
+                    return self.items[name]
+                raise AlreadyExists.instance(name)
+            stored: Instance = {**instance, "version": self.tombstones.pop(name, 0) + 1}
+            self.items[name] = stored
+            if token is not None:
+                self.tokens[name] = token
+            return stored
 
     def get(self, name: str) -> Instance:
         with self._lock:
@@ -62,10 +73,13 @@ class InMemoryStore:
             self.items[name] = updated
             return updated
 
-    def delete(self, name: str, *, expected_version: int | None = None) -> None:
+    def delete(self, name: str, deleted_at: str, expires_at: int, *, expected_version: int | None = None) -> None:
         with self._lock:
-            self._check_version(self._stored(name), expected_version, reapply=False)
+            stored = self._stored(name)
+            self._check_version(stored, expected_version, reapply=False)
             del self.items[name]
+            self.tokens.pop(name, None)
+            self.tombstones[name] = stored["version"]
 
     def list(self, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
         with self._lock:

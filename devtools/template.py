@@ -2,9 +2,8 @@
 
 The local API and the tests take every route, environment variable and table from here,
 so template.yaml stays the one place they are declared. Intrinsics are resolved to local
-names: a `!Ref` to a table is its logical id (the local table name), `!GetAtt X.Arn` a
-local ARN, `!Sub` is substituted, and `{{resolve:secretsmanager:...}}` becomes a random
-key made once per process (CloudFormation generates the real one at deploy time).
+names: a `!Ref` to a table or a secret is its logical id (the local table or secret
+name), `!GetAtt X.Arn` a local ARN, and `!Sub` is substituted.
 Conditions are evaluated with the parameters' defaults, and `!If` and `AWS::NoValue`
 behave as in CloudFormation.
 """
@@ -13,9 +12,8 @@ from __future__ import annotations
 
 import functools
 import re
-import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,6 @@ TEMPLATE_PATH = ROOT / "template.yaml"
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "000000000000"
 
-_SECRET_REFERENCE = re.compile(r"\{\{resolve:secretsmanager:([^:}]+(?::[^:}]+)*?):SecretString[^}]*\}\}")
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
@@ -108,7 +105,6 @@ class Template:
     raw: dict[str, Any]
     root: Path = ROOT
     region: str = LOCAL_REGION
-    _local_secrets: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path = TEMPLATE_PATH) -> Template:
@@ -129,8 +125,6 @@ class Template:
         if isinstance(value, list):
             items = [self.resolve(item) for item in value]
             return [item for item in items if item is not NO_VALUE]
-        if isinstance(value, str):
-            return _SECRET_REFERENCE.sub(lambda match: self.local_secret(match.group(1)), value)
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
@@ -181,10 +175,6 @@ class Template:
         if key == "Condition":
             return self.condition(argument)
         raise ValueError(f"the local tools do not evaluate {key} in a condition")
-
-    def local_secret(self, secret_id: str) -> str:
-        """A random stand-in for a Secrets Manager value, stable for this process."""
-        return self._local_secrets.setdefault(secret_id, secrets.token_urlsafe(48))
 
     def _ref(self, name: str) -> Any:
         if name == "AWS::NoValue":
@@ -253,6 +243,10 @@ class Template:
             ttl_attribute = ttl.get("AttributeName") if ttl.get("Enabled") else None
             tables.append(TableSpec(logical_id, name, request, ttl_attribute))
         return tables
+
+    def secrets(self) -> list[str]:
+        """The Secrets Manager secrets' local names (their logical ids, as `!Ref` resolves them)."""
+        return sorted(self._of_type("AWS::SecretsManager::Secret"))
 
     def table(self, logical_id: str) -> TableSpec:
         (table,) = (table for table in self.tables() if table.logical_id == logical_id)

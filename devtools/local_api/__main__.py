@@ -24,7 +24,7 @@ from devtools.embedded_dynamodb import EmbeddedDynamoDB
 from devtools.local_api.docs import DocsPages
 from devtools.local_api.gateway import GatewayServer, LocalApiGateway, PortInUse
 from devtools.local_api.runtime import CodeWatcher
-from devtools.local_aws import client, local_environment
+from devtools.local_aws import LocalSecrets, client, local_environment
 from devtools.tables import create_tables
 from devtools.template import ROOT, TEMPLATE_PATH, Template
 
@@ -99,6 +99,7 @@ def _banner(server: GatewayServer, gateway: LocalApiGateway, store: Store, table
         function = route.function
         lines.append(f"  {route.method:<6} {route.path} -> {function.logical_id} ({_relative(function.code_uri)})")
     lines.append(f"  store:  {store.engine}; tables: {', '.join(tables) or 'none'}")
+    lines.append("  keys:   Secrets Manager (embedded moto), a random value per secret for this run")
     lines.append(f"  docs:   {base}/docs (OpenAPI at /openapi.yaml; local only)")
     lines.append("  code under functions/ and layers/ reloads on save; Ctrl-C stops everything")
     return "\n".join(lines)
@@ -111,6 +112,7 @@ class _LocalApi:
         self.arguments = arguments
         self.template = Template.load(arguments.template)
         self.store = _open_store(arguments)
+        self.secrets: LocalSecrets | None = None
         self.gateway: LocalApiGateway | None = None
         self.server: GatewayServer | None = None
         self.watcher: CodeWatcher | None = None
@@ -119,8 +121,9 @@ class _LocalApi:
         arguments, template = self.arguments, self.template
         tables = template.tables()
         create_tables(client(self.store.endpoint, template.region), tables)
+        self.secrets = LocalSecrets(template)
         pages = DocsPages(arguments.template.resolve().parent / "openapi.yaml")
-        environment = local_environment(self.store.endpoint, template.region)
+        environment = local_environment(self.store.endpoint, template.region, self.secrets.endpoint)
         self.gateway = LocalApiGateway(template, environment, arguments.max_workers, pages.serve)
         self.server = GatewayServer((arguments.host, arguments.port), self.gateway)
         banner = _banner(self.server, self.gateway, self.store, [table.name for table in tables], arguments.host)
@@ -146,6 +149,8 @@ class _LocalApi:
             self.server.server_close()
         if self.gateway is not None:
             self.gateway.close()
+        if self.secrets is not None:
+            self.secrets.stop()
         self.store.stop()
 
 

@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from devtools.in_process import load_handler_module
 from devtools.lambda_runtime import LambdaContext
+from devtools.local_aws import create_secrets
 from devtools.tables import create_tables
 from devtools.template import LOCAL_REGION, Template
 from instance_api import idempotency, wiring
@@ -50,7 +51,13 @@ def _shared_session() -> botocore.session.Session:
 
 @pytest.fixture
 def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDBClient]:
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "DYNAMODB_ENDPOINT_URL"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+        "DYNAMODB_ENDPOINT_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -60,8 +67,10 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDBClient]:
     shared = _shared_session()
     monkeypatch.setattr(botocore.session, "get_session", lambda env_vars=None: shared)
     with mock_aws():
-        client: DynamoDBClient = botocore.session.get_session().create_client("dynamodb", region_name=LOCAL_REGION)  # type: ignore[assignment]
+        session = botocore.session.get_session()
+        client: DynamoDBClient = session.create_client("dynamodb", region_name=LOCAL_REGION)  # type: ignore[assignment]
         create_tables(client, TEMPLATE.tables())
+        create_secrets(session.create_client("secretsmanager", region_name=LOCAL_REGION), TEMPLATE)
         wiring.reset()
         idempotency.reset()
         yield client
@@ -72,12 +81,12 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDBClient]:
 MAKE_API_CALL = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
 
-def intercept_dynamodb(monkeypatch: pytest.MonkeyPatch, before: Callable[[str, dict[str, Any]], None]) -> None:
-    """Every AWS call the code under test makes goes through `before(operation, params)`
-    first (which may record it, or raise to fail it), then to moto."""
+def intercept_aws(monkeypatch: pytest.MonkeyPatch, before: Callable[[str, str, dict[str, Any]], None]) -> None:
+    """Every AWS call the code under test makes goes through `before(service, operation,
+    params)` first (which may record it, or raise to fail it), then to moto."""
 
     def intercepted(client: Any, operation_name: str, params: dict[str, Any]) -> Any:
-        before(operation_name, params)
+        before(client.meta.service_model.service_name, operation_name, params)
         return MAKE_API_CALL(client, operation_name, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", intercepted)

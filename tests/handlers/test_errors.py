@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from instance_api import wiring
 from instance_api.api import Call, InstanceApi
 from instance_api.service import InstanceService
-from tests.handlers.conftest import MAKE_API_CALL, Api, intercept_dynamodb
+from tests.handlers.conftest import MAKE_API_CALL, Api, intercept_aws
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsContext
@@ -30,12 +30,12 @@ from tests.support import ApiResponse, api_event, assert_envelope, decode_proxy_
 # Every DynamoDB call site of the operations: the operation, how to call it, the call it makes.
 # (The idempotency utility's call sites are in test_idempotency.py.)
 CALLS: dict[str, tuple[str, Callable[[Api], ApiResponse], str]] = {
-    "create": ("create", lambda api: api.create({"name": "b"}), "PutItem"),
+    "create": ("create", lambda api: api.create({"name": "b"}), "UpdateItem"),
     "update": ("update", lambda api: api.update({"name": "a", "shareStorage": True}), "UpdateItem"),
     "get": ("get", lambda api: api.get("a"), "GetItem"),
     "list-namespace": ("list", lambda api: api.list(namespace="team-a"), "Query"),
     "list-all": ("list", lambda api: api.list(), "Scan"),
-    "delete": ("delete", lambda api: api.delete({"name": "a"}), "DeleteItem"),
+    "delete": ("delete", lambda api: api.delete({"name": "a"}), "UpdateItem"),
 }
 INTERNALS = ("InstancesTable", "arn:", "ResourceNotFound", "Throttling", "Traceback", "botocore")
 
@@ -49,11 +49,11 @@ def assert_nothing_half_written(api: Api) -> None:
 
 
 def fail_dynamodb(monkeypatch: pytest.MonkeyPatch, operation: str, error: Exception) -> None:
-    def failing(operation_name: str, params: dict[str, Any]) -> None:
-        if operation_name == operation:
+    def failing(service: str, operation_name: str, params: dict[str, Any]) -> None:
+        if service == "dynamodb" and operation_name == operation:
             raise error
 
-    intercept_dynamodb(monkeypatch, failing)
+    intercept_aws(monkeypatch, failing)
 
 
 def client_error(code: str, operation: str) -> ClientError:
@@ -89,7 +89,7 @@ def test_given_dynamodb_throttles_after_retries_when_calling_then_503_with_retry
 def test_given_dynamodb_times_out_when_creating_then_503(
     api: Api, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
-    fail_dynamodb(monkeypatch, "PutItem", error)
+    fail_dynamodb(monkeypatch, "UpdateItem", error)
     response = api.create({"name": "a"})
     assert response.status == 503
     assert response.headers["retry-after"] == "1"

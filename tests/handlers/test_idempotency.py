@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from instance_api import idempotency
 from instance_api.models import CreateInstanceRequest
-from tests.handlers.conftest import Api, Invoke, intercept_dynamodb
+from tests.handlers.conftest import Api, Invoke, intercept_aws
 from tests.support import ApiResponse, api_event, assert_envelope
 
 ALICE = "arn:aws:iam::111122223333:user/alice"
@@ -32,12 +32,12 @@ def fail_once(monkeypatch: pytest.MonkeyPatch, operation: str, table: str, code:
     """The next `operation` on `table` fails with `code` (after the SDK's retries)."""
     remaining = [1]
 
-    def failing(operation_name: str, params: dict[str, Any]) -> None:
+    def failing(service: str, operation_name: str, params: dict[str, Any]) -> None:
         if operation_name == operation and params.get("TableName") == table and remaining[0]:
             remaining[0] -= 1
             raise ClientError({"Error": {"Code": code, "Message": "injected"}}, operation_name)
 
-    intercept_dynamodb(monkeypatch, failing)
+    intercept_aws(monkeypatch, failing)
 
 
 def test_given_a_retry_with_the_same_key_and_body_when_creating_then_the_first_answer_comes_back(

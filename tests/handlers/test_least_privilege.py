@@ -1,4 +1,4 @@
-"""Each function's IAM policy grants exactly the DynamoDB actions its code calls, no more."""
+"""Each function's IAM policy grants exactly the AWS actions its code calls, no more."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.handlers.conftest import Api, intercept_dynamodb
+from tests.handlers.conftest import Api, intercept_aws
 from tests.support import api_event
 from tests.unit.test_template import grants
 
@@ -35,7 +35,8 @@ def every_get_path(api: Api) -> None:
     api.get("a")
     api.get("ghost")
     api.list()
-    api.list(namespace="default", limit="1")
+    next_token = api.list(namespace="default", limit="1").data["nextToken"]
+    api.list(namespace="default", limit="1", nextToken=next_token)
 
 
 def every_delete_path(api: Api) -> None:
@@ -66,10 +67,13 @@ def test_given_a_function_when_it_runs_every_path_then_it_calls_exactly_the_acti
     api.create({"name": "b"})
     called: set[tuple[str, str]] = set()
 
-    def recording(operation_name: str, params: dict[str, Any]) -> None:
+    def recording(service: str, operation_name: str, params: dict[str, Any]) -> None:
+        if service == "secretsmanager":
+            called.add((f"secretsmanager:{operation_name}", params["SecretId"]))
+            return
         index = f"/index/{params['IndexName']}" if "IndexName" in params else ""
-        called.add((f"dynamodb:{operation_name}", f"{params['TableName']}{index}"))
+        called.add((f"{service}:{operation_name}", f"{params['TableName']}{index}"))
 
-    intercept_dynamodb(monkeypatch, recording)
+    intercept_aws(monkeypatch, recording)
     SCENARIOS[logical_id](api)
     assert called == grants(logical_id)

@@ -55,7 +55,7 @@ def test_given_each_failure_when_answered_then_its_outcome_metric_is_recorded(
     assert outcome_of(capsys, lambda: api.create({"name": "m"})) == ("Conflict", "create")
     assert outcome_of(capsys, lambda: api.get("ghost")) == ("NotFound", "get")
     assert outcome_of(capsys, lambda: api.update({"name": "m"})) == ("Invalid", "update")
-    fail_dynamodb(monkeypatch, "DeleteItem", client_error("ThrottlingException", "DeleteItem"))
+    fail_dynamodb(monkeypatch, "UpdateItem", client_error("ThrottlingException", "UpdateItem"))
     assert outcome_of(capsys, lambda: api.delete({"name": "m"})) == ("Throttled", "delete")
     monkeypatch.setattr(InstanceService, "list", lambda self, query: 1 / 0)
     assert outcome_of(capsys, lambda: api.list()) == ("Error", "list")

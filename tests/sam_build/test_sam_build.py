@@ -20,7 +20,7 @@ from devtools import lambda_artifact
 from devtools.events import load_event
 from devtools.fresh_interpreter import HandlerRun
 from devtools.lambda_environment import lambda_environment
-from devtools.local_aws import client, local_environment
+from devtools.local_aws import LocalSecrets, client, local_environment
 from devtools.tables import create_table
 from devtools.template import ROOT, Template
 from tests.support import api_event
@@ -66,13 +66,26 @@ def test_given_the_template_when_sam_builds_it_then_the_layer_carries_the_domain
             assert f"{package.replace('-', '_')}-{version}.dist-info" in versions, line
 
 
+@pytest.fixture(scope="module")
+def secrets() -> Iterator[str]:
+    """The template's secrets in an embedded Secrets Manager; yields its endpoint."""
+    local = LocalSecrets(Template.load())
+    yield local.endpoint
+    local.stop()
+
+
 def run_built(
-    build_dir: Path, runtime: Path, endpoint: str, table: str, function: str, events: list[dict[str, Any]]
+    build_dir: Path, runtime: Path, endpoints: tuple[str, str], table: str, function: str, events: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """Answer `events` with the built `function` and layer, in an interpreter that sees only them."""
     function_dir = build_dir / function
     spec = Template.load().functions()[function]
-    local = {**local_environment(endpoint), "TABLE_NAME": table, "IDEMPOTENCY_TABLE_NAME": f"{table}-idempotency"}
+    dynamodb, secrets_manager = endpoints
+    local = {
+        **local_environment(dynamodb, secrets_endpoint=secrets_manager),
+        "TABLE_NAME": table,
+        "IDEMPOTENCY_TABLE_NAME": f"{table}-idempotency",
+    }
     run = HandlerRun(
         lambda_artifact.search_path(build_dir, function, runtime),
         lambda_environment(spec, local, task_root=function_dir),
@@ -116,10 +129,11 @@ def test_given_the_built_layer_when_listing_it_then_what_no_function_loads_is_le
 
 
 def test_given_the_built_artifact_when_every_function_answers_in_a_fresh_process_then_each_answer_is_right(
-    build_dir: Path, lambda_runtime_packages: Path, embedded_dynamodb: str, table: str
+    build_dir: Path, lambda_runtime_packages: Path, embedded_dynamodb: str, secrets: str, table: str
 ) -> None:
     def run(function: str, *events: dict[str, Any]) -> dict[str, Any]:
-        return run_built(build_dir, lambda_runtime_packages, embedded_dynamodb, table, function, list(events))
+        endpoints = (embedded_dynamodb, secrets)
+        return run_built(build_dir, lambda_runtime_packages, endpoints, table, function, list(events))
 
     created = run(
         "CreateInstanceFunction",

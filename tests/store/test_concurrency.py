@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from instance_api.domain import Changes
 from instance_api.errors import AlreadyExists, Conflict
 from instance_api.ports import InstanceRepository
-from tests.store.test_store import T1, instance
+from tests.store.test_store import EXPIRES, T1, instance
 
 
 def race(count: int, attempt: Callable[[int], object]) -> list[object]:
@@ -33,10 +33,37 @@ def race(count: int, attempt: Callable[[int], object]) -> list[object]:
 
 def test_given_16_creates_of_one_name_when_racing_then_exactly_one_wins(store: InstanceRepository) -> None:
     outcomes = race(16, lambda index: store.create(instance("contested", hostIDs=[f"h{index}"])))
-    winners = [index for index, outcome in enumerate(outcomes) if outcome is None]
+    winners = [index for index, outcome in enumerate(outcomes) if isinstance(outcome, dict)]
     assert len(winners) == 1
-    assert all(isinstance(outcome, AlreadyExists) for outcome in outcomes if outcome is not None)
+    assert all(isinstance(outcome, AlreadyExists) for outcome in outcomes if not isinstance(outcome, dict))
     assert store.get("contested")["hostIDs"] == [f"h{winners[0]}"]
+
+
+def test_given_16_idempotent_creates_of_one_name_with_distinct_tokens_when_racing_then_exactly_one_wins(
+    store: InstanceRepository,
+) -> None:
+    outcomes = race(16, lambda index: store.create(instance("contested"), token=f"token-{index}"))
+    assert len([outcome for outcome in outcomes if isinstance(outcome, dict)]) == 1
+    assert all(isinstance(outcome, AlreadyExists) for outcome in outcomes if not isinstance(outcome, dict))
+
+
+def test_given_a_deleted_name_when_deletes_and_re_creates_race_then_versions_never_repeat(
+    store: InstanceRepository,
+) -> None:
+    store.create(instance("cycle"))
+    seen: list[int] = [1]
+
+    def cycle(index: int) -> object:
+        if index % 2:
+            return store.create(instance("cycle"))
+        store.delete("cycle", T1, EXPIRES)
+        return None
+
+    for _ in range(4):
+        for outcome in race(8, cycle):
+            if isinstance(outcome, dict):
+                seen.append(outcome["version"])
+    assert len(seen) == len(set(seen)), "no version was handed out twice"
 
 
 def test_given_16_updates_carrying_one_version_when_racing_then_exactly_one_wins_and_is_stored(

@@ -10,6 +10,7 @@ from instance_api.ports import InstanceRepository
 
 T0 = "2026-11-27T10:00:00.000Z"
 T1 = "2026-11-27T11:30:00.000Z"
+EXPIRES = 1_800_000_000  # a tombstone's TTL, in epoch seconds
 
 
 def instance(name: str, namespace: str = "team-a", **overrides: object) -> Instance:
@@ -29,7 +30,7 @@ def instance(name: str, namespace: str = "team-a", **overrides: object) -> Insta
 
 def test_given_a_new_instance_when_putting_it_then_it_reads_back_identical(store: InstanceRepository) -> None:
     stored = instance("web-1", hostIDs=["b", "a"], shareStorage=True, spec={"image": "nginx:1"})
-    store.create(stored)
+    assert store.create(stored) == stored
     assert store.get("web-1") == stored
 
 
@@ -98,20 +99,22 @@ def test_given_the_matching_namespace_and_version_when_updating_then_it_succeeds
 
 def test_given_an_item_when_deleting_then_it_is_gone(store: InstanceRepository) -> None:
     store.create(instance("web-1"))
-    store.delete("web-1", expected_version=1)
+    store.delete("web-1", T1, EXPIRES, expected_version=1)
     with pytest.raises(NotFound):
         store.get("web-1")
 
 
 def test_given_no_item_when_deleting_then_not_found(store: InstanceRepository) -> None:
     with pytest.raises(NotFound):
-        store.delete("ghost")
+        store.delete("ghost", T1, EXPIRES)
 
 
 def test_given_a_stale_version_when_deleting_then_conflict_and_it_stays(store: InstanceRepository) -> None:
-    store.create(instance("web-1", version=3))
+    store.create(instance("web-1"))
+    store.update("web-1", Changes(share_storage=True), T1)
+    store.update("web-1", Changes(share_storage=False), T1)
     with pytest.raises(Conflict, match="version 3, not 2"):
-        store.delete("web-1", expected_version=2)
+        store.delete("web-1", T1, EXPIRES, expected_version=2)
     assert store.get("web-1")["version"] == 3
 
 
@@ -173,3 +176,90 @@ def test_given_items_larger_than_a_1_mb_page_when_listing_then_pages_resume_and_
             break
         last = page.last_key
     assert seen == names
+
+
+# -- tombstones: versions never repeat for a name (docs/contract.md, "Integrity") -------------
+
+
+def test_given_a_deleted_instance_when_reading_or_writing_it_then_it_is_absent(store: InstanceRepository) -> None:
+    store.create(instance("gone", version=1))
+    store.update("gone", Changes(share_storage=True), T1)
+    store.delete("gone", T1, EXPIRES)
+    with pytest.raises(NotFound):
+        store.get("gone")
+    with pytest.raises(NotFound):
+        store.update("gone", Changes(share_storage=False), T1)
+    with pytest.raises(NotFound):
+        store.update("gone", Changes(share_storage=False), T1, expected_version=2)
+    with pytest.raises(NotFound):
+        store.delete("gone", T1, EXPIRES)
+
+
+def test_given_a_deleted_name_when_creating_it_again_then_its_version_continues(store: InstanceRepository) -> None:
+    store.create(instance("again"))
+    store.update("again", Changes(share_storage=True), T1)
+    store.delete("again", T1, EXPIRES, expected_version=2)
+    recreated = store.create(instance("again", namespace="team-b", hostIDs=["h"]))
+    assert recreated == instance("again", namespace="team-b", hostIDs=["h"], version=3)
+    assert store.get("again") == recreated
+
+
+def test_given_a_version_read_before_a_delete_when_writing_after_a_re_create_then_conflict(
+    store: InstanceRepository,
+) -> None:
+    store.create(instance("aba"))
+    store.delete("aba", T1, EXPIRES)
+    store.create(instance("aba", spec={"image": "good:1"}))
+    with pytest.raises(Conflict, match="version 2, not 1"):
+        store.update("aba", Changes(spec={"image": "evil:1"}), T1, expected_version=1)
+    with pytest.raises(Conflict):
+        store.delete("aba", T1, EXPIRES, expected_version=1)
+    assert store.get("aba")["spec"] == {"image": "good:1"}
+
+
+def test_given_deleted_instances_when_listing_then_no_page_shows_them(store: InstanceRepository) -> None:
+    for name in ("a1", "a2", "a3", "a4"):
+        store.create(instance(name, "team-t"))
+    store.delete("a2", T1, EXPIRES)
+    store.delete("a4", T1, EXPIRES)
+    assert [item["name"] for item in store.list("team-t", 10, None).items] == ["a1", "a3"]
+    seen: list[str] = []
+    last: dict[str, str] | None = None
+    while True:
+        page = store.list(None, 1, last)
+        seen += [item["name"] for item in page.items]
+        if page.last_key is None:
+            break
+        last = page.last_key
+    assert sorted(seen) == ["a1", "a3"]
+
+
+def test_given_an_instance_an_idempotent_create_wrote_when_the_same_create_retries_then_it_gets_it_back(
+    store: InstanceRepository,
+) -> None:
+    first = store.create(instance("mine", hostIDs=["h"]), token="token-1")
+    assert store.create(instance("mine", hostIDs=["h"]), token="token-1") == first
+    with pytest.raises(AlreadyExists):
+        store.create(instance("mine", hostIDs=["h"]), token="token-2")
+    with pytest.raises(AlreadyExists):
+        store.create(instance("mine", hostIDs=["h"]))
+
+
+def test_given_an_instance_a_plain_create_wrote_when_an_idempotent_create_meets_it_then_already_exists(
+    store: InstanceRepository,
+) -> None:
+    store.create(instance("theirs"))
+    with pytest.raises(AlreadyExists):
+        store.create(instance("theirs"), token="token-1")
+
+
+def test_given_an_idempotent_write_deleted_when_the_same_create_retries_then_it_creates_afresh(
+    store: InstanceRepository,
+) -> None:
+    store.create(instance("cycle"), token="token-1")
+    store.delete("cycle", T1, EXPIRES)
+    assert store.create(instance("cycle"), token="token-1")["version"] == 2
+    store.delete("cycle", T1, EXPIRES)
+    assert store.create(instance("cycle"))["version"] == 3
+    with pytest.raises(AlreadyExists):
+        store.create(instance("cycle"), token="token-1")

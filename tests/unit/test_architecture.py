@@ -29,12 +29,15 @@ RANKS = {
     "routes": 0,
     "names": 0,
     "settings": 0,
+    "aws_errors": 0,
+    "keys": 0,
     # what is built on them: the envelope, the repository port, the marshaller, tokens
     "envelope": 1,
     "ports": 1,
     "items": 1,
     "pagination": 1,
     "details": 1,
+    "secret_store": 1,
     # the adapters and the operations, which know no HTTP
     "store": 2,
     "service": 2,
@@ -82,7 +85,9 @@ def test_given_a_layer_module_when_reading_its_imports_then_each_points_down(mod
         assert RANKS[imported] < RANKS[module], f"{module} ({RANKS[module]}) imports {imported} ({RANKS[imported]})"
 
 
-@pytest.mark.parametrize("module", ["domain", "ports", "items", "store", "service", "wiring", "pagination"])
+@pytest.mark.parametrize(
+    "module", ["domain", "ports", "items", "store", "service", "wiring", "pagination", "keys", "secret_store"]
+)
 def test_given_the_operations_and_storage_when_reading_their_imports_then_none_is_about_http(module: str) -> None:
     assert not imported_modules(LAYER / f"{module}.py", "instance_api") & HTTP_PARSING
 

@@ -18,27 +18,33 @@ FALLBACK = "RouteFallbackFunction"
 
 INSTANCES, IDEMPOTENCY = "InstancesTable", "IdempotencyTable"
 NAMESPACE_INDEX = f"{INSTANCES}/index/{INDEX}"
+READ_SECRET = "secretsmanager:GetSecretValue"
 
-# Each operation function: its folder, its one route, and exactly the (action, table) pairs it uses.
+# Each operation function: its folder, its one route, and exactly the (action, resource) pairs it uses.
 EXPECTED = {
     "CreateInstanceFunction": (
         "functions/create_instance/",
         "post",
         {
-            ("dynamodb:PutItem", INSTANCES),
-            ("dynamodb:GetItem", INSTANCES),
+            ("dynamodb:UpdateItem", INSTANCES),
             ("dynamodb:PutItem", IDEMPOTENCY),
             ("dynamodb:UpdateItem", IDEMPOTENCY),
             ("dynamodb:DeleteItem", IDEMPOTENCY),
+            (READ_SECRET, "NameKeySecret"),
         },
     ),
     "UpdateInstanceFunction": ("functions/update_instance/", "put", {("dynamodb:UpdateItem", INSTANCES)}),
     "GetInstanceFunction": (
         "functions/get_instance/",
         "get",
-        {("dynamodb:GetItem", INSTANCES), ("dynamodb:Scan", INSTANCES), ("dynamodb:Query", NAMESPACE_INDEX)},
+        {
+            ("dynamodb:GetItem", INSTANCES),
+            ("dynamodb:Scan", INSTANCES),
+            ("dynamodb:Query", NAMESPACE_INDEX),
+            (READ_SECRET, "PaginationTokenSecret"),
+        },
     ),
-    "DeleteInstanceFunction": ("functions/delete_instance/", "delete", {("dynamodb:DeleteItem", INSTANCES)}),
+    "DeleteInstanceFunction": ("functions/delete_instance/", "delete", {("dynamodb:UpdateItem", INSTANCES)}),
 }
 CODE_URIS = {**{key: value[0] for key, value in EXPECTED.items()}, FALLBACK: "functions/route_fallback/"}
 
@@ -49,7 +55,9 @@ def policy_statements(logical_id: str) -> list[dict[str, Any]]:
 
 
 def _target(resource: dict[str, Any]) -> str:
-    """A statement's resource as "Table" or "Table/index/Index"."""
+    """A statement's resource as "Table", "Table/index/Index" or a secret's logical id."""
+    if "Ref" in resource:
+        return str(resource["Ref"])
     if "Fn::GetAtt" in resource:
         table, attribute = resource["Fn::GetAtt"]
         assert attribute == "Arn"
@@ -207,7 +215,7 @@ def test_given_the_template_when_resolving_for_local_use_then_routes_come_from_a
     }
 
 
-def test_given_function_environments_when_resolving_then_refs_become_local_names_and_secrets_local_keys() -> None:
+def test_given_function_environments_when_resolving_then_refs_become_local_names() -> None:
     template = Template.load()
     functions = template.functions()
     get_env = functions["GetInstanceFunction"].environment
@@ -215,11 +223,13 @@ def test_given_function_environments_when_resolving_then_refs_become_local_names
     assert get_env["POWERTOOLS_SERVICE_NAME"] == "instance-api"
     assert get_env["POWERTOOLS_LOG_LEVEL"] == "INFO"
     assert get_env["DYNAMODB_ENDPOINT_URL"] == ""
-    assert len(get_env["PAGINATION_TOKEN_KEY"]) >= 32
-    assert "{{resolve" not in get_env["PAGINATION_TOKEN_KEY"]
-    again = template.functions()["GetInstanceFunction"].environment
-    assert again["PAGINATION_TOKEN_KEY"] == get_env["PAGINATION_TOKEN_KEY"], "one local key per process"
-    assert "PAGINATION_TOKEN_KEY" not in functions["CreateInstanceFunction"].environment
+    assert get_env["PAGINATION_KEY_SECRET"] == "PaginationTokenSecret"
+    assert functions["CreateInstanceFunction"].environment["NAME_KEY_SECRET"] == "NameKeySecret"
+    assert functions["DeleteInstanceFunction"].environment["TOMBSTONE_RETENTION_DAYS"] == "30"
+    assert template.secrets() == ["NameKeySecret", "PaginationTokenSecret"]
+    for logical_id, function in functions.items():
+        for value in function.environment.values():
+            assert "{{resolve" not in value, f"{logical_id}: keys are read at run time, never resolved into variables"
     assert (functions["CreateInstanceFunction"].memory_mb, functions[FALLBACK].memory_mb) == (256, 128)
 
 

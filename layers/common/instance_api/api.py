@@ -45,6 +45,7 @@ from instance_api.errors import (
     PayloadTooLarge,
     Unavailable,
     UnsupportedMediaType,
+    clip,
 )
 from instance_api.observability import logger, record_outcome
 from instance_api.routes import INSTANCE_PATH
@@ -143,7 +144,7 @@ class InstanceApi(APIGatewayRestResolver):
         # route; in the operation functions only a stray event can get here.
         event = self.current_event
         if event.resource != INSTANCE_PATH:
-            return self._failure(NotFound(f"no route for {event.path}"))
+            return self._failure(NotFound(f"no route for {clip(event.path)}"))
         allowed = wiring.settings().allowed_methods
         message = f"method {event.http_method} is not allowed on {INSTANCE_PATH}"
         return self._failure(

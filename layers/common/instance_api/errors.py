@@ -10,6 +10,15 @@ from typing import ClassVar, TypedDict
 
 # How long a client should wait before retrying a 503 or an in-flight 409.
 RETRY_AFTER_SECONDS = 1
+# An error never grows with its input: at most this many details, and a name or value the
+# client sent is echoed cut to this many characters.
+DETAILS_MAX = 20
+ECHO_MAX = 64
+
+
+def clip(text: str) -> str:
+    """`text` as an error may echo it: at most ECHO_MAX characters, an ellipsis where cut."""
+    return text if len(text) <= ECHO_MAX else text[: ECHO_MAX - 1] + "…"
 
 
 class FieldError(TypedDict):
@@ -53,12 +62,25 @@ class InvalidRequest(ApiError):
 
     @classmethod
     def for_fields(cls, details: list[FieldError]) -> InvalidRequest:
-        """One sentence for the error: the field's own when there is one, else a count."""
+        """One sentence for the error: the field's own when there is one, else a count.
+
+        Field names are the client's (an unknown key, say), so they are clipped; past
+        DETAILS_MAX entries the sentence says how many more there were.
+        """
+        shown: list[FieldError] = [
+            {"field": clip(detail["field"]), "message": detail["message"]} for detail in details[:DETAILS_MAX]
+        ]
         if len(details) == 1:
-            field, message = details[0]["field"], details[0]["message"]
+            field, message = shown[0]["field"], shown[0]["message"]
             # A rule about the body as a whole ("" field) is already a sentence.
-            return cls(f"{field} {message}" if field else message, details=details)
-        return cls(f"{len(details)} fields are invalid; see details", details=details)
+            return cls(f"{field} {message}" if field else message, details=shown)
+        more = len(details) - len(shown)
+        if more:
+            sentence = (
+                f"{len(details)} fields are invalid; details lists the first {len(shown)} ({more} more not listed)"
+            )
+            return cls(sentence, details=shown)
+        return cls(f"{len(details)} fields are invalid; see details", details=shown)
 
 
 class NamespaceMismatch(InvalidRequest):

@@ -6,9 +6,10 @@ the same body gets that answer (200), with another body a 422, and while the fir
 running a 409. The caller is part of the key, so two callers never share a record.
 
 If DynamoDB fails after the instance is written but before the answer is recorded, the
-record lapses and a retry runs the create again: a name generated from the key (not at
-random) and adopting an untouched instance of the same fields make that retry answer 200
-with the instance the first attempt wrote, rather than 409 or a second instance.
+record lapses and a retry runs the create again: a name derived from the caller and the
+key with a server-side secret (not at random, and not guessable from them), and the mark
+each instance written this way carries (`creation_token`), make that retry answer 200 with
+the instance the first attempt wrote, rather than 409 or a second instance.
 
 Imported only by the create function, and only for a request with the header: the
 utility imports boto3, which nothing else in the layer needs.
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -33,10 +36,10 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from instance_api import wiring
+from instance_api.aws_errors import StoreFailure, is_retryable
 from instance_api.domain import CreateCommand, Instance
 from instance_api.errors import IdempotencyKeyReused, RequestInProgress, Unavailable
 from instance_api.names import name_from_seed
-from instance_api.store import StoreFailure, is_retryable
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -49,6 +52,16 @@ KEY_PREFIX = "create-instance"
 def record(command: CreateCommand, key: str, caller: str) -> dict[str, Any]:
     """What the utility hashes: `key` names the record, `request` must be the same on a retry."""
     return {"key": f"{caller}\n{key}", "request": dataclasses.asdict(command)}
+
+
+def creation_token(record: dict[str, Any]) -> str:
+    """The mark an instance written by this create carries: a hash of caller, key and body.
+
+    A retry whose first attempt wrote the instance but lost its answer finds its own mark
+    and answers 200; any other create of the name (another key, another caller, another
+    body, or none) is 409 AlreadyExists: of N racing creates exactly one gets 200.
+    """
+    return hashlib.sha256(json.dumps(record, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 @functools.cache
@@ -78,8 +91,9 @@ def _create_once() -> Callable[..., Instance]:
         key_prefix=KEY_PREFIX,
     )
     def create(record: dict[str, Any], command: CreateCommand) -> Instance:
-        generated_name = name_from_seed(record["key"])
-        return wiring.service().create(command, generated_name=generated_name, adopt_own_write=True)
+        # Only a create without a name reads the key names are derived with.
+        generated_name = None if command.name else name_from_seed(wiring.name_key(), record["key"])
+        return wiring.service().create(command, generated_name=generated_name, token=creation_token(record))
 
     return cast("Callable[..., Instance]", create)
 

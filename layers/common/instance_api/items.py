@@ -1,4 +1,4 @@
-"""The one mapping between an instance and its DynamoDB item (attribute-value JSON)."""
+"""The one mapping between an instance and its DynamoDB item (attribute-value JSON), tombstones included."""
 
 from __future__ import annotations
 
@@ -39,3 +39,24 @@ def from_item(item: dict[str, Any]) -> Instance:
         "createdAt": item["createdAt"]["S"],
         "updatedAt": item["updatedAt"]["S"],
     }
+
+
+# A deleted instance's tombstone keeps its name and last version (so a re-create continues
+# the sequence) and these two; everything else is removed, its namespace too, so the
+# namespace index never holds tombstones. expiresAt is the table's TTL attribute.
+DELETED_AT = "deletedAt"
+EXPIRES_AT = "expiresAt"
+# On an instance an idempotent create wrote: a hash of the caller, the key and the body, so
+# a retry of that very create can recognise its own write. Never returned to clients.
+CREATION_TOKEN = "creationToken"  # noqa: S105 - an attribute name, not a secret
+# What a delete removes from the item, leaving the tombstone.
+INSTANCE_ONLY = ("namespace", "spec", "shareStorage", "hostIDs", "createdAt", "updatedAt", CREATION_TOKEN)
+
+
+def is_tombstone(item: dict[str, Any]) -> bool:
+    return DELETED_AT in item
+
+
+def creation_token(item: dict[str, Any]) -> str | None:
+    token = item.get(CREATION_TOKEN)
+    return None if token is None else str(token["S"])

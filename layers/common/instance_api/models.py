@@ -13,7 +13,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from pydantic_core import PydanticCustomError
 
 from instance_api import image_reference
+from instance_api.details import OWN_RULE
 from instance_api.domain import Changes, CreateCommand, UpdateCommand
+from instance_api.errors import clip
 from instance_api.rules import (
     DNS_LABEL_MAX,
     DNS_LABEL_PATTERN,
@@ -29,13 +31,13 @@ VERSION_MAX = 2**63 - 1
 
 def check_dns_label(value: str) -> str:
     if problem := dns_label_problem(value):
-        raise PydanticCustomError("dns_label", problem)
+        raise PydanticCustomError(OWN_RULE + "dns_label", problem)
     return value
 
 
 def _check_host_id(value: str) -> str:
     if problem := host_id_problem(value):
-        raise PydanticCustomError("host_id", problem)
+        raise PydanticCustomError(OWN_RULE + "host_id", problem)
     return value
 
 
@@ -44,9 +46,9 @@ def _check_unique(values: list[str]) -> list[str]:
     for index, value in enumerate(values):
         if value in seen:
             raise PydanticCustomError(
-                "unique",
+                OWN_RULE + "unique",
                 "must not contain duplicates: '{value}' is at positions {first} and {second}",
-                {"value": value, "first": seen[value], "second": index},
+                {"value": clip(value), "first": seen[value], "second": index},
             )
         seen[value] = index
     return values
@@ -54,7 +56,7 @@ def _check_unique(values: list[str]) -> list[str]:
 
 def _check_image(value: str) -> str:
     if value and (problem := image_reference.problem(value)):
-        raise PydanticCustomError("image_reference", "{problem}", {"problem": problem})
+        raise PydanticCustomError(OWN_RULE + "image_reference", "{problem}", {"problem": problem})
     return value
 
 
@@ -115,7 +117,7 @@ class _RequestBody(BaseModel):
     def _reject_null(cls, value: Any) -> Any:
         # An explicit null is ambiguous (unset? cleared?); absent fields say "keep/default".
         if value is None:
-            raise PydanticCustomError("null", "must not be null; omit the field instead")
+            raise PydanticCustomError(OWN_RULE + "null", "must not be null; omit the field instead")
         return value
 
 
@@ -155,7 +157,9 @@ class UpdateInstanceRequest(_RequestBody):
     @model_validator(mode="after")
     def _changes_something(self) -> UpdateInstanceRequest:
         if self.spec is None and self.shareStorage is None and self.hostIDs is None:
-            raise PydanticCustomError("no_changes", "an update must set at least one of spec, shareStorage, hostIDs")
+            raise PydanticCustomError(
+                OWN_RULE + "no_changes", "an update must set at least one of spec, shareStorage, hostIDs"
+            )
         return self
 
     def command(self) -> UpdateCommand:

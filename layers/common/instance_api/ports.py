@@ -4,7 +4,8 @@
 over a dict for benchmarks and tests. Each method is one atomic step: the conditions
 (name free, name present, version and namespace as expected) are checked and applied
 together, and a failed one raises the error the client sees (AlreadyExists, NotFound,
-Conflict, NamespaceMismatch).
+Conflict, NamespaceMismatch). A deleted instance leaves a tombstone (docs/contract.md,
+"Integrity"): absent for every read and write, except that a create continues its version.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from instance_api.domain import Changes, Instance, Page
 
 
 class InstanceRepository(Protocol):
-    def create(self, instance: Instance) -> None:
-        """Store `instance` if its name is free, else raise AlreadyExists."""
+    def create(self, instance: Instance, *, token: str | None = None) -> Instance:
+        """Store `instance` if its name is free or a tombstone (continuing the tombstone's
+        version) and return it as stored; else AlreadyExists, unless the live instance
+        carries `token` (this idempotent create wrote it before): then that instance."""
 
     def get(self, name: str) -> Instance:
         """The stored instance, else raise NotFound."""
@@ -32,8 +35,9 @@ class InstanceRepository(Protocol):
     ) -> Instance:
         """Apply `changes` and bump the version; NotFound, Conflict or NamespaceMismatch otherwise."""
 
-    def delete(self, name: str, *, expected_version: int | None = None) -> None:
-        """Remove the instance; NotFound or Conflict otherwise."""
+    def delete(self, name: str, deleted_at: str, expires_at: int, *, expected_version: int | None = None) -> None:
+        """Hide the instance behind a tombstone kept until `expires_at` (epoch seconds), which
+        keeps its last version; NotFound or Conflict otherwise."""
 
     def list(self, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
         """At most `limit` instances after `start_after` (of `namespace`, sorted by name, if given)."""

@@ -7,46 +7,44 @@ neither HTTP nor DynamoDB. wiring.py builds the one the functions use.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from instance_api.domain import CreateCommand, DeleteCommand, GetQuery, Instance, ListQuery, UpdateCommand
-from instance_api.errors import AlreadyExists
 from instance_api.names import generate_name
 from instance_api.pagination import PageTokens
 from instance_api.ports import InstanceRepository
 
 
+def _rfc3339(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def now() -> str:
     """RFC 3339 UTC with milliseconds, e.g. 2026-11-27T10:00:00.000Z."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _could_have_written(created: Instance, stored: Instance) -> bool:
-    """The stored instance is what `created` would be, untouched since: a write of ours."""
-    return stored["version"] == 1 and (
-        stored["namespace"],
-        stored["spec"],
-        stored["shareStorage"],
-        stored["hostIDs"],
-    ) == (created["namespace"], created["spec"], created["shareStorage"], created["hostIDs"])
+    return _rfc3339(datetime.now(UTC))
 
 
 class InstanceService:
-    """`tokens` is called only by a list: the key that signs them is needed for nothing else."""
+    """`tokens` is called only by a list: the key that signs them is needed for nothing else.
+    A deleted instance's tombstone is kept `tombstone_retention` (docs/contract.md: at least
+    30 days), so a version read before the delete never matches the instance re-created after."""
 
-    def __init__(self, store: InstanceRepository, tokens: Callable[[], PageTokens]) -> None:
+    def __init__(
+        self, store: InstanceRepository, tokens: Callable[[], PageTokens], tombstone_retention: timedelta
+    ) -> None:
         self._store = store
         self._tokens = tokens
+        self._tombstone_retention = tombstone_retention
 
     def create(
-        self, command: CreateCommand, *, generated_name: str | None = None, adopt_own_write: bool = False
+        self, command: CreateCommand, *, generated_name: str | None = None, token: str | None = None
     ) -> Instance:
         """Store a new instance; `generated_name` replaces a random one when the client sent none.
 
-        With `adopt_own_write`, an existing instance that this very request could have written
-        (same fields, never updated) is returned instead of 409: an idempotent create whose
-        first attempt wrote the instance but lost its answer.
+        With `token` (an idempotent create's), an existing instance that an earlier attempt of
+        this very create wrote is answered instead of 409: its first attempt wrote the
+        instance but lost its answer.
         """
         timestamp = now()
         instance: Instance = {
@@ -55,20 +53,11 @@ class InstanceService:
             "spec": command.spec,
             "shareStorage": command.share_storage,
             "hostIDs": list(command.host_ids),
-            "version": 1,
+            "version": 1,  # or one more than a tombstone's: the store writes the version
             "createdAt": timestamp,
             "updatedAt": timestamp,
         }
-        try:
-            self._store.create(instance)
-        except AlreadyExists:
-            if not adopt_own_write:
-                raise
-            stored = self._store.get(instance["name"])
-            if not _could_have_written(instance, stored):
-                raise
-            return stored
-        return instance
+        return self._store.create(instance, token=token)
 
     def update(self, command: UpdateCommand) -> Instance:
         return self._store.update(
@@ -90,5 +79,7 @@ class InstanceService:
         return {"items": page.items, "nextToken": next_token}
 
     def delete(self, command: DeleteCommand) -> dict[str, str]:
-        self._store.delete(command.name, expected_version=command.version)
+        deleted = datetime.now(UTC)
+        expires = int((deleted + self._tombstone_retention).timestamp())
+        self._store.delete(command.name, _rfc3339(deleted), expires, expected_version=command.version)
         return {"name": command.name}

@@ -17,33 +17,50 @@ def _required(name: str) -> str:
     return value
 
 
+# What the contract asks of a tombstone's retention when the environment does not say.
+TOMBSTONE_RETENTION_DAYS_DEFAULT = 30
+
+
+def _present(name: str, value: str | None) -> str:
+    if value is None:
+        raise MissingSetting(f"environment variable {name} is not set")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     table_name: str
     namespace_index_name: str | None
-    pagination_token_key: str | None
     dynamodb_endpoint_url: str | None
     idempotency_table_name: str | None
     # The methods the API routes on its paths (the route fallback's 405 names them in Allow).
     allowed_methods: str | None
+    # Secrets Manager secrets (ARN or name), read at run time: the key that signs list
+    # tokens (rotated without a deployment) and the key generated names are derived with.
+    pagination_key_secret: str | None
+    name_key_secret: str | None
+    tombstone_retention_days: int
 
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
             table_name=_required("TABLE_NAME"),
             namespace_index_name=os.environ.get("NAMESPACE_INDEX_NAME") or None,
-            pagination_token_key=os.environ.get("PAGINATION_TOKEN_KEY") or None,
             dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
             idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME") or None,
             allowed_methods=os.environ.get("ALLOWED_METHODS") or None,
+            pagination_key_secret=os.environ.get("PAGINATION_KEY_SECRET") or None,
+            name_key_secret=os.environ.get("NAME_KEY_SECRET") or None,
+            tombstone_retention_days=int(
+                os.environ.get("TOMBSTONE_RETENTION_DAYS") or TOMBSTONE_RETENTION_DAYS_DEFAULT
+            ),
         )
 
     def require_idempotency_table(self) -> str:
-        if self.idempotency_table_name is None:
-            raise MissingSetting("environment variable IDEMPOTENCY_TABLE_NAME is not set")
-        return self.idempotency_table_name
+        return _present("IDEMPOTENCY_TABLE_NAME", self.idempotency_table_name)
 
-    def require_pagination_key(self) -> bytes:
-        if self.pagination_token_key is None:
-            raise MissingSetting("environment variable PAGINATION_TOKEN_KEY is not set")
-        return self.pagination_token_key.encode("utf-8")
+    def require_pagination_key_secret(self) -> str:
+        return _present("PAGINATION_KEY_SECRET", self.pagination_key_secret)
+
+    def require_name_key_secret(self) -> str:
+        return _present("NAME_KEY_SECRET", self.name_key_secret)

@@ -1,12 +1,17 @@
 """The DynamoDB adapter of the instance repository (ports.py): the only module that talks to AWS.
 
 Every write is a single conditional request, so concurrency is settled by DynamoDB, not by
-read-then-write races: create is `attribute_not_exists`, update and delete carry
-`attribute_exists` (plus `version = :v` when the client sent one) and ask for
-`ReturnValuesOnConditionCheckFailure=ALL_OLD`, so one round trip tells 404 from 409.
-`name` is a DynamoDB reserved word, so every expression goes through attribute names.
-botocore failures become domain errors here: throttling and timeouts are `Unavailable`,
-anything else is `StoreFailure` (a 500 whose detail only the logs see).
+read-then-write races. Each asks for `ReturnValuesOnConditionCheckFailure=ALL_OLD`, so one
+round trip tells why it failed: 404, 409, or an idempotent create's own earlier write.
+
+Versions never repeat for a name (docs/contract.md, "Integrity"): a delete turns the item
+into a hidden tombstone that keeps the name and its last version (items.py) until the
+table's TTL removes it; a create takes a name that is free or a tombstone, and continues
+its version, in the same UpdateItem. Reads, updates, deletes and listings treat a
+tombstone as absent. `name` is a DynamoDB reserved word, so every expression goes through
+attribute names.
+botocore failures become domain errors here (aws_errors.py): throttling and timeouts are
+`Unavailable`, anything else is `StoreFailure` (a 500 whose detail only the logs see).
 """
 
 from __future__ import annotations
@@ -14,25 +19,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from botocore.exceptions import ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from botocore.exceptions import ClientError
 
+from instance_api.aws_errors import CALL_ERRORS, StoreFailure, error_code, is_retryable
 from instance_api.domain import Changes, Instance, Page
 from instance_api.errors import AlreadyExists, Conflict, NamespaceMismatch, NotFound, Unavailable
-from instance_api.items import from_item, hosts_value, spec_value, to_item
+from instance_api.items import (
+    CREATION_TOKEN,
+    DELETED_AT,
+    EXPIRES_AT,
+    INSTANCE_ONLY,
+    creation_token,
+    from_item,
+    hosts_value,
+    is_tombstone,
+    spec_value,
+    to_item,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-
-# After the SDK's own retries these mean "try again later", not "the request was wrong".
-RETRYABLE_ERROR_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-    }
-)
 
 # What an update may replace: the attribute, and its new value when the change sets it.
 _UPDATABLE: tuple[tuple[str, Callable[[Changes], dict[str, Any] | None]], ...] = (
@@ -40,23 +46,6 @@ _UPDATABLE: tuple[tuple[str, Callable[[Changes], dict[str, Any] | None]], ...] =
     ("shareStorage", lambda changes: None if changes.share_storage is None else {"BOOL": changes.share_storage}),
     ("hostIDs", lambda changes: None if changes.host_ids is None else hosts_value(changes.host_ids)),
 )
-
-
-class StoreFailure(Exception):
-    """DynamoDB refused a request for a reason the client cannot fix (a bug or misconfiguration)."""
-
-
-def is_retryable(error: BaseException) -> bool:
-    """Throttling, a DynamoDB-side error or a timeout, on `error` or anything that caused it."""
-    current: BaseException | None = error
-    while current is not None:
-        if isinstance(current, ClientError):
-            if current.response.get("Error", {}).get("Code", "") in RETRYABLE_ERROR_CODES:
-                return True
-        elif isinstance(current, BotocoreConnectionError | HTTPClientError):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def _old_item(error: ClientError) -> dict[str, Any] | None:
@@ -97,6 +86,11 @@ class _Expression:
         return request
 
 
+def _live(expression: _Expression) -> str:
+    """The condition that the item is there and not a tombstone."""
+    return f"attribute_exists({expression.name('name')}) AND attribute_not_exists({expression.name(DELETED_AT)})"
+
+
 def _number(value: int | None) -> dict[str, Any] | None:
     return None if value is None else {"N": str(value)}
 
@@ -114,25 +108,55 @@ class InstanceStore:
     def _call(self, operation: str, **request: Any) -> Any:
         try:
             return getattr(self._client, operation)(TableName=self._table, **request)
-        except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
+        except CALL_ERRORS as error:
             if is_retryable(error):
                 raise Unavailable() from error
-            code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
+            code = error_code(error)
             if code == "ConditionalCheckFailedException":
                 raise
             raise StoreFailure(f"DynamoDB {operation} failed with {code or type(error).__name__}") from error
 
-    def create(self, instance: Instance) -> None:
+    def create(self, instance: Instance, *, token: str | None = None) -> Instance:
+        """Store `instance` under a free name or over a tombstone (its version continuing the
+        tombstone's), and return it as stored. A name taken by a live instance is
+        AlreadyExists, unless that instance carries `token`: an earlier attempt of this very
+        idempotent create wrote it, and it is returned as it is now."""
         expression = _Expression()
-        expression.require(f"attribute_not_exists({expression.name('name')})")
+        item = to_item(instance)
+        del item["name"], item["version"]
+        if token is not None:
+            item[CREATION_TOKEN] = {"S": token}
+        version = expression.name("version")
+        assignments = [f"{expression.name(key)} = {expression.value(key, value)}" for key, value in item.items()]
+        assignments.append(
+            f"{version} = if_not_exists({version}, {expression.value('zero', {'N': '0'})}) "
+            f"+ {expression.value('one', {'N': '1'})}"
+        )
+        removed = [expression.name(DELETED_AT), expression.name(EXPIRES_AT)]
+        if token is None:
+            removed.append(expression.name(CREATION_TOKEN))
+        expression.require(
+            f"attribute_not_exists({expression.name('name')}) OR attribute_exists({expression.name(DELETED_AT)})"
+        )
         try:
-            self._call("put_item", Item=to_item(instance), **expression.request())
-        except ClientError:
+            response = self._call(
+                "update_item",
+                Key={"name": {"S": instance["name"]}},
+                UpdateExpression=f"SET {', '.join(assignments)} REMOVE {', '.join(removed)}",
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **expression.request(),
+            )
+        except ClientError as error:
+            stored = _old_item(error)
+            if token is not None and stored is not None and creation_token(stored) == token:
+                return from_item(stored)
             raise AlreadyExists.instance(instance["name"]) from None
+        return from_item(response["Attributes"])
 
     def get(self, name: str) -> Instance:
         response = self._call("get_item", Key={"name": {"S": name}}, ConsistentRead=True)
-        if "Item" not in response:
+        if "Item" not in response or is_tombstone(response["Item"]):
             raise NotFound.instance(name)
         return from_item(response["Item"])
 
@@ -155,7 +179,7 @@ class InstanceStore:
             value = value_of(changes)
             if value is not None:
                 assignments.append(f"{expression.name(attribute)} = {expression.value(attribute, value)}")
-        expression.require(f"attribute_exists({expression.name('name')})")
+        expression.require(_live(expression))
         expression.equals("version", "expectedVersion", _number(expected_version))
         expression.equals("namespace", "expectedNamespace", _string(expected_namespace))
         try:
@@ -181,21 +205,29 @@ class InstanceStore:
         reapply: bool,
     ) -> Exception:
         """Why a conditional write on `name` failed, from the item as it was (None: absent)."""
-        if stored_item is None:
+        if stored_item is None or is_tombstone(stored_item):
             return NotFound.instance(name)
         stored = from_item(stored_item)
         if expected_namespace is not None and stored["namespace"] != expected_namespace:
             return NamespaceMismatch(name, stored["namespace"])
         return Conflict.stale(name, stored["version"], expected_version, reapply=reapply)
 
-    def delete(self, name: str, *, expected_version: int | None = None) -> None:
+    def delete(self, name: str, deleted_at: str, expires_at: int, *, expected_version: int | None = None) -> None:
+        """Turn the instance into its tombstone: hidden, keeping its name and last version,
+        until DynamoDB's TTL removes it after `expires_at` (epoch seconds)."""
         expression = _Expression()
-        expression.require(f"attribute_exists({expression.name('name')})")
+        expression.require(_live(expression))
         expression.equals("version", "expectedVersion", _number(expected_version))
+        stamps = (
+            f"{expression.name(DELETED_AT)} = {expression.value('deletedAt', {'S': deleted_at})}, "
+            f"{expression.name(EXPIRES_AT)} = {expression.value('expiresAt', {'N': str(expires_at)})}"
+        )
+        removed = ", ".join(expression.name(attribute) for attribute in INSTANCE_ONLY)
         try:
             self._call(
-                "delete_item",
+                "update_item",
                 Key={"name": {"S": name}},
+                UpdateExpression=f"SET {stamps} REMOVE {removed}",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 **expression.request(),
             )
@@ -219,6 +251,12 @@ class InstanceStore:
                 IndexName=self._namespace_index,
                 KeyConditionExpression=f"{expression.name('namespace')} = {namespace_value}",
                 **expression.request(),
+            )
+        else:
+            # A scan meets tombstones (the namespace index holds none): leave them out.
+            expression = _Expression()
+            request.update(
+                FilterExpression=f"attribute_not_exists({expression.name(DELETED_AT)})", **expression.request()
             )
         if start_after is not None:
             request["ExclusiveStartKey"] = self._start_key(namespace, start_after)

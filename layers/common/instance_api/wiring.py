@@ -1,16 +1,21 @@
-"""The composition root: settings, the DynamoDB client, the store and the token signer.
+"""The composition root: settings, the AWS clients, the store, the keys and the token signer.
 
 Each is built on first use and kept for the container's life, so importing a handler does
 no I/O and tests can point the functions at moto or DynamoDB Local between cases
-(`reset()`), or hand the operations another repository (`install_store()`).
+(`reset()`), or hand the operations another repository (`install_store()`). The keys are
+read from Secrets Manager only by the requests that need them: a list (the pagination
+key), a create with an Idempotency-Key and no name (the key names are derived with).
 """
 
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+from instance_api.keys import CURRENT, RotatingKey
 from instance_api.pagination import PageTokens
+from instance_api.secret_store import SecretStore
 from instance_api.service import InstanceService
 from instance_api.settings import Settings
 from instance_api.store import InstanceStore
@@ -29,6 +34,12 @@ CLIENT_CONFIG: dict[str, Any] = {
     "tcp_keepalive": True,
 }
 
+# The pagination key is read again after this long, and at once (at most this often) when
+# a token carries a signature no known key made: a rotation reaches every container within
+# minutes, and a listing in progress survives it (docs/decisions.md).
+KEY_MAX_AGE_SECONDS = 300
+KEY_MIN_REFRESH_SECONDS = 5
+
 _installed_store: list[InstanceRepository] = []
 
 
@@ -37,16 +48,43 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
-@functools.cache
-def dynamodb_client() -> DynamoDBClient:
+def _client(service: str, endpoint_url: str | None = None) -> Any:
     # botocore, not boto3: the same client without boto3's import cost at cold start.
     import botocore.session
     from botocore.config import Config
 
-    client = botocore.session.get_session().create_client(
-        "dynamodb", endpoint_url=settings().dynamodb_endpoint_url, config=Config(**CLIENT_CONFIG)
+    return botocore.session.get_session().create_client(
+        service, endpoint_url=endpoint_url, config=Config(**CLIENT_CONFIG)
     )
-    return cast("DynamoDBClient", client)
+
+
+@functools.cache
+def dynamodb_client() -> DynamoDBClient:
+    return cast("DynamoDBClient", _client("dynamodb", settings().dynamodb_endpoint_url))
+
+
+@functools.cache
+def secrets() -> SecretStore:
+    return SecretStore(_client("secretsmanager"))
+
+
+@functools.cache
+def pagination_key() -> RotatingKey:
+    secret = settings().require_pagination_key_secret()
+    return RotatingKey(
+        lambda stage: secrets().value(secret, stage),
+        max_age=KEY_MAX_AGE_SECONDS,
+        min_refresh=KEY_MIN_REFRESH_SECONDS,
+    )
+
+
+@functools.cache
+def name_key() -> bytes:
+    """The key generated names are derived with; never rotated (rotating it would let a
+    retry that spans the rotation create a second instance), so read once."""
+    key = secrets().value(settings().require_name_key_secret(), CURRENT)
+    assert key is not None
+    return key
 
 
 @functools.cache
@@ -59,12 +97,12 @@ def instance_store() -> InstanceRepository:
 
 @functools.cache
 def page_tokens() -> PageTokens:
-    return PageTokens(settings().require_pagination_key())
+    return PageTokens(pagination_key())
 
 
 @functools.cache
 def service() -> InstanceService:
-    return InstanceService(instance_store(), page_tokens)
+    return InstanceService(instance_store(), page_tokens, timedelta(days=settings().tombstone_retention_days))
 
 
 def install_store(store: InstanceRepository) -> None:
@@ -76,5 +114,5 @@ def install_store(store: InstanceRepository) -> None:
 def reset() -> None:
     """Forget everything built so far (tests switch environments between cases)."""
     _installed_store.clear()
-    for cached in (settings, dynamodb_client, instance_store, page_tokens, service):
+    for cached in (settings, dynamodb_client, secrets, pagination_key, name_key, instance_store, page_tokens, service):
         cached.cache_clear()

@@ -1,0 +1,31 @@
+"""Secrets Manager, read at run time: the values behind the functions' keys.
+
+Read with botocore (boto3 would add its import to a cold start); a secret's value is its
+SecretString as UTF-8 bytes. Failures map as every AWS call's do (aws_errors.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from instance_api.aws_errors import CALL_ERRORS, StoreFailure, error_code, is_retryable
+from instance_api.errors import Unavailable
+
+
+class SecretStore:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def value(self, secret_id: str, stage: str) -> bytes | None:
+        """The secret's value at `stage` (AWSCURRENT, AWSPREVIOUS), None if no version has it."""
+        try:
+            response = self._client.get_secret_value(SecretId=secret_id, VersionStage=stage)
+        except CALL_ERRORS as error:
+            if error_code(error) == "ResourceNotFoundException" and stage != "AWSCURRENT":
+                return None
+            if is_retryable(error):
+                raise Unavailable() from error
+            raise StoreFailure(
+                f"Secrets Manager GetSecretValue failed with {error_code(error) or type(error).__name__}"
+            ) from error
+        return str(response["SecretString"]).encode("utf-8")
