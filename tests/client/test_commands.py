@@ -102,8 +102,7 @@ def test_given_a_document_when_creating_it_then_exit_0_and_creating_its_name_aga
     document = write_documents(tmp_path, {"name": name, "spec": {"image": "nginx:1.27"}})
     created = cli.json("create", "-f", str(document))
     assert (created["name"], created["spec"], created["version"]) == (name, {"image": "nginx:1.27"}, 1)
-    # Other fields: an identical keyed create of an untouched instance is adopted (docs/decisions.md 38).
-    again = cli("create", "-f", "-", stdin=f"name: {name}\nshareStorage: true\n")
+    again = cli("create", "-f", str(document))  # a new Idempotency-Key: a new create, of a taken name
     assert again.exit_code == EXIT_CONFLICT == 4
     assert "AlreadyExists" in again.stderr
     assert REQUEST_ID.search(again.stderr)

@@ -51,14 +51,18 @@ def test_given_a_create_whose_answer_is_lost_when_the_cli_retries_then_it_gets_t
     assert posts[0].body == posts[1].body
     stored = local_api.request("GET", f"/api/v1/instance?name={name}").body["data"]
     assert stored["version"] == 1
+    # What the reused key saved the retry from: the same create under a new key is refused.
+    fresh_key = local_api.request(
+        "POST", "/api/v1/instance", json.loads(posts[0].body), headers={"Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert (fresh_key.status, fresh_key.body["data"]["reason"]) == (409, "AlreadyExists")
 
 
 def test_given_the_instance_changed_before_the_retry_when_the_key_is_reused_then_200_and_with_a_new_key_409(
     local_api: LocalApi,
 ) -> None:
-    """The reused key is what saves the retry: the instance moved on before it (another writer
-    updated it), so the create is no longer adoptable as an identical untouched write
-    (docs/decisions.md 38). The key's record replays the first answer; a new key gets 409."""
+    """Another writer updated the instance before the retry: the key's record still replays the
+    first attempt's answer (200, version 1), while a new key gets 409."""
     name = unique("moved-on")
     update = Exchange(
         "PUT",
