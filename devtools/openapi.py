@@ -39,14 +39,21 @@ SCHEMAS = "#/components/schemas/"
 # What answers each status: its reasons, and whether API Gateway itself may produce it.
 STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
     400: (
-        "The request is malformed (BadRequest) or breaks a field rule (Invalid, with details).",
+        "The request is malformed (BadRequest: not UTF-8 JSON, not an object, a repeated key, a bad nextToken) "
+        "or breaks a field rule (Invalid, with at most 20 details).",
         ("BadRequest", "Invalid"),
     ),
     403: ("API Gateway refused the request: not signed with SigV4, or IAM denies the caller.", ("Forbidden",)),
     404: ("No such instance.", ("NotFound",)),
     409: ("The name is taken (AlreadyExists) or the version is stale (Conflict).", ("AlreadyExists", "Conflict")),
-    413: ("The body is over 64 KiB (over 10 MB, API Gateway answers).", ("PayloadTooLarge",)),
-    415: ("The body is sent without a JSON Content-Type.", ("UnsupportedMediaType",)),
+    413: (
+        "The body is over 64 KiB (over about 6 MB, Lambda's invoke limit, API Gateway answers).",
+        ("PayloadTooLarge",),
+    ),
+    415: (
+        "The body is sent without a JSON Content-Type, or with a charset other than UTF-8.",
+        ("UnsupportedMediaType",),
+    ),
     422: ("The Idempotency-Key was used with another body within the hour.", ("Invalid",)),
     429: ("API Gateway's rate limit for the stage; retry after Retry-After seconds.", ("Throttled",)),
     500: ("An unexpected error; the body carries only a generic sentence and the requestId.", ("InternalError",)),

@@ -36,6 +36,13 @@ from devtools.template import LOCAL_ACCOUNT, Route, Template
 
 # API Gateway's own payload limit; the API's 64 KiB body rule is the function's to enforce.
 GATEWAY_PAYLOAD_MAX = 10 * 1024 * 1024
+# Lambda's limit on a synchronous invoke's payload (the whole event, body and headers): a
+# body between about 6 and 10 MB passes API Gateway and is refused by Lambda, which API
+# Gateway answers as REQUEST_TOO_LARGE (413 "Request Too Long", as seen from a deployed REST
+# API; we could not verify it here).
+LAMBDA_INVOKE_PAYLOAD_MAX = 6 * 1024 * 1024
+# Below this a body cannot make the event exceed Lambda's limit: no need to measure it.
+_SMALL_BODY = 1024 * 1024
 # API Gateway's answers when a template customises nothing: default status and message.
 _DEFAULT_GATEWAY_RESPONSES = {
     "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token"),
@@ -252,6 +259,12 @@ def proxy_response(result: Any) -> HttpResponse:
     return HttpResponse(status, headers, payload)
 
 
+def _over_invoke_limit(request: HttpRequest, event: dict[str, Any]) -> bool:
+    if request.body is None or len(request.body) < _SMALL_BODY:
+        return False
+    return len(json.dumps(event).encode()) > LAMBDA_INVOKE_PAYLOAD_MAX
+
+
 class LocalApiGateway:
     """Routes requests to function pools built from template.yaml."""
 
@@ -291,6 +304,8 @@ class LocalApiGateway:
             match = compiled.pattern.fullmatch(path)
             if match is not None and compiled.route.method in (request.method, "ANY"):
                 event = build_event(request, compiled.route, match.groupdict(), self.stage, request_id)
+                if _over_invoke_limit(request, event):
+                    return self.gateway_responses.render("REQUEST_TOO_LARGE", request_id)
                 return self._invoke(compiled.pool, event, request_id)
         # API Gateway answers an unrouted method or path this way, whatever the auth.
         return self.gateway_responses.render("MISSING_AUTHENTICATION_TOKEN", request_id)

@@ -135,6 +135,15 @@ def test_given_a_request_larger_than_api_gateway_accepts_when_sending_then_413(f
     assert result.body == {"message": "Request Too Long"}
 
 
+def test_given_a_body_lambda_cannot_take_when_sending_then_413_before_any_function_runs(fixture_api: LocalApi) -> None:
+    # Between 6 and 10 MB: API Gateway takes it, Lambda's invoke limit (the whole event) does not.
+    result = fixture_api.request("POST", "/echo/x", body=b"x" * (6 * 1024 * 1024 + 1))
+    assert result.status == 413
+    assert result.body == {"message": "Request Too Long"}
+    just_under = fixture_api.request("POST", "/echo/x", body=b"x" * (5 * 1024 * 1024))
+    assert just_under.status == 200
+
+
 def test_given_each_request_when_served_then_one_access_line_says_method_path_status_and_ms(
     fixture_api: LocalApi,
 ) -> None:
