@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from instance_api.domain import GetQuery, ListQuery
 from instance_api.envelope import Operation
 from instance_api.errors import BadRequest, FieldError, InvalidRequest
+from instance_api.routes import NAMESPACED_INSTANCE_PATH
 from instance_api.rules import dns_label_problem
 
 if TYPE_CHECKING:
@@ -43,14 +44,22 @@ def validated(field: str, value: str, problem_of: Callable[[str], str | None]) -
     return value
 
 
+def path_namespace(event: APIGatewayProxyEvent) -> str | None:
+    """The namespace of a namespaced path (/api/v1/namespaces/{namespace}/instance), as API
+    Gateway parsed it; None on the seed's cluster-wide path."""
+    if event.resource != NAMESPACED_INSTANCE_PATH:
+        return None
+    return validated("namespace", (event.path_parameters or {}).get("namespace", ""), dns_label_problem)
+
+
 def get_or_list(event: APIGatewayProxyEvent) -> Operation:
     """GET carries `name` (even empty): it is a get, not a list."""
     return "get" if "name" in (event.query_string_parameters or {}) else "list"
 
 
-def parse_get(event: APIGatewayProxyEvent) -> GetQuery:
+def parse_get(event: APIGatewayProxyEvent, scope: str | None = None) -> GetQuery:
     query = single_query_values(event, frozenset({"name"}))
-    return GetQuery(name=validated("name", query["name"], dns_label_problem))
+    return GetQuery(name=validated("name", query["name"], dns_label_problem), scope=scope)
 
 
 def _limit(text: str | None) -> int:
@@ -65,10 +74,13 @@ def _limit(text: str | None) -> int:
     return int(text)
 
 
-def parse_list(event: APIGatewayProxyEvent) -> ListQuery:
-    query = single_query_values(event, frozenset({"namespace", "limit", "nextToken"}))
-    namespace = query.get("namespace")
-    if namespace is not None:
+def parse_list(event: APIGatewayProxyEvent, scope: str | None = None) -> ListQuery:
+    """A page of the list; on a namespaced path (`scope`) that namespace's, and a `namespace`
+    parameter there is a mistake (400), not a filter."""
+    parameters = {"limit", "nextToken"} | ({"namespace"} if scope is None else set())
+    query = single_query_values(event, frozenset(parameters))
+    namespace = query.get("namespace", scope)
+    if namespace is not None and scope is None:
         namespace = validated("namespace", namespace, dns_label_problem)
     next_token = query.get("nextToken")
     if next_token is not None and not 1 <= len(next_token) <= NEXT_TOKEN_MAX:
