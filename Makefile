@@ -35,10 +35,13 @@ FUZZ_SEED ?= 20261127
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements/dev.txt layers/common/requirements.txt
+# The client (client/, the `instancectl` command) is installed editable on top, without
+# dependencies: its pins are dev.txt's own (tests/client/test_package.py keeps them equal).
+$(VENV)/.installed: requirements/dev.txt layers/common/requirements.txt client/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.13 (pyenv install 3.13.0)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --requirement requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps --editable ./client
 	@touch $@
 
 $(SAM_VENV)/.installed: requirements/sam.txt

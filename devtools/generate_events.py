@@ -1,11 +1,14 @@
 """Regenerate events/*.json from `sam local generate-event apigateway aws-proxy` (`make events`),
 and events/stream.json, a batch of stream records recorded from the store (devtools.stream_events).
 
-SAM's sample is an API Gateway REST proxy event for a `{proxy+}` resource with a base64
-body. API Gateway sends our routes differently, so each sample is adjusted to match: the
-body is the JSON text (no binary media types are configured, so isBase64Encoded is false),
-there are no path parameters or stage variables, and the query string and Content-Type
-are the operation's own. The results work with `sam local invoke -e events/<op>.json`.
+One event per operation on each instance path: the seed's `/api/v1/instance` and a
+namespace's `/api/v1/namespaces/{namespace}/instance` (`namespaced-*.json`). SAM's sample
+is an API Gateway REST proxy event for a `{proxy+}` resource with a base64 body. API
+Gateway sends our routes differently, so each sample is adjusted to match: the body is the
+JSON text (no binary media types are configured, so isBase64Encoded is false), the path
+parameters are the route's own (`{"namespace": ...}`, or none on the seed's path), there
+are no stage variables, and the query string and Content-Type are the operation's own.
+The results work with `sam local invoke -e events/<op>.json`.
 """
 
 from __future__ import annotations
@@ -18,30 +21,48 @@ from devtools.events import EVENTS
 from devtools.sam_cli import sam, sam_environment
 from devtools.template import ROOT, Template
 
-# operation -> (method, query string, body)
-OPERATIONS: dict[str, tuple[str, dict[str, str] | None, dict[str, Any] | None]] = {
-    "create": (
+NAMESPACE = "team-a"
+CREATE_BODY = {
+    "name": "web-1",
+    "namespace": NAMESPACE,
+    "spec": {"image": "registry.example.com/team/web:1.4.2"},
+    "shareStorage": True,
+    "hostIDs": ["host-a", "host-b"],
+}
+UPDATE_BODY = {"spec": {"image": "registry.example.com/team/web:1.5.0"}, "version": 1}
+
+# event -> (method, the namespace in its path (None: the seed's /api/v1/instance), query string, body).
+# The namespaced events use another instance, so both sets can run against one table.
+OPERATIONS: dict[str, tuple[str, str | None, dict[str, str] | None, dict[str, Any] | None]] = {
+    "create": ("POST", None, None, CREATE_BODY),
+    "update": ("PUT", None, None, {"name": "web-1", **UPDATE_BODY}),
+    "get": ("GET", None, {"name": "web-1"}, None),
+    "list": ("GET", None, {"namespace": NAMESPACE, "limit": "50"}, None),
+    "delete": ("DELETE", None, None, {"name": "web-1"}),
+    # The path names the namespace: the bodies and query strings do not.
+    "namespaced-create": (
         "POST",
+        NAMESPACE,
         None,
-        {
-            "name": "web-1",
-            "namespace": "team-a",
-            "spec": {"image": "registry.example.com/team/web:1.4.2"},
-            "shareStorage": True,
-            "hostIDs": ["host-a", "host-b"],
-        },
+        {key: value for key, value in CREATE_BODY.items() if key != "namespace"} | {"name": "web-2"},
     ),
-    "update": ("PUT", None, {"name": "web-1", "spec": {"image": "registry.example.com/team/web:1.5.0"}, "version": 1}),
-    "get": ("GET", {"name": "web-1"}, None),
-    "list": ("GET", {"namespace": "team-a", "limit": "50"}, None),
-    "delete": ("DELETE", None, {"name": "web-1"}),
+    "namespaced-update": ("PUT", NAMESPACE, None, {"name": "web-2", **UPDATE_BODY}),
+    "namespaced-get": ("GET", NAMESPACE, {"name": "web-2"}, None),
+    "namespaced-list": ("GET", NAMESPACE, {"limit": "50"}, None),
+    "namespaced-delete": ("DELETE", NAMESPACE, None, {"name": "web-2"}),
 }
 
 
-def generate(operation: str, template: Template) -> dict[str, Any]:
-    method, query, body = OPERATIONS[operation]
-    # The operation's own route, as template.yaml declares it.
-    resource = next(route.path for route in template.routes() if route.method == method)
+def _resource(template: Template, method: str, namespace: str | None) -> str:
+    """The operation's own route, as template.yaml declares it (the seed's, or a namespace's)."""
+    return next(
+        route.path
+        for route in template.routes()
+        if route.method == method and ("{namespace}" in route.path) == (namespace is not None)
+    )
+
+
+def _sam_sample(method: str, resource: str, path: str, stage: str) -> dict[str, Any]:
     sample = subprocess.run(
         sam(
             "local",
@@ -53,9 +74,9 @@ def generate(operation: str, template: Template) -> dict[str, Any]:
             "--resource",
             resource,
             "--path",
-            resource.lstrip("/"),
+            path.lstrip("/"),
             "--stage",
-            template.stage_name(),
+            stage,
         ),
         check=True,
         capture_output=True,
@@ -63,8 +84,18 @@ def generate(operation: str, template: Template) -> dict[str, Any]:
         env=sam_environment(),
     ).stdout
     event: dict[str, Any] = json.loads(sample)
-    event["path"] = resource
-    event["pathParameters"] = None
+    return event
+
+
+def generate(operation: str, template: Template) -> dict[str, Any]:
+    method, namespace, query, body = OPERATIONS[operation]
+    resource = _resource(template, method, namespace)
+    path = resource.replace("{namespace}", namespace or "")
+    event = _sam_sample(method, resource, path, template.stage_name())
+    event["path"] = path
+    # As API Gateway sends them: the parameter's value as it was in the path (a DNS label
+    # needs no percent-encoding), and no parameters at all on the seed's path.
+    event["pathParameters"] = {"namespace": namespace} if namespace else None
     event["stageVariables"] = None
     event["queryStringParameters"] = query
     event["multiValueQueryStringParameters"] = {key: [value] for key, value in query.items()} if query else None

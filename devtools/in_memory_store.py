@@ -36,14 +36,15 @@ class InMemoryStore:
                 self.tokens[name] = token
             return stored
 
-    def get(self, name: str) -> Instance:
+    def get(self, name: str, *, scope: str | None = None) -> Instance:
         with self._lock:
-            return self._stored(name)
+            return self._stored(name, scope)
 
-    def _stored(self, name: str) -> Instance:
-        if name not in self.items:
+    def _stored(self, name: str, scope: str | None) -> Instance:
+        stored = self.items.get(name)
+        if stored is None or scope not in (None, stored["namespace"]):
             raise NotFound.instance(name)
-        return self.items[name]
+        return stored
 
     @staticmethod
     def _check_version(stored: Instance, expected_version: int | None, *, reapply: bool) -> None:
@@ -58,11 +59,12 @@ class InMemoryStore:
         *,
         expected_version: int | None = None,
         expected_namespace: str | None = None,
+        scope: str | None = None,
     ) -> Instance:
         with self._lock:
-            stored = self._stored(name)
+            stored = self._stored(name, scope)
             if expected_namespace is not None and stored["namespace"] != expected_namespace:
-                raise NamespaceMismatch(name, stored["namespace"])
+                raise NamespaceMismatch()
             self._check_version(stored, expected_version, reapply=True)
             updated: Instance = {**stored, "version": stored["version"] + 1, "updatedAt": updated_at}
             if changes.spec is not None:
@@ -74,9 +76,17 @@ class InMemoryStore:
             self.items[name] = updated
             return updated
 
-    def delete(self, name: str, deleted_at: str, expires_at: int, *, expected_version: int | None = None) -> None:
+    def delete(
+        self,
+        name: str,
+        deleted_at: str,
+        expires_at: int,
+        *,
+        expected_version: int | None = None,
+        scope: str | None = None,
+    ) -> None:
         with self._lock:
-            stored = self._stored(name)
+            stored = self._stored(name, scope)
             self._check_version(stored, expected_version, reapply=False)
             del self.items[name]
             self.tokens.pop(name, None)

@@ -1,7 +1,8 @@
 """Generate openapi.yaml from template.yaml's routes and the layer's models (`make openapi`).
 
 One source of truth each: the operations are the template's routes with an explicit method
-(the route fallback's ANY routes are the 404/405 described in `info`); request and response
+(the route fallback's ANY routes are the 404/405 described in `info`), each method's builder
+describing it on the seed's path or on a namespace's (`Scope`); request and response
 schemas come from the pydantic models and the Instance type; query parameters and headers
 from http_query and http_headers; statuses and reasons from the errors the functions and API Gateway
 answer with. tests/unit/test_openapi.py fails when the committed file is stale.
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,7 @@ from instance_api.models import (
     DeleteInstanceRequest,
     UpdateInstanceRequest,
 )
-from instance_api.routes import INSTANCE_PATH
+from instance_api.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
 
 OPENAPI_PATH = ROOT / "openapi.yaml"
 SCHEMAS = "#/components/schemas/"
@@ -40,14 +43,21 @@ SCHEMAS = "#/components/schemas/"
 # What answers each status: its reasons, and whether API Gateway itself may produce it.
 STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
     400: (
-        "The request is malformed (BadRequest) or breaks a field rule (Invalid, with details).",
+        "The request is malformed (BadRequest: not UTF-8 JSON, not an object, a repeated key, a bad nextToken) "
+        "or breaks a field rule (Invalid, with at most 20 details).",
         ("BadRequest", "Invalid"),
     ),
     403: ("API Gateway refused the request: not signed with SigV4, or IAM denies the caller.", ("Forbidden",)),
-    404: ("No such instance.", ("NotFound",)),
+    404: ("No such instance (on a namespace's path: none in that namespace).", ("NotFound",)),
     409: ("The name is taken (AlreadyExists) or the version is stale (Conflict).", ("AlreadyExists", "Conflict")),
-    413: ("The body is over 64 KiB (over 10 MB, API Gateway answers).", ("PayloadTooLarge",)),
-    415: ("The body is sent without a JSON Content-Type.", ("UnsupportedMediaType",)),
+    413: (
+        "The body is over 64 KiB (over about 6 MB, Lambda's invoke limit, API Gateway answers).",
+        ("PayloadTooLarge",),
+    ),
+    415: (
+        "The body is sent without a JSON Content-Type, or with a charset other than UTF-8.",
+        ("UnsupportedMediaType",),
+    ),
     422: ("The Idempotency-Key was used with another body within the hour.", ("Invalid",)),
     429: ("API Gateway's rate limit for the stage; retry after Retry-After seconds.", ("Throttled",)),
     500: ("An unexpected error; the body carries only a generic sentence and the requestId.", ("InternalError",)),
@@ -235,15 +245,57 @@ def _body(schema: str, example: dict[str, Any], required: bool = True) -> dict[s
 
 INSTANCE = {"$ref": SCHEMAS + "Instance"}
 NAME_FROM_RESPONSE = "$response.body#/data/name"
+NAMESPACE_PARAMETER = {
+    "name": "namespace",
+    "in": "path",
+    "required": True,
+    "description": (
+        "The namespace every operation on this path is confined to: IAM grants a caller this path for "
+        "one namespace (SECURITY.md). An instance in another namespace answers 404, as if absent."
+    ),
+    "schema": DNS_LABEL_SCHEMA,
+    "example": "team-a",
+}
 
 
-def _create() -> dict[str, Any]:
+@dataclass(frozen=True)
+class Scope:
+    """An instance path: the seed's, across every namespace, or one namespace's own."""
+
+    namespaced: bool
+
+    def operation_id(self, verb: str, noun: str = "Instance") -> str:
+        return f"{verb}{'Namespaced' if self.namespaced else ''}{noun}"
+
+    def link(self, verb: str, noun: str = "Instance", **parameters: str) -> dict[str, Any]:
+        """A link to this path's `verb` operation; on a namespace's path, in the same namespace."""
+        if self.namespaced:
+            parameters = {"path.namespace": "$request.path.namespace", **parameters}
+        link: dict[str, Any] = {"operationId": self.operation_id(verb, noun)}
+        return link | ({"parameters": parameters} if parameters else {})
+
+    def said[T](self, seed: T, namespaced: T) -> T:
+        """What this path says: the seed's words, or the namespaced path's."""
+        return namespaced if self.namespaced else seed
+
+
+SEED, NAMESPACED = Scope(namespaced=False), Scope(namespaced=True)
+SCOPES = {INSTANCE_PATH: SEED, NAMESPACED_INSTANCE_PATH: NAMESPACED}
+
+
+def _create(scope: Scope) -> dict[str, Any]:
     return {
-        "operationId": "createInstance",
-        "summary": "Create an instance",
+        "operationId": scope.operation_id("create"),
+        "summary": scope.said("Create an instance", "Create an instance in the namespace"),
         "description": (
-            "Stores a new instance; without `name` the server generates one. An existing name is 409 "
-            "AlreadyExists. With `Idempotency-Key`, a retry with the same body within an hour gets the "
+            scope.said(
+                "Stores a new instance; without `name` the server generates one. ",
+                "Stores a new instance in the path's namespace; a body `namespace` must be the same (else 400). "
+                "Without `name` the server generates one. Names are unique across namespaces. ",
+            )
+            + "An existing name is 409 AlreadyExists"
+            + scope.said(". ", ", naming no namespace. ")
+            + "With `Idempotency-Key`, a retry with the same body within an hour gets the "
             "first answer (200), another body 422, a retry while the first runs 409 Conflict."
         ),
         "parameters": [
@@ -255,37 +307,44 @@ def _create() -> dict[str, Any]:
                 "schema": {"type": "string", "minLength": 1, "maxLength": http_headers.IDEMPOTENCY_KEY_MAX},
             }
         ],
-        "requestBody": _body("CreateInstanceRequest", SEED_CREATE),
+        "requestBody": _body("CreateInstanceRequest", scope.said(SEED_CREATE, _without_namespace(SEED_CREATE))),
         "responses": _responses(
             ("create",),
             (*COMMON, *WITH_BODY, 409, 422),
             INSTANCE,
             links={
-                "GetCreated": {"operationId": "getInstances", "parameters": {"query.name": NAME_FROM_RESPONSE}},
+                "GetCreated": scope.link("get", "Instances", **{"query.name": NAME_FROM_RESPONSE}),
                 "UpdateCreated": {
-                    "operationId": "updateInstance",
+                    **scope.link("update"),
                     "requestBody": {
                         "name": NAME_FROM_RESPONSE,
                         "version": "$response.body#/data/version",
                         "hostIDs": ["host-linked"],
                     },
                 },
-                "DeleteCreated": {
-                    "operationId": "deleteInstance",
-                    "parameters": {"query.name": NAME_FROM_RESPONSE},
-                },
+                "DeleteCreated": scope.link("delete", **{"query.name": NAME_FROM_RESPONSE}),
             },
         ),
     }
 
 
-def _update() -> dict[str, Any]:
+def _without_namespace(body: dict[str, Any]) -> dict[str, Any]:
+    """A namespaced path's example: the path names the namespace, so the body need not."""
+    return {key: value for key, value in body.items() if key != "namespace"}
+
+
+def _update(scope: Scope) -> dict[str, Any]:
     return {
-        "operationId": "updateInstance",
-        "summary": "Update an instance",
+        "operationId": scope.operation_id("update"),
+        "summary": scope.said("Update an instance", "Update an instance in the namespace"),
         "description": (
             "Replaces the fields sent (`spec` as a whole) and increments `version`, in one conditional "
-            "write: 404 if absent, 409 Conflict if `version` was sent and is stale, 400 for another namespace."
+            "write: 404 if absent"
+            + scope.said(
+                ", 409 Conflict if `version` was sent and is stale, 400 for another namespace.",
+                " or in another namespace (which is left untouched), 409 Conflict if `version` was sent "
+                "and is stale; a body `namespace` other than the path's is 400.",
+            )
         ),
         "requestBody": _body(
             "UpdateInstanceRequest",
@@ -296,33 +355,41 @@ def _update() -> dict[str, Any]:
             (*COMMON, *WITH_BODY, 404, 409),
             INSTANCE,
             links={
-                "GetUpdated": {"operationId": "getInstances", "parameters": {"query.name": NAME_FROM_RESPONSE}},
-                "DeleteUpdated": {
-                    "operationId": "deleteInstance",
-                    "parameters": {"query.name": NAME_FROM_RESPONSE},
-                },
+                "GetUpdated": scope.link("get", "Instances", **{"query.name": NAME_FROM_RESPONSE}),
+                "DeleteUpdated": scope.link("delete", **{"query.name": NAME_FROM_RESPONSE}),
             },
         ),
     }
 
 
-def _get() -> dict[str, Any]:
+HOST_QUERY = (
+    " With `hostID`: the instances whose `hostIDs` hold it, sorted by name, from an index kept from the "
+    "table's change stream (eventually consistent: a write shows within seconds; on `make run` within 2 s)."
+)
+
+
+def _get(scope: Scope) -> dict[str, Any]:
+    namespace_query = _query("namespace", DNS_LABEL_SCHEMA, "List this namespace only.", "team-a")
     return {
-        "operationId": "getInstances",
-        "summary": "Get one instance by name, or list a page (of everything, a namespace or a host)",
-        "description": (
+        "operationId": scope.operation_id("get", "Instances"),
+        "summary": scope.said(
+            "Get one instance by name, or list a page (of all, a namespace or a host)",
+            "Get one instance, or list the namespace (or what of it runs on a host)",
+        ),
+        "description": scope.said(
             "With `name`: that instance (a strongly consistent read). Without: a page of the list, sorted "
-            "by name within a `namespace`; pass `nextToken` back for the next page. With `hostID`: the "
-            "instances whose `hostIDs` hold it, sorted by name, from an index kept from the table's change "
-            "stream (eventually consistent: a write shows within seconds; on `make run` within 2 s)."
+            "by name within a `namespace`; pass `nextToken` back for the next page." + HOST_QUERY,
+            "With `name`: that instance if it is in the path's namespace (a strongly consistent read), else "
+            "404. Without: a page of the namespace's instances, sorted by name; pass `nextToken` back for "
+            "the next page. A `namespace` query parameter is 400: the path names it." + HOST_QUERY,
         ),
         "parameters": [
             _query("name", DNS_LABEL_SCHEMA, "Get this instance (takes no other parameter).", "web-1"),
-            _query("namespace", DNS_LABEL_SCHEMA, "List this namespace only.", "team-a"),
+            *scope.said([namespace_query], []),
             _query(
                 "hostID",
                 HOST_ID_SCHEMA | {"description": "A host ID, as in an instance's `hostIDs`."},
-                "List what should run on this host (with `namespace`: of that namespace only).",
+                "List what should run on this host (in the namespace, if one is given).",
                 "host-a",
             ),
             _query(
@@ -346,13 +413,14 @@ def _get() -> dict[str, Any]:
     }
 
 
-def _delete() -> dict[str, Any]:
+def _delete(scope: Scope) -> dict[str, Any]:
     return {
-        "operationId": "deleteInstance",
-        "summary": "Delete an instance",
+        "operationId": scope.operation_id("delete"),
+        "summary": scope.said("Delete an instance", "Delete an instance in the namespace"),
         "description": (
-            "Names the instance in the body (with an optional `version`) or as `?name=`. 404 if absent, "
-            "409 Conflict if `version` was sent and is stale."
+            "Names the instance in the body (with an optional `version`) or as `?name=`. 404 if absent"
+            + scope.said("", " or in another namespace (nothing is deleted)")
+            + ", 409 Conflict if `version` was sent and is stale."
         ),
         "parameters": [_query("name", DNS_LABEL_SCHEMA, "The instance, instead of the body.", "web-1")],
         "requestBody": _body("DeleteInstanceRequest", {"name": "test"}, required=False),
@@ -360,8 +428,13 @@ def _delete() -> dict[str, Any]:
     }
 
 
-# Each routed method on the instance path, and the builder of its description.
-OPERATIONS = {"POST": _create, "PUT": _update, "GET": _get, "DELETE": _delete}
+# Each routed method on an instance path, and the builder of its description for that path.
+OPERATIONS: dict[str, Callable[[Scope], dict[str, Any]]] = {
+    "POST": _create,
+    "PUT": _update,
+    "GET": _get,
+    "DELETE": _delete,
+}
 
 
 def _paths(template: Template) -> dict[str, dict[str, Any]]:
@@ -369,9 +442,11 @@ def _paths(template: Template) -> dict[str, dict[str, Any]]:
     for route in template.routes():
         if route.method == "ANY":
             continue  # the route fallback: the 404 and 405 described in info
-        if route.path != INSTANCE_PATH or route.method not in OPERATIONS:
+        scope = SCOPES.get(route.path)
+        if scope is None or route.method not in OPERATIONS:
             raise ValueError(f"template route {route.method} {route.path} has no operation description here")
-        paths.setdefault(route.path, {})[route.method.lower()] = OPERATIONS[route.method]()
+        item = paths.setdefault(route.path, {"parameters": [NAMESPACE_PARAMETER]} if scope.namespaced else {})
+        item[route.method.lower()] = OPERATIONS[route.method](scope)
     return paths
 
 
@@ -424,8 +499,11 @@ def build(template: Template | None = None) -> dict[str, Any]:
             "description": (
                 "A control-plane API for instances: a workload that runs a container image on a set of hosts, "
                 "in a namespace. Every body, success or error, is the envelope `{code, message, data}`, "
-                "`code` equal to the HTTP status. Any other method on the instance path answers 405 "
-                "(`Allow` lists the methods) and any other path 404, both with `message: request failed`. "
+                "`code` equal to the HTTP status. `/api/v1/namespaces/{namespace}/instance` serves the same "
+                "operations confined to one namespace, the scope IAM grants a team; `/api/v1/instance` spans "
+                "every namespace, for administrators (SECURITY.md). Any other method on an instance path "
+                "answers 405 (`Allow` lists the methods) and any other path 404, both with "
+                "`message: request failed`. "
                 "Generated from template.yaml and the layer's models by `make openapi`; do not edit by hand."
             ),
         },

@@ -11,7 +11,7 @@ import pytest
 
 from devtools.dynamodb_local import dynamodb_local_unavailable
 from devtools.events import load_event
-from instance_api.routes import INSTANCE_PATH
+from instance_api.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
 
 # Each DynamoDB engine a tier runs on, by its session fixture (tests/conftest.py).
 ENGINES = [
@@ -43,12 +43,17 @@ def api_event(
     path: str = INSTANCE_PATH,
     resource: str | None = None,
     user_arn: str | None = None,
+    namespace: str | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST proxy event shaped like events/get.json, for `method` and `body`.
 
     `resource` is the route that matched (`/{proxy+}` say); by default the path itself.
+    `namespace` sends it on the namespaced path, with the pathParameters API Gateway adds.
     """
     event = load_event("get")
+    if namespace is not None:
+        path, resource = NAMESPACED_INSTANCE_PATH.replace("{namespace}", namespace), NAMESPACED_INSTANCE_PATH
+        event["pathParameters"] = {"namespace": namespace}
     event["httpMethod"] = method
     event["path"] = path
     event["resource"] = event["requestContext"]["resourcePath"] = resource or path

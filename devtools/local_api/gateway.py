@@ -2,7 +2,8 @@
 
 Routes come from template.yaml's `Api` events, never from a list written here, and match
 as API Gateway matches them: an exact path before a `{param}` one before `{proxy+}`, and a
-resource's explicit method before its ANY. The event is built as API Gateway builds it for
+resource's explicit method before its ANY; the path is matched, and passed on, as the client
+sent it (percent-encoded: `%2F` never splits a segment). The event is built as API Gateway builds it for
 a Lambda proxy integration, and the function's proxy response is checked as API Gateway
 checks it: anything but `statusCode`, `headers`, `multiValueHeaders`, `body`,
 `isBase64Encoded` with the right types fails. What the gateway answers itself (no route:
@@ -27,7 +28,7 @@ from email.utils import formatdate
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from devtools.keep_alive import KeepAliveRequestHandler
 from devtools.local_api.runtime import FunctionPool, InvokeFailed, reload_changed, warm_up
@@ -35,6 +36,13 @@ from devtools.template import LOCAL_ACCOUNT, Route, Template
 
 # API Gateway's own payload limit; the API's 64 KiB body rule is the function's to enforce.
 GATEWAY_PAYLOAD_MAX = 10 * 1024 * 1024
+# Lambda's limit on a synchronous invoke's payload (the whole event, body and headers): a
+# body between about 6 and 10 MB passes API Gateway and is refused by Lambda, which API
+# Gateway answers as REQUEST_TOO_LARGE (413 "Request Too Long", as seen from a deployed REST
+# API; we could not verify it here).
+LAMBDA_INVOKE_PAYLOAD_MAX = 6 * 1024 * 1024
+# Below this a body cannot make the event exceed Lambda's limit: no need to measure it.
+_SMALL_BODY = 1024 * 1024
 # API Gateway's answers when a template customises nothing: default status and message.
 _DEFAULT_GATEWAY_RESPONSES = {
     "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token"),
@@ -74,7 +82,6 @@ class MalformedProxyResponse(Exception):
 class _CompiledRoute:
     route: Route
     pattern: re.Pattern[str]
-    pool: FunctionPool
 
     @property
     def precedence(self) -> tuple[int, int, bool]:
@@ -182,8 +189,8 @@ def build_event(
     request: HttpRequest, route: Route, path_parameters: dict[str, str], stage: str, request_id: str
 ) -> dict[str, Any]:
     """The REST API (v1) Lambda proxy integration event for `request`."""
-    raw_path, _, query = request.target.partition("?")
-    path = unquote(raw_path)
+    # API Gateway (REST) passes the path as the client sent it, percent-encoding and all.
+    path, _, query = request.target.partition("?")
     multi_query = _multi(parse_qsl(query, keep_blank_values=True))
     multi_headers = _multi(request.headers)
     by_lower_name = {key.lower(): value for key, value in request.headers}
@@ -251,6 +258,12 @@ def proxy_response(result: Any) -> HttpResponse:
     return HttpResponse(status, headers, payload)
 
 
+def _over_invoke_limit(request: HttpRequest, event: dict[str, Any]) -> bool:
+    if request.body is None or len(request.body) < _SMALL_BODY:
+        return False
+    return len(json.dumps(event).encode()) > LAMBDA_INVOKE_PAYLOAD_MAX
+
+
 class LocalApiGateway:
     """Routes requests to function pools built from template.yaml."""
 
@@ -269,10 +282,9 @@ class LocalApiGateway:
         self._compiled: list[_CompiledRoute] = []
         for route in self.routes:
             function = route.function
-            pool = self.pools.get(function.logical_id)
-            if pool is None:
-                pool = self.pools[function.logical_id] = FunctionPool(function, base_environment, max_workers)
-            self._compiled.append(_CompiledRoute(route, _path_pattern(route.path), pool))
+            if function.logical_id not in self.pools:
+                self.pools[function.logical_id] = FunctionPool(function, base_environment, max_workers)
+            self._compiled.append(_CompiledRoute(route, _path_pattern(route.path)))
         self._compiled.sort(key=lambda compiled: compiled.precedence)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
@@ -284,15 +296,29 @@ class LocalApiGateway:
         response.headers.append(("x-amzn-RequestId", request_id))
         return response
 
-    def _dispatch(self, request: HttpRequest, request_id: str) -> HttpResponse:
-        path = unquote(request.target.partition("?")[0])
+    def match(self, method: str, target: str) -> tuple[Route, dict[str, str]] | None:
+        """The route API Gateway picks for `method` and `target`, with its path parameters.
+
+        The path is matched as sent, percent-encoded, as API Gateway (REST) matches it and
+        passes it on: `/a/x%2Fy` is one segment, so `{id}` is `x%2Fy`, never decoded.
+        """
+        path = target.partition("?")[0]
         for compiled in self._compiled:
-            match = compiled.pattern.fullmatch(path)
-            if match is not None and compiled.route.method in (request.method, "ANY"):
-                event = build_event(request, compiled.route, match.groupdict(), self.stage, request_id)
-                return self._invoke(compiled.pool, event, request_id)
-        # API Gateway answers an unrouted method or path this way, whatever the auth.
-        return self.gateway_responses.render("MISSING_AUTHENTICATION_TOKEN", request_id)
+            found = compiled.pattern.fullmatch(path)
+            if found is not None and compiled.route.method in (method, "ANY"):
+                return compiled.route, found.groupdict()
+        return None
+
+    def _dispatch(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        matched = self.match(request.method, request.target)
+        if matched is None:
+            # API Gateway answers an unrouted method or path this way, whatever the auth.
+            return self.gateway_responses.render("MISSING_AUTHENTICATION_TOKEN", request_id)
+        route, path_parameters = matched
+        event = build_event(request, route, path_parameters, self.stage, request_id)
+        if _over_invoke_limit(request, event):
+            return self.gateway_responses.render("REQUEST_TOO_LARGE", request_id)
+        return self._invoke(self.pools[route.function.logical_id], event, request_id)
 
     def _invoke(self, pool: FunctionPool, event: dict[str, Any], request_id: str) -> HttpResponse:
         try:

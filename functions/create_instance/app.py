@@ -1,4 +1,5 @@
-"""POST /api/v1/instance: create an instance (409 AlreadyExists if the name is taken).
+"""POST /api/v1/instance and /api/v1/namespaces/{namespace}/instance: create an instance
+(409 AlreadyExists if the name is taken, in any namespace).
 
 With an Idempotency-Key header, a retry with the same body gets the first answer.
 """
@@ -24,7 +25,7 @@ app = InstanceApi()
 def create_instance(call: Call) -> Instance:
     reject_query_string(call.event)
     key = idempotency_key(call.event)
-    command = parse_body(call.event, CreateInstanceRequest).command()
+    command = parse_body(call.event, CreateInstanceRequest).command(call.namespace)
     if key is None:
         return wiring.service().create(command)
     from instance_api import idempotency  # only requests with the header pay for the utility's imports

@@ -1,4 +1,5 @@
-"""DELETE /api/v1/instance: delete by body `{"name", "version"?}` or `?name=` (404 absent, 409 stale)."""
+"""DELETE /api/v1/instance and /api/v1/namespaces/{namespace}/instance: delete by body
+`{"name", "version"?}` or `?name=` (404 absent or in another namespace, 409 stale)."""
 
 from typing import Any
 
@@ -15,7 +16,7 @@ app = InstanceApi()
 
 @app.operation("DELETE", "delete")
 def delete_instance(call: Call) -> dict[str, str]:
-    return wiring.service().delete(parse_delete(call.event))
+    return wiring.service().delete(parse_delete(call.event, call.namespace))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

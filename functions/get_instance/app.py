@@ -1,4 +1,5 @@
-"""GET /api/v1/instance: `?name=` reads one instance; without it, a page of the list."""
+"""GET /api/v1/instance and /api/v1/namespaces/{namespace}/instance: `?name=` reads one
+instance; without it, a page of the list (of that namespace, on the namespaced path)."""
 
 from typing import Any
 
@@ -16,8 +17,8 @@ app = InstanceApi()
 @app.operation("GET", get_or_list)
 def get_or_list_instances(call: Call) -> Any:
     if call.operation == "get":
-        return wiring.service().get(parse_get(call.event))
-    return wiring.service().list(parse_list(call.event))
+        return wiring.service().get(parse_get(call.event, call.namespace))
+    return wiring.service().list(parse_list(call.event, call.namespace))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -1,4 +1,5 @@
-"""PUT /api/v1/instance: replace the fields sent, bump `version` (404 absent, 409 stale version)."""
+"""PUT /api/v1/instance and /api/v1/namespaces/{namespace}/instance: replace the fields sent,
+bump `version` (404 absent or in another namespace, 409 stale version)."""
 
 from typing import Any
 
@@ -19,7 +20,7 @@ app = InstanceApi()
 @app.operation("PUT", "update")
 def update_instance(call: Call) -> Instance:
     reject_query_string(call.event)
-    return wiring.service().update(parse_body(call.event, UpdateInstanceRequest).command())
+    return wiring.service().update(parse_body(call.event, UpdateInstanceRequest).command(call.namespace))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

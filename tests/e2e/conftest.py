@@ -4,12 +4,15 @@
   client signs requests the API accepts and that the contract holds through it.
 - `deployed`: against a deployed stack, when API_URL (the stack's ApiBaseUrl output) or
   STACK_NAME is set and AWS credentials are found; otherwise skipped with that reason.
+- Namespaces (test_namespaces.py): against that stack, as two roles tagged for two
+  namespaces (E2E_NAMESPACE_A_ROLE_ARN and E2E_NAMESPACE_B_ROLE_ARN, see that file).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,8 +44,20 @@ def _region_of(url: str) -> str | None:
     return parts[2] if len(parts) > 3 and parts[1] == "execute-api" else None
 
 
+@dataclass(frozen=True)
+class DeployedStage:
+    """The stage under test (its ApiBaseUrl), its region, and the AWS session found."""
+
+    url: str
+    region: str
+    session: botocore.session.Session
+    credentials: Credentials
+
+
 @pytest.fixture(scope="session")
-def deployed() -> SignedApi:
+def deployed_stage() -> DeployedStage:
+    if not DEPLOYED:
+        pytest.skip(NO_STACK)
     api_url, stack_name = os.environ.get("API_URL"), os.environ.get("STACK_NAME")
     session = botocore.session.get_session()
     credentials = session.get_credentials()
@@ -56,7 +71,13 @@ def deployed() -> SignedApi:
         (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
         outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
         api_url = outputs["ApiBaseUrl"]
-    return SignedApi(api_url, credentials.get_frozen_credentials(), region)
+    return DeployedStage(api_url, region, session, credentials)
+
+
+@pytest.fixture(scope="session")
+def deployed(deployed_stage: DeployedStage) -> SignedApi:
+    stage = deployed_stage
+    return SignedApi(stage.url, stage.credentials.get_frozen_credentials(), stage.region)
 
 
 @pytest.fixture(params=["signed_local", *(["deployed"] if DEPLOYED else [])])

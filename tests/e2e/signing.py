@@ -7,6 +7,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials, ReadOnlyCredentials
@@ -46,3 +47,11 @@ class SignedApi:
             return HttpResult(response.status, response.headers, response.read())
         finally:
             connection.close()
+
+
+def assumed_role_credentials(session: botocore.session.Session, role_arn: str, region: str) -> Credentials:
+    """Temporary credentials of `role_arn`, assumed with `session`'s: the role's tags then
+    become the caller's aws:PrincipalTag/* (no session tags are passed, so none override them)."""
+    sts: Any = session.create_client("sts", region_name=region)
+    answer = sts.assume_role(RoleArn=role_arn, RoleSessionName="instance-api-e2e")["Credentials"]
+    return Credentials(answer["AccessKeyId"], answer["SecretAccessKey"], answer["SessionToken"])

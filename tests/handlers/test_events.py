@@ -1,5 +1,5 @@
-"""events/: one API Gateway REST proxy event per operation, routed by the template and answered,
-and a stream batch for the change consumer (tests/handlers/test_publish_changes.py feeds it)."""
+"""events/: one API Gateway REST proxy event per operation and path, routed by the template and
+answered, and a stream batch for the change consumer (tests/handlers/test_publish_changes.py feeds it)."""
 
 from __future__ import annotations
 
@@ -13,31 +13,53 @@ from tests.support import assert_envelope
 
 ROUTES = {(route.method, route.path): route.function.logical_id for route in TEMPLATE.routes()}
 OPERATIONS = ["create", "get", "list", "update", "delete"]
+NAMESPACED = [f"namespaced-{operation}" for operation in OPERATIONS]
 
 
-def test_given_the_events_folder_when_listing_it_then_there_is_one_event_per_operation_and_a_stream_batch() -> None:
-    assert sorted(path.stem for path in EVENTS.glob("*.json")) == sorted([*OPERATIONS, "stream"])
+def test_given_the_events_folder_when_listing_it_then_one_event_per_operation_and_path_and_a_stream_batch() -> None:
+    assert sorted(path.stem for path in EVENTS.glob("*.json")) == sorted([*OPERATIONS, *NAMESPACED, "stream"])
 
 
-@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("operation", OPERATIONS + NAMESPACED)
 def test_given_each_event_when_reading_it_then_it_is_what_api_gateway_sends_for_a_template_route(
     operation: str,
 ) -> None:
     event = load_event(operation)
     assert (event["httpMethod"], event["resource"]) in ROUTES
-    assert event["path"] == event["resource"] == event["requestContext"]["resourcePath"]
+    assert event["resource"] == event["requestContext"]["resourcePath"]
+    parameters = event["pathParameters"] or {}
+    assert event["path"] == event["resource"].format(**parameters), "the parameters are the path's own segments"
+    assert event["requestContext"]["path"] == f"/{TEMPLATE.stage_name()}{event['path']}"
     assert event["requestContext"]["stage"] == TEMPLATE.stage_name()
     assert event["isBase64Encoded"] is False
-    assert event["pathParameters"] is None
     if event["body"] is not None:
         json.loads(event["body"])
         assert event["headers"]["Content-Type"] == "application/json"
 
 
-def test_given_the_events_in_order_when_invoking_their_functions_then_each_operation_succeeds(invoke: Invoke) -> None:
+@pytest.mark.parametrize("operation", NAMESPACED)
+def test_given_a_namespaced_event_when_reading_it_then_only_its_path_names_the_namespace(operation: str) -> None:
+    event = load_event(operation)
+    assert event["pathParameters"] == {"namespace": "team-a"}
+    assert "namespace" not in (event["queryStringParameters"] or {})
+    assert "namespace" not in json.loads(event["body"] or "{}")
+
+
+def invoke_in_order(invoke: Invoke, prefix: str = "") -> None:
+    """create, get, list, update, delete: each succeeds; then the get is 404."""
     for operation in OPERATIONS:
-        event = load_event(operation)
+        event = load_event(prefix + operation)
         response = invoke(ROUTES[(event["httpMethod"], event["resource"])], event)
         assert_envelope(response, 200, f"{operation} succeed")
         assert response.headers["content-type"] == "application/json"
-    assert invoke("GetInstanceFunction", load_event("get")).status == 404
+    assert invoke("GetInstanceFunction", load_event(prefix + "get")).status == 404
+
+
+def test_given_the_events_in_order_when_invoking_their_functions_then_each_operation_succeeds(invoke: Invoke) -> None:
+    invoke_in_order(invoke)
+
+
+def test_given_the_namespaced_events_in_order_when_invoking_their_functions_then_each_operation_succeeds(
+    invoke: Invoke,
+) -> None:
+    invoke_in_order(invoke, "namespaced-")

@@ -129,3 +129,30 @@ def test_given_the_host_index_throttled_when_asking_a_host_then_503_with_retry_a
     response = api.list(hostID="host-x")
     assert_envelope(response, 503, "list failed")
     assert response.headers["retry-after"] == "1"
+
+
+def namespaced(api: Api, path_namespace: str, **query: str) -> Any:
+    return api.invoke("GetInstanceFunction", api_event("GET", namespace=path_namespace, query=dict(query)))
+
+
+def test_given_a_namespace_s_path_when_asking_a_host_then_only_that_namespace_s_instances_come(
+    api: Api, indexed: list[dict[str, Any]]
+) -> None:
+    """docs/contract.md: the host query on a namespaced path is within that namespace."""
+    response = namespaced(api, "team-b", hostID="host-x", limit="2")
+    assert_envelope(response, 200, "list succeed")
+    assert [item["name"] for item in response.data["items"]] == ["app-3", "app-4"]
+    rest = namespaced(api, "team-b", hostID="host-x", nextToken=response.data["nextToken"])
+    assert ([item["name"] for item in rest.data["items"]], rest.data["nextToken"]) == (["app-5"], None)
+    assert namespaced(api, "team-c", hostID="host-x").data == {"items": [], "nextToken": None}
+    refused = namespaced(api, "team-b", hostID="host-x", namespace="team-a")
+    assert (refused.status, refused.fields) == (400, ["namespace"])
+
+
+def test_given_a_host_token_of_the_cluster_path_when_used_on_that_namespace_s_path_then_it_continues(
+    api: Api, indexed: list[dict[str, Any]]
+) -> None:
+    """The same listing on both paths (namespace team-a, host-x): the token carries over."""
+    first = api.list(hostID="host-x", namespace="team-a", limit="2")
+    rest = namespaced(api, "team-a", hostID="host-x", nextToken=first.data["nextToken"])
+    assert [item["name"] for item in rest.data["items"]] == ["app-2"]

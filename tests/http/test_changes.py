@@ -14,8 +14,8 @@ from typing import Any
 import jsonschema
 
 from devtools.event_schema import EVENT_SCHEMA_PATH
+from tests.http.contract import PATH, check, unique
 from tests.http.local_api import HttpApi
-from tests.http.test_contract import PATH, check, unique
 
 # docs/contract.md: "on `make run` an instance shows up (or disappears) within 2 s of the write".
 WITHIN_S = 2.0

@@ -4,39 +4,9 @@ and, signed with SigV4, against `make run` and a deployed stack in tests/e2e."""
 from __future__ import annotations
 
 import json
-import threading
-import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
-from tests.http.local_api import HttpApi, HttpResult
-
-PATH = "/api/v1/instance"
-
-
-def unique(prefix: str = "web") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-def check(result: HttpResult, status: int, message: str, reason: str | None = None) -> None:
-    assert result.status == status, result.raw
-    assert result.headers["Content-Type"] == "application/json"
-    assert result.body["code"] == status
-    assert result.body["message"] == message
-    if reason is not None:
-        assert result.body["data"]["reason"] == reason
-        assert result.body["data"]["requestId"]
-
-
-def race(count: int, send: Callable[[int], HttpResult]) -> list[HttpResult]:
-    start = threading.Barrier(count)
-
-    def run(index: int) -> HttpResult:
-        start.wait()
-        return send(index)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
+from tests.http.contract import PATH, check, race, unique
+from tests.http.local_api import HttpApi
 
 
 def test_given_the_api_when_walking_an_instance_through_its_life_then_every_step_answers_200(

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from devtools.local_api import launch
-from devtools.template import ROOT
+from devtools.local_api.gateway import LocalApiGateway
+from devtools.template import ROOT, Template
+from instance_api.routes import NAMESPACED_INSTANCE_PATH
 from tests.http.local_api import FIXTURE_APP, SIGINT_IGNORED, LocalApi
 from tests.support import require_dynamodb_local
 
@@ -60,6 +62,77 @@ def test_given_a_path_template_when_proxying_then_path_parameters_and_body_are_p
     assert (event["resource"], event["path"]) == ("/echo/{id}", "/echo/item-7")
     assert event["pathParameters"] == {"id": "item-7"}
     assert (event["body"], event["isBase64Encoded"]) == ("plain text", False)
+
+
+# What API Gateway (REST) sends, from live captures (github.com/hotsock/voker, vokerhttp/testdata):
+# `path`, `requestContext.path` and `pathParameters` keep the client's percent-encoding; the
+# query string is decoded. So an encoded "/" stays inside its segment and never splits it.
+@pytest.mark.parametrize("segment", ["team-a", "a%2Fb", "a%20b", "caf%C3%A9", "a+b", "100%25", "Team_A.1"])
+def test_given_a_path_parameter_when_proxying_then_it_arrives_as_sent_percent_encoded_like_api_gateway(
+    fixture_api: LocalApi, segment: str
+) -> None:
+    event = echo(fixture_api, f"/other/{segment}/echo?q=a%2Fb")["event"]
+    assert event["resource"] == event["requestContext"]["resourcePath"] == "/other/{namespace}/echo"  # type: ignore[index]
+    assert event["pathParameters"] == {"namespace": segment}  # type: ignore[index]
+    assert event["path"] == f"/other/{segment}/echo"  # type: ignore[index]
+    assert event["requestContext"]["path"] == f"/test/other/{segment}/echo"  # type: ignore[index]
+    assert event["queryStringParameters"] == {"q": "a/b"}  # type: ignore[index]
+
+
+def test_given_a_parameter_route_under_a_greedy_one_when_routing_then_the_parameter_route_wins_for_its_method(
+    fixture_api: LocalApi,
+) -> None:
+    assert fixture_api.request("GET", "/other/team-a/echo").status == 200, "EchoFunction"
+    assert fixture_api.request("GET", "/other/team-a/echo/more").status == 201, "OtherFunction's {proxy+}"
+    assert fixture_api.request("GET", "/other/a/b/echo").status == 201, "a decoded / is a separator"
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "function", "resource", "parameters"),
+    [
+        ("GET", "/api/v1/namespaces/team-a/instance?name=web-1", "GetInstanceFunction", None, {"namespace": "team-a"}),
+        ("POST", "/api/v1/namespaces/team-a/instance", "CreateInstanceFunction", None, {"namespace": "team-a"}),
+        ("PUT", "/api/v1/namespaces/team-a/instance", "UpdateInstanceFunction", None, {"namespace": "team-a"}),
+        ("DELETE", "/api/v1/namespaces/team-a/instance", "DeleteInstanceFunction", None, {"namespace": "team-a"}),
+        ("PATCH", "/api/v1/namespaces/team-a/instance", "RouteFallbackFunction", None, {"namespace": "team-a"}),
+        ("GET", "/api/v1/namespaces/a%2Fb/instance", "GetInstanceFunction", None, {"namespace": "a%2Fb"}),
+        (
+            "GET",
+            "/api/v1/namespaces/a/b/instance",
+            "RouteFallbackFunction",
+            "/{proxy+}",
+            {"proxy": "api/v1/namespaces/a/b/instance"},
+        ),
+        (
+            "GET",
+            "/api/v1/namespaces/team-a",
+            "RouteFallbackFunction",
+            "/{proxy+}",
+            {"proxy": "api/v1/namespaces/team-a"},
+        ),
+        ("GET", "/api/v1/instance", "GetInstanceFunction", "/api/v1/instance", None),
+    ],
+)
+def test_given_the_project_s_routes_when_matching_a_request_then_a_namespaced_route_outranks_the_fallback(
+    method: str, target: str, function: str, resource: str | None, parameters: dict[str, str] | None
+) -> None:
+    gateway = LocalApiGateway(Template.load(), {})
+    matched = gateway.match(method, target)
+    assert matched is not None
+    route, path_parameters = matched
+    assert route.function.logical_id == function
+    assert route.path == (resource or NAMESPACED_INSTANCE_PATH)
+    assert (path_parameters or None) == parameters
+    gateway.close()
+
+
+def test_given_an_unrouted_method_on_a_namespace_s_path_when_sent_then_the_fallback_s_405_not_its_404(
+    embedded_local_api: LocalApi,
+) -> None:
+    result = embedded_local_api.request("PATCH", "/api/v1/namespaces/team-a/instance")
+    assert (result.status, result.headers["Allow"]) == (405, "DELETE, GET, POST, PUT")
+    assert (result.body["code"], result.body["data"]["reason"]) == (405, "MethodNotAllowed"), "not {proxy+}'s 404"
+    assert "team-a" not in result.body["data"]["error"]
 
 
 def test_given_a_body_that_is_not_utf8_when_proxying_then_it_arrives_base64_encoded(fixture_api: LocalApi) -> None:
@@ -133,6 +206,15 @@ def test_given_a_request_larger_than_api_gateway_accepts_when_sending_then_413(f
     result = fixture_api.request("POST", "/echo/x", body=b"x" * (10 * 1024 * 1024 + 1))
     assert result.status == 413
     assert result.body == {"message": "Request Too Long"}
+
+
+def test_given_a_body_lambda_cannot_take_when_sending_then_413_before_any_function_runs(fixture_api: LocalApi) -> None:
+    # Between 6 and 10 MB: API Gateway takes it, Lambda's invoke limit (the whole event) does not.
+    result = fixture_api.request("POST", "/echo/x", body=b"x" * (6 * 1024 * 1024 + 1))
+    assert result.status == 413
+    assert result.body == {"message": "Request Too Long"}
+    just_under = fixture_api.request("POST", "/echo/x", body=b"x" * (5 * 1024 * 1024))
+    assert just_under.status == 200
 
 
 def test_given_each_request_when_served_then_one_access_line_says_method_path_status_and_ms(

@@ -263,3 +263,42 @@ def test_given_an_idempotent_write_deleted_when_the_same_create_retries_then_it_
     assert store.create(instance("cycle"))["version"] == 3
     with pytest.raises(AlreadyExists):
         store.create(instance("cycle"), token="token-1")
+
+
+# -- scopes: a namespaced path sees its namespace only -----------------------------------------
+
+
+def test_given_an_instance_of_another_namespace_when_addressed_in_a_scope_then_absent_and_untouched(
+    store: InstanceRepository,
+) -> None:
+    store.create(instance("theirs", "team-b", hostIDs=["h"]))
+    with pytest.raises(NotFound):
+        store.get("theirs", scope="team-a")
+    with pytest.raises(NotFound):
+        store.update("theirs", Changes(share_storage=True), T1, scope="team-a")
+    with pytest.raises(NotFound):
+        store.update("theirs", Changes(share_storage=True), T1, expected_version=9, scope="team-a")
+    with pytest.raises(NotFound):
+        store.delete("theirs", T1, EXPIRES, scope="team-a")
+    with pytest.raises(NotFound):
+        store.delete("theirs", T1, EXPIRES, expected_version=9, scope="team-a")
+    assert store.get("theirs", scope="team-b") == instance("theirs", "team-b", hostIDs=["h"])
+
+
+def test_given_an_instance_in_the_scope_when_written_then_as_on_the_seed_path(store: InstanceRepository) -> None:
+    store.create(instance("ours", "team-a"))
+    assert store.update("ours", Changes(share_storage=True), T1, expected_version=1, scope="team-a")["version"] == 2
+    with pytest.raises(Conflict):
+        store.delete("ours", T1, EXPIRES, expected_version=1, scope="team-a")
+    store.delete("ours", T1, EXPIRES, expected_version=2, scope="team-a")
+    with pytest.raises(NotFound):
+        store.get("ours", scope="team-a")
+
+
+def test_given_another_namespace_in_a_body_when_updating_on_the_seed_path_then_the_sentence_names_none(
+    store: InstanceRepository,
+) -> None:
+    store.create(instance("upd1", "team-secret"))
+    with pytest.raises(InvalidRequest) as refused:
+        store.update("upd1", Changes(share_storage=True), T1, expected_namespace="team-b")
+    assert "team-secret" not in refused.value.message

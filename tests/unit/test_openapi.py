@@ -12,10 +12,14 @@ from openapi_spec_validator import validate
 from devtools.openapi import OPENAPI_PATH, STATUSES, build, render
 from devtools.template import Template
 from instance_api import image_reference
+from instance_api.models import DNS_LABEL_SCHEMA
+from instance_api.routes import INSTANCE_PATH, INSTANCE_RESOURCES, NAMESPACED_INSTANCE_PATH
 from tests.unit.test_image_reference import INVALID, VALID
 
 DOCUMENT: dict[str, Any] = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
-OPERATIONS = DOCUMENT["paths"]["/api/v1/instance"]
+OPERATIONS = DOCUMENT["paths"][INSTANCE_PATH]
+NAMESPACED = DOCUMENT["paths"][NAMESPACED_INSTANCE_PATH]
+METHODS = ("post", "put", "get", "delete")
 
 
 def test_given_the_committed_document_when_regenerating_it_then_nothing_changes() -> None:
@@ -27,11 +31,18 @@ def test_given_the_document_when_validating_it_then_it_is_valid_openapi_3_1() ->
     assert DOCUMENT["openapi"] == "3.1.0"
 
 
-def test_given_the_template_routes_when_comparing_then_every_routed_method_is_an_operation() -> None:
-    routed = {route.method.lower() for route in Template.load().routes() if route.method != "ANY"}
-    assert set(OPERATIONS) == routed == {"post", "put", "get", "delete"}
+def test_given_the_template_routes_when_comparing_then_every_routed_method_is_an_operation_on_its_path() -> None:
+    routed = {(route.path, route.method.lower()) for route in Template.load().routes() if route.method != "ANY"}
+    documented = {(path, method) for path, item in DOCUMENT["paths"].items() for method in item if method in METHODS}
+    assert documented == routed == {(path, method) for path in INSTANCE_RESOURCES for method in METHODS}
 
 
+def test_given_the_document_when_listing_operation_ids_then_each_is_unique() -> None:
+    ids = [item[method]["operationId"] for item in DOCUMENT["paths"].values() for method in METHODS]
+    assert len(ids) == len(set(ids)) == 8
+
+
+@pytest.mark.parametrize("path", INSTANCE_RESOURCES)
 @pytest.mark.parametrize(
     ("method", "statuses"),
     [
@@ -42,9 +53,9 @@ def test_given_the_template_routes_when_comparing_then_every_routed_method_is_an
     ],
 )
 def test_given_each_operation_when_reading_its_responses_then_every_spec_status_is_described(
-    method: str, statuses: set[int]
+    path: str, method: str, statuses: set[int]
 ) -> None:
-    responses = OPERATIONS[method]["responses"]
+    responses = DOCUMENT["paths"][path][method]["responses"]
     assert {int(status) for status in responses} == statuses
     for status, response in responses.items():
         schema = response["content"]["application/json"]["schema"]
@@ -77,6 +88,46 @@ def test_given_the_host_query_when_reading_its_parameter_then_it_is_a_host_id_by
     schema = {key: value for key, value in host["schema"].items() if key != "description"}
     assert schema == instance_hosts["items"], "the hostIDs entry rule (docs/contract.md)"
     assert "eventually consistent" in OPERATIONS["get"]["description"]
+
+
+def test_given_a_namespace_s_path_when_reading_its_parameter_then_namespace_is_a_required_dns_label() -> None:
+    assert "parameters" not in OPERATIONS
+    (parameter,) = NAMESPACED["parameters"]
+    assert (parameter["name"], parameter["in"], parameter["required"]) == ("namespace", "path", True)
+    assert parameter["schema"] == DNS_LABEL_SCHEMA
+    assert "404" in parameter["description"]
+
+
+def test_given_get_on_a_namespace_s_path_when_reading_its_parameters_then_the_path_names_the_namespace() -> None:
+    names = [parameter["name"] for parameter in NAMESPACED["get"]["parameters"]]
+    assert names == ["name", "hostID", "limit", "nextToken"], "the host query works within the namespace too"
+    assert "`namespace` query parameter is 400" in NAMESPACED["get"]["description"]
+
+
+@pytest.mark.parametrize(
+    ("method", "says"),
+    [
+        ("put", "404 if absent or in another namespace (which is left untouched)"),
+        ("get", "that instance if it is in the path's namespace (a strongly consistent read), else 404"),
+        ("delete", "404 if absent or in another namespace (nothing is deleted)"),
+    ],
+)
+def test_given_an_operation_on_a_namespace_s_path_when_reading_it_then_another_namespace_s_instance_is_404(
+    method: str, says: str
+) -> None:
+    assert says in " ".join(NAMESPACED[method]["description"].split())
+    assert "404" in NAMESPACED[method]["responses"]
+
+
+def test_given_create_on_a_namespace_s_path_when_reading_its_links_then_they_stay_in_that_namespace() -> None:
+    links = NAMESPACED["post"]["responses"]["200"]["links"]
+    assert {link["operationId"] for link in links.values()} == {
+        "getNamespacedInstances",
+        "updateNamespacedInstance",
+        "deleteNamespacedInstance",
+    }
+    assert all(link["parameters"]["path.namespace"] == "$request.path.namespace" for link in links.values())
+    assert "namespace" not in NAMESPACED["post"]["requestBody"]["content"]["application/json"]["example"]
 
 
 def test_given_the_document_when_reading_its_security_then_every_operation_needs_sigv4() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from devtools.template import ROOT, Template, load_raw
+from instance_api.routes import INSTANCE_RESOURCES
 
 RAW = load_raw()
 RESOURCES: dict[str, Any] = RAW["Resources"]
@@ -123,16 +124,14 @@ def test_given_each_function_when_reading_it_then_it_runs_app_lambda_handler_on_
 
 
 @pytest.mark.parametrize("logical_id", EXPECTED)
-def test_given_each_operation_function_when_reading_its_events_then_it_has_one_explicit_api_route(
+def test_given_each_operation_function_when_reading_its_events_then_it_has_its_method_on_both_instance_paths(
     logical_id: str,
 ) -> None:
     _, method, _ = EXPECTED[logical_id]
     events = list(FUNCTIONS[logical_id]["Properties"]["Events"].values())
     assert events == [
-        {
-            "Type": "Api",
-            "Properties": {"RestApiId": {"Ref": "InstanceApi"}, "Path": "/api/v1/instance", "Method": method},
-        }
+        {"Type": "Api", "Properties": {"RestApiId": {"Ref": "InstanceApi"}, "Path": path, "Method": method}}
+        for path in INSTANCE_RESOURCES
     ]
 
 
@@ -162,16 +161,21 @@ def test_given_the_route_fallback_when_reading_it_then_it_takes_any_other_method
     assert sorted((event["Properties"]["Method"], event["Properties"]["Path"]) for event in events) == [
         ("any", "/"),
         ("any", "/api/v1/instance"),
+        ("any", "/api/v1/namespaces/{namespace}/instance"),
         ("any", "/{proxy+}"),
     ]
     assert policy_statements(FALLBACK) == []
 
 
-def test_given_the_route_fallback_when_it_lists_allowed_methods_then_they_are_the_routed_ones() -> None:
+@pytest.mark.parametrize("path", INSTANCE_RESOURCES)
+def test_given_the_route_fallback_when_it_lists_allowed_methods_then_they_are_the_ones_routed_on_each_path(
+    path: str,
+) -> None:
     template = Template.load()
-    routed = sorted(
-        route.method for route in template.routes() if route.path == "/api/v1/instance" and route.method != "ANY"
-    )
+    routed = sorted(route.method for route in template.routes() if route.path == path and route.method != "ANY")
+    assert ("ANY", FALLBACK) in {
+        (route.method, route.function.logical_id) for route in template.routes() if route.path == path
+    }
     assert template.functions()[FALLBACK].environment["ALLOWED_METHODS"] == ", ".join(routed)
 
 
@@ -239,6 +243,11 @@ def test_given_the_template_when_resolving_for_local_use_then_routes_come_from_a
         ("GET", "/api/v1/instance"): "GetInstanceFunction",
         ("DELETE", "/api/v1/instance"): "DeleteInstanceFunction",
         ("ANY", "/api/v1/instance"): FALLBACK,
+        ("POST", "/api/v1/namespaces/{namespace}/instance"): "CreateInstanceFunction",
+        ("PUT", "/api/v1/namespaces/{namespace}/instance"): "UpdateInstanceFunction",
+        ("GET", "/api/v1/namespaces/{namespace}/instance"): "GetInstanceFunction",
+        ("DELETE", "/api/v1/namespaces/{namespace}/instance"): "DeleteInstanceFunction",
+        ("ANY", "/api/v1/namespaces/{namespace}/instance"): FALLBACK,
         ("ANY", "/"): FALLBACK,
         ("ANY", "/{proxy+}"): FALLBACK,
     }

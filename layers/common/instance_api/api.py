@@ -7,6 +7,9 @@ A function builds one `InstanceApi` and declares its operation at its route:
     @app.operation("POST", "create")
     def create_instance(call: Call) -> Instance: ...
 
+which serves that method on the seed's path and on the namespaced one (`call.namespace` is
+the path's namespace there, None on the seed's path).
+
 The decorated function returns the `data` of a success. Errors, ours (`ApiError`, each
 carrying its status and reason), Powertools' own (its 422 request-validation shape, its
 ServiceError `{"statusCode","message"}` shape, its 404) and anything unexpected, become
@@ -47,8 +50,9 @@ from instance_api.errors import (
     UnsupportedMediaType,
     clip,
 )
+from instance_api.http_query import path_namespace
 from instance_api.observability import logger, record_outcome
-from instance_api.routes import INSTANCE_PATH
+from instance_api.routes import INSTANCE_PATH, INSTANCE_RESOURCES, NAMESPACED_INSTANCE_PATH, NAMESPACED_ROUTE
 
 JSON = "application/json"
 
@@ -68,17 +72,20 @@ OperationOf = Operation | Callable[[APIGatewayProxyEvent], Operation]
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """What an operation's function gets: the request and the operation it asks for."""
+    """What an operation's function gets: the request, the operation it asks for, and the
+    namespace its path scopes it to (None on the seed's cluster-wide path)."""
 
     event: APIGatewayProxyEvent
     operation: Operation
     lambda_context: LambdaContext
+    namespace: str | None
 
 
 class InstanceApi(APIGatewayRestResolver):
     def __init__(self) -> None:
         super().__init__()
         self._operation_of: Callable[[APIGatewayProxyEvent], Operation] = lambda _event: "request"
+        self._methods: set[str] = set()
         self.exception_handler(ApiError)(self._api_error)
         self.exception_handler(RequestValidationError)(self._powertools_validation)
         self.exception_handler(RequestUnsupportedContentType)(self._powertools_media_type)
@@ -87,18 +94,21 @@ class InstanceApi(APIGatewayRestResolver):
         self.exception_handler(Exception)(self._unexpected)
 
     def operation(self, method: str, name: OperationOf) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
-        """Route `method` on the instance path to the decorated function, answering `name`."""
+        """Route `method` on the instance paths to the decorated function, answering `name`."""
         operation_of = name if callable(name) else lambda _event: name
         self._operation_of = operation_of
+        self._methods.add(method)
 
         def register(answer: Callable[[Call], Any]) -> Callable[[Call], Any]:
-            def route() -> Response[str]:
+            def route(**_path: str) -> Response[str]:
+                # The namespace as API Gateway parsed it (pathParameters), not Powertools' match.
                 event = self.current_event
                 operation = operation_of(event)
-                data = answer(Call(event, operation, self.lambda_context))
+                data = answer(Call(event, operation, self.lambda_context, path_namespace(event)))
                 return self._answer(HTTPStatus.OK, operation, success_body(operation, data))
 
             self.route(INSTANCE_PATH, method)(route)
+            self.route(NAMESPACED_ROUTE, method)(route)
             return answer
 
         return register
@@ -141,12 +151,19 @@ class InstanceApi(APIGatewayRestResolver):
 
     def _no_route(self, error: Exception) -> Response[str]:
         # The route fallback function answers here for every method or path the API does not
-        # route; in the operation functions only a stray event can get here.
+        # route; in the operation functions only a stray event, or a namespaced path whose
+        # namespace has characters Powertools' router does not match, can get here.
         event = self.current_event
-        if event.resource != INSTANCE_PATH:
+        if event.resource not in INSTANCE_RESOURCES:
+            return self._failure(NotFound(f"no route for {clip(event.path)}"))
+        if event.resource == NAMESPACED_INSTANCE_PATH and event.http_method in self._methods:
+            try:
+                path_namespace(event)
+            except ApiError as malformed:
+                return self._failure(malformed)
             return self._failure(NotFound(f"no route for {clip(event.path)}"))
         allowed = wiring.settings().allowed_methods
-        message = f"method {event.http_method} is not allowed on {INSTANCE_PATH}"
+        message = f"method {event.http_method} is not allowed on {event.resource}"
         return self._failure(
             MethodNotAllowed(
                 message + (f"; allowed: {allowed}" if allowed else ""),

@@ -144,7 +144,7 @@ def parse_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]
     return parsed
 
 
-def parse_delete(event: APIGatewayProxyEvent) -> DeleteCommand:
+def parse_delete(event: APIGatewayProxyEvent, scope: str | None = None) -> DeleteCommand:
     """Name from the JSON body (the seed's `-d@delete.json`) or from `?name=`."""
     query = single_query_values(event, frozenset({"name"}))
     body = parse_optional_body(event, DeleteInstanceRequest)
@@ -155,4 +155,4 @@ def parse_delete(event: APIGatewayProxyEvent) -> DeleteCommand:
     name = query_name or body_name
     if name is None:
         raise InvalidRequest.for_fields([{"field": "name", "message": "is required (in the JSON body or as ?name=)"}])
-    return DeleteCommand(name=name, version=body.version if body else None)
+    return DeleteCommand(name=name, version=body.version if body else None, scope=scope)

@@ -1,5 +1,9 @@
 """The instance and the commands the operations take: plain data, no HTTP and no AWS.
 
+A command's `scope` is the namespace of the path it came on (/api/v1/namespaces/{ns}/...):
+an instance outside it is treated as absent, so nothing on a namespaced path reveals or
+touches another namespace. None is the seed's cluster-wide path.
+
 The request models (models.py) and the query parsing (http_query.py) turn what a client
 sent into these; the service runs them against a repository (ports.py); the store maps
 them to DynamoDB (store.py, items.py). Field rules are in docs/contract.md, "The instance".
@@ -58,15 +62,20 @@ class CreateCommand:
 
 @dataclass(frozen=True, slots=True)
 class UpdateCommand:
+    """`expected_namespace` is a body's (another value is 400); `scope` is a namespaced
+    path's (an instance outside it is 404, as if absent)."""
+
     name: str
     changes: Changes
     expected_version: int | None = None
     expected_namespace: str | None = None
+    scope: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class GetQuery:
     name: str
+    scope: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +92,7 @@ class ListQuery:
 class DeleteCommand:
     name: str
     version: int | None
+    scope: str | None = None
 
 
 # A change to an instance, as the change consumer reads it from the table's stream (changes.py)

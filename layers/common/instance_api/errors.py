@@ -84,12 +84,23 @@ class InvalidRequest(ApiError):
 
 
 class NamespaceMismatch(InvalidRequest):
-    """An update named a namespace other than the instance's (namespaces are immutable)."""
+    """An update named a namespace other than the instance's (namespaces are immutable).
+    The sentence names no namespace: the caller learns only that theirs is not it."""
 
-    def __init__(self, name: str, stored_namespace: str) -> None:
+    def __init__(self) -> None:
         super().__init__(
-            f"namespace is immutable: instance {name!r} is in namespace {stored_namespace!r}",
+            "namespace is immutable: it must equal the instance's own namespace",
             details=[{"field": "namespace", "message": "must equal the stored namespace"}],
+        )
+
+
+class OutOfScope(InvalidRequest):
+    """A body's namespace differs from the namespaced path's."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "namespace must equal the namespace in the path",
+            details=[{"field": "namespace", "message": "must equal the namespace in the path"}],
         )
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from instance_api.domain import GetQuery, ListQuery
 from instance_api.envelope import Operation
 from instance_api.errors import BadRequest, FieldError, InvalidRequest
+from instance_api.routes import NAMESPACED_INSTANCE_PATH
 from instance_api.rules import dns_label_problem, host_id_problem
 
 if TYPE_CHECKING:
@@ -43,14 +44,22 @@ def validated(field: str, value: str, problem_of: Callable[[str], str | None]) -
     return value
 
 
+def path_namespace(event: APIGatewayProxyEvent) -> str | None:
+    """The namespace of a namespaced path (/api/v1/namespaces/{namespace}/instance), as API
+    Gateway parsed it; None on the seed's cluster-wide path."""
+    if event.resource != NAMESPACED_INSTANCE_PATH:
+        return None
+    return validated("namespace", (event.path_parameters or {}).get("namespace", ""), dns_label_problem)
+
+
 def get_or_list(event: APIGatewayProxyEvent) -> Operation:
     """GET carries `name` (even empty): it is a get, not a list."""
     return "get" if "name" in (event.query_string_parameters or {}) else "list"
 
 
-def parse_get(event: APIGatewayProxyEvent) -> GetQuery:
+def parse_get(event: APIGatewayProxyEvent, scope: str | None = None) -> GetQuery:
     query = single_query_values(event, frozenset({"name"}))
-    return GetQuery(name=validated("name", query["name"], dns_label_problem))
+    return GetQuery(name=validated("name", query["name"], dns_label_problem), scope=scope)
 
 
 def _limit(text: str | None) -> int:
@@ -70,14 +79,18 @@ def _optional(query: dict[str, str], field: str, problem_of: Callable[[str], str
     return None if value is None else validated(field, value, problem_of)
 
 
-def parse_list(event: APIGatewayProxyEvent) -> ListQuery:
-    """A page of the list; with `hostID`, of what runs on that host (the host index)."""
-    query = single_query_values(event, frozenset({"namespace", "hostID", "limit", "nextToken"}))
+def parse_list(event: APIGatewayProxyEvent, scope: str | None = None) -> ListQuery:
+    """A page of the list; on a namespaced path (`scope`) that namespace's, and a `namespace`
+    parameter there is a mistake (400), not a filter. With `hostID`, of what runs on that host
+    (the host index)."""
+    parameters = {"hostID", "limit", "nextToken"} | ({"namespace"} if scope is None else set())
+    query = single_query_values(event, frozenset(parameters))
     next_token = query.get("nextToken")
     if next_token is not None and not 1 <= len(next_token) <= NEXT_TOKEN_MAX:
         raise BadRequest("nextToken is not valid for this listing")
     return ListQuery(
-        namespace=_optional(query, "namespace", dns_label_problem),
+        # The path's namespace was checked by the route (scope); a parameter's is checked here.
+        namespace=scope if scope is not None else _optional(query, "namespace", dns_label_problem),
         limit=_limit(query.get("limit")),
         next_token=next_token,
         host_id=_optional(query, "hostID", host_id_problem),

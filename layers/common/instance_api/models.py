@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 from instance_api import image_reference
 from instance_api.details import OWN_RULE
 from instance_api.domain import Changes, CreateCommand, UpdateCommand
-from instance_api.errors import clip
+from instance_api.errors import OutOfScope, clip
 from instance_api.rules import (
     DNS_LABEL_MAX,
     DNS_LABEL_PATTERN,
@@ -136,10 +136,13 @@ class CreateInstanceRequest(_RequestBody):
     shareStorage: bool = False
     hostIDs: HostIds = []
 
-    def command(self) -> CreateCommand:
+    def command(self, scope: str | None = None) -> CreateCommand:
+        """On a namespaced path (`scope`) the instance goes there; a body namespace must agree."""
+        if scope is not None and "namespace" in self.model_fields_set and self.namespace != scope:
+            raise OutOfScope()
         return CreateCommand(
             name=self.name,
-            namespace=self.namespace,
+            namespace=scope or self.namespace,
             spec={"image": self.spec.image},
             share_storage=self.shareStorage,
             host_ids=list(self.hostIDs),
@@ -162,13 +165,18 @@ class UpdateInstanceRequest(_RequestBody):
             )
         return self
 
-    def command(self) -> UpdateCommand:
+    def command(self, scope: str | None = None) -> UpdateCommand:
+        """On a namespaced path (`scope`) a body namespace must agree with it; the instance is
+        then looked for there only."""
+        if scope is not None and self.namespace not in (None, scope):
+            raise OutOfScope()
         changes = Changes(
             spec={"image": self.spec.image} if self.spec is not None else None,
             share_storage=self.shareStorage,
             host_ids=list(self.hostIDs) if self.hostIDs is not None else None,
         )
-        return UpdateCommand(self.name, changes, expected_version=self.version, expected_namespace=self.namespace)
+        expected_namespace = self.namespace if scope is None else None
+        return UpdateCommand(self.name, changes, self.version, expected_namespace, scope)
 
 
 class DeleteInstanceRequest(_RequestBody):

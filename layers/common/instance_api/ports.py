@@ -22,8 +22,8 @@ class InstanceRepository(Protocol):
         version) and return it as stored; else AlreadyExists, unless the live instance
         carries `token` (this idempotent create wrote it before): then that instance."""
 
-    def get(self, name: str) -> Instance:
-        """The stored instance, else raise NotFound."""
+    def get(self, name: str, *, scope: str | None = None) -> Instance:
+        """The stored instance (in namespace `scope`, if given), else raise NotFound."""
 
     def update(
         self,
@@ -33,12 +33,22 @@ class InstanceRepository(Protocol):
         *,
         expected_version: int | None = None,
         expected_namespace: str | None = None,
+        scope: str | None = None,
     ) -> Instance:
-        """Apply `changes` and bump the version; NotFound, Conflict or NamespaceMismatch otherwise."""
+        """Apply `changes` and bump the version; NotFound (absent, or outside `scope`),
+        NamespaceMismatch or Conflict otherwise."""
 
-    def delete(self, name: str, deleted_at: str, expires_at: int, *, expected_version: int | None = None) -> None:
+    def delete(
+        self,
+        name: str,
+        deleted_at: str,
+        expires_at: int,
+        *,
+        expected_version: int | None = None,
+        scope: str | None = None,
+    ) -> None:
         """Hide the instance behind a tombstone kept until `expires_at` (epoch seconds), which
-        keeps its last version; NotFound or Conflict otherwise."""
+        keeps its last version; NotFound (absent, or outside `scope`) or Conflict otherwise."""
 
     def list(self, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
         """At most `limit` instances after `start_after` (of `namespace`, sorted by name, if given)."""

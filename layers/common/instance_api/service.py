@@ -80,10 +80,11 @@ class InstanceService:
             now(),
             expected_version=command.expected_version,
             expected_namespace=command.expected_namespace,
+            scope=command.scope,
         )
 
     def get(self, query: GetQuery) -> Instance:
-        return self._store.get(query.name)
+        return self._store.get(query.name, scope=query.scope)
 
     def list(self, query: ListQuery) -> dict[str, Any]:
         """A page of the list, or with `host_id` of the host index (eventually consistent: it
@@ -104,5 +105,7 @@ class InstanceService:
     def delete(self, command: DeleteCommand) -> dict[str, str]:
         deleted = datetime.now(UTC)
         expires = int((deleted + self._tombstone_retention).timestamp())
-        self._store.delete(command.name, _rfc3339(deleted), expires, expected_version=command.version)
+        self._store.delete(
+            command.name, _rfc3339(deleted), expires, expected_version=command.version, scope=command.scope
+        )
         return {"name": command.name}

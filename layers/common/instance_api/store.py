@@ -17,6 +17,7 @@ are `Unavailable`, anything else is `StoreFailure` (a 500 whose detail only the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
@@ -52,6 +53,34 @@ _UPDATABLE: tuple[tuple[str, Callable[[Changes], dict[str, Any] | None]], ...] =
 def _old_item(error: ClientError) -> dict[str, Any] | None:
     """The item as it was when a condition failed (ReturnValuesOnConditionCheckFailure=ALL_OLD)."""
     return cast("dict[str, Any] | None", error.response.get("Item"))
+
+
+def _visible(item: dict[str, Any] | None, scope: str | None) -> bool:
+    """There is an instance (not a tombstone), in the scope if one is given."""
+    if item is None or is_tombstone(item):
+        return False
+    return scope is None or item["namespace"]["S"] == scope
+
+
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    """What a failed conditional write on `name` expected, to tell why it failed."""
+
+    name: str
+    expected_version: int | None
+    expected_namespace: str | None
+    scope: str | None
+
+    def why(self, stored_item: dict[str, Any] | None, *, reapply: bool) -> Exception:
+        """From the item as it was (None: absent): 404 before 400 before 409, so an instance
+        outside the caller's scope answers exactly as an absent one."""
+        if not _visible(stored_item, self.scope):
+            return NotFound.instance(self.name)
+        assert stored_item is not None
+        stored = from_item(stored_item)
+        if self.expected_namespace is not None and stored["namespace"] != self.expected_namespace:
+            return NamespaceMismatch()
+        return Conflict.stale(self.name, stored["version"], self.expected_version, reapply=reapply)
 
 
 def _live(expression: Expression) -> str:
@@ -114,9 +143,9 @@ class InstanceStore:
             raise AlreadyExists.instance(instance["name"]) from None
         return from_item(response["Attributes"])
 
-    def get(self, name: str) -> Instance:
+    def get(self, name: str, *, scope: str | None = None) -> Instance:
         response = self._call("get_item", Key={"name": {"S": name}}, ConsistentRead=True)
-        if "Item" not in response or is_tombstone(response["Item"]):
+        if not _visible(response.get("Item"), scope):
             raise NotFound.instance(name)
         return from_item(response["Item"])
 
@@ -128,6 +157,7 @@ class InstanceStore:
         *,
         expected_version: int | None = None,
         expected_namespace: str | None = None,
+        scope: str | None = None,
     ) -> Instance:
         expression = Expression()
         version = expression.name("version")
@@ -140,6 +170,7 @@ class InstanceStore:
             if value is not None:
                 assignments.append(f"{expression.name(attribute)} = {expression.value(attribute, value)}")
         expression.require(_live(expression))
+        expression.equals("namespace", "scope", _string(scope))
         expression.equals("version", "expectedVersion", _number(expected_version))
         expression.equals("namespace", "expectedNamespace", _string(expected_namespace))
         try:
@@ -152,31 +183,24 @@ class InstanceStore:
                 **expression.request(),
             )
         except ClientError as error:
-            raise self._refused(name, _old_item(error), expected_version, expected_namespace, reapply=True) from None
+            refused = _Refused(name, expected_version, expected_namespace, scope)
+            raise refused.why(_old_item(error), reapply=True) from None
         return from_item(response["Attributes"])
 
-    @staticmethod
-    def _refused(
+    def delete(
+        self,
         name: str,
-        stored_item: dict[str, Any] | None,
-        expected_version: int | None,
-        expected_namespace: str | None,
+        deleted_at: str,
+        expires_at: int,
         *,
-        reapply: bool,
-    ) -> Exception:
-        """Why a conditional write on `name` failed, from the item as it was (None: absent)."""
-        if stored_item is None or is_tombstone(stored_item):
-            return NotFound.instance(name)
-        stored = from_item(stored_item)
-        if expected_namespace is not None and stored["namespace"] != expected_namespace:
-            return NamespaceMismatch(name, stored["namespace"])
-        return Conflict.stale(name, stored["version"], expected_version, reapply=reapply)
-
-    def delete(self, name: str, deleted_at: str, expires_at: int, *, expected_version: int | None = None) -> None:
+        expected_version: int | None = None,
+        scope: str | None = None,
+    ) -> None:
         """Turn the instance into its tombstone: hidden, keeping its name and last version,
         until DynamoDB's TTL removes it after `expires_at` (epoch seconds)."""
         expression = Expression()
         expression.require(_live(expression))
+        expression.equals("namespace", "scope", _string(scope))
         expression.equals("version", "expectedVersion", _number(expected_version))
         stamps = (
             f"{expression.name(DELETED_AT)} = {expression.value('deletedAt', {'S': deleted_at})}, "
@@ -192,7 +216,7 @@ class InstanceStore:
                 **expression.request(),
             )
         except ClientError as error:
-            raise self._refused(name, _old_item(error), expected_version, None, reapply=False) from None
+            raise _Refused(name, expected_version, None, scope).why(_old_item(error), reapply=False) from None
 
     def list(self, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
         """One page, at most `limit` items; `last_key` is None only when nothing follows.

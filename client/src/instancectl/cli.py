@@ -1,0 +1,317 @@
+"""The `instancectl` command: get, list, create, apply, delete.
+
+Results go to standard output (JSON when it is not a terminal, a table when it is, or
+`-o json|yaml|table|name`); errors and retry notices go to standard error, each error with
+the API's `reason` and `requestId`. The exit status says what happened (EXIT_CODES).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from instancectl.apply import apply
+from instancectl.client import InstanceClient, Page
+from instancectl.documents import Document, read_documents, source_files
+from instancectl.errors import ApiError, ConnectionFailed, DocumentError, InstanceCtlError
+from instancectl.output import FORMATS, View, apply_view, created_view, deleted_view, instance_view, page_view, render
+from instancectl.retry import RETRYABLE_STATUSES, RetryPolicy
+from instancectl.version import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_CONFLICT, EXIT_UNAVAILABLE = range(6)
+EXIT_CODES = {
+    EXIT_OK: "success",
+    EXIT_ERROR: "error: a bad request or document, no credentials, 403, 500 (the message says which)",
+    EXIT_USAGE: "usage: an unknown command or option, a missing argument or file",
+    EXIT_NOT_FOUND: "not found (404)",
+    EXIT_CONFLICT: "conflict (409): name taken, or the version moved on (apply: after its re-reads)",
+    EXIT_UNAVAILABLE: "throttled or unavailable (429, 502, 503, 504, no connection) after retries",
+}
+# `apply -f DIR` shows a progress bar on a terminal's stderr from this many files on.
+PROGRESS_MIN_FILES = 10
+# "\b" keeps click from rewrapping the lines of the paragraph that follows it.
+_EPILOG = "Exit status:\n\n\b\n" + "\n".join(f"{code}  {meaning}" for code, meaning in EXIT_CODES.items())
+
+
+def exit_code(error: InstanceCtlError) -> int:
+    if isinstance(error, ConnectionFailed):
+        return EXIT_UNAVAILABLE
+    if isinstance(error, ApiError):
+        if error.status == 404:
+            return EXIT_NOT_FOUND
+        if error.status == 409:
+            return EXIT_CONFLICT
+        if error.status in RETRYABLE_STATUSES:
+            return EXIT_UNAVAILABLE
+    return EXIT_ERROR
+
+
+def describe(error: InstanceCtlError, prefix: str = "") -> str:
+    """One line (plus one per invalid field) for stderr: the reason, the message, the requestId."""
+    text = f"error: {prefix}{error}"
+    if isinstance(error, ApiError):
+        if error.request_id:
+            text += f" (requestId {error.request_id})"
+        text += "".join(f"\n  {detail.get('field')}: {detail.get('message')}" for detail in error.details)
+    return text
+
+
+class _StderrHandler(logging.Handler):
+    """Writes to whatever sys.stderr is at the time (click's test runner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"instancectl: {self.format(record)}", err=True)
+
+
+class _Commands(click.Group):
+    """Turns the package's errors into a message on stderr and an exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InstanceCtlError as error:
+            click.echo(describe(error), err=True)
+            ctx.exit(exit_code(error))
+
+
+@dataclass(frozen=True)
+class Connection:
+    endpoint: str | None
+    stack_name: str | None
+    region: str | None
+    sign: bool | None
+    max_attempts: int
+    retry_time: float
+
+    def client(self) -> InstanceClient:
+        policy = RetryPolicy(max_attempts=self.max_attempts, max_elapsed=self.retry_time)
+        return InstanceClient.from_environment(
+            endpoint=self.endpoint, stack_name=self.stack_name, region=self.region, sign=self.sign, retry=policy
+        )
+
+
+_CONNECTION_OPTIONS = (
+    click.option(
+        "--endpoint", metavar="URL", help="the API's base URL [env INSTANCE_API_URL; default http://127.0.0.1:3000]"
+    ),
+    click.option("--stack-name", metavar="NAME", help="read the base URL from this stack's ApiBaseUrl output"),
+    click.option("--region", help="AWS region to sign for and read the stack in [default: from the URL or AWS_REGION]"),
+    click.option(
+        "--sign/--no-sign",
+        default=None,
+        help="SigV4-sign requests with the AWS credential chain [default: sign, except on loopback]",
+    ),
+    click.option(
+        "--max-attempts", type=click.IntRange(1, 20), default=5, show_default=True, help="attempts per request"
+    ),
+    click.option(
+        "--retry-time", type=click.FloatRange(0, 900), default=60.0, show_default=True, help="seconds to keep retrying"
+    ),
+    click.option(
+        "-o", "--output", type=click.Choice(FORMATS), help="output format [default: table on a terminal, else json]"
+    ),
+)
+
+
+def _with_connection(command: Callable[..., None]) -> Callable[..., None]:
+    """Adds the connection and output options to a command; it receives `connection` and `output`."""
+
+    @functools.wraps(command)
+    def run(
+        *,
+        endpoint: str | None,
+        stack_name: str | None,
+        region: str | None,
+        sign: bool | None,
+        max_attempts: int,
+        retry_time: float,
+        **arguments: Any,
+    ) -> None:
+        if endpoint is not None and stack_name is not None:
+            raise click.UsageError("give --endpoint or --stack-name, not both")
+        command(connection=Connection(endpoint, stack_name, region, sign, max_attempts, retry_time), **arguments)
+
+    for option in reversed(_CONNECTION_OPTIONS):
+        run = option(run)
+    return run
+
+
+_namespace_option = click.option(
+    "-n", "--namespace", help="use the namespace's own path /api/v1/namespaces/NS/instance"
+)
+_file_option = click.option(
+    "-f",
+    "--filename",
+    required=True,
+    type=click.Path(exists=True, allow_dash=True),
+    help="a YAML/JSON file, a directory of them, or - for stdin",
+)
+
+
+def _emit(view: View, output: str | None) -> None:
+    terminal = sys.stdout.isatty()
+    text = render(view, output or ("table" if terminal else "json"), terminal)
+    if text:
+        click.echo(text)
+
+
+@click.group(cls=_Commands, epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="instancectl")
+def main() -> None:
+    """Instance API client for pipelines: SigV4 from the AWS credential chain, safe retries, apply.
+
+    The endpoint is --endpoint, --stack-name, INSTANCE_API_URL, or http://127.0.0.1:3000 (make run).
+    Credentials come only from the AWS chain (environment, profiles, SSO, web identity, roles).
+    """
+    logger = logging.getLogger("instancectl")
+    if not any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
+        logger.addHandler(_StderrHandler())
+        logger.propagate = False
+
+
+@main.command()
+@click.argument("name")
+@_namespace_option
+@_with_connection
+def get(name: str, namespace: str | None, connection: Connection, output: str | None) -> None:
+    """Show one instance."""
+    with connection.client() as client:
+        _emit(instance_view(client.get(name, namespace=namespace)), output)
+
+
+@main.command("list")
+@_namespace_option
+@click.option("--host", metavar="HOST", help="only instances whose hostIDs contain HOST")
+@click.option("--all", "every_page", is_flag=True, help="follow nextToken to the last page")
+@click.option("--limit", type=int, help="page size (1-500; the API's default is 100)")
+@click.option("--next-token", metavar="TOKEN", help="continue a listing from its nextToken")
+@_with_connection
+def list_instances(
+    namespace: str | None,
+    host: str | None,
+    every_page: bool,
+    limit: int | None,
+    next_token: str | None,
+    connection: Connection,
+    output: str | None,
+) -> None:
+    """List instances: one page, or every page with --all."""
+    with connection.client() as client:
+        if every_page:
+            items = list(client.list_all(namespace=namespace, host=host, limit=limit, next_token=next_token))
+            page = Page(items, None)
+        else:
+            page = client.list(namespace=namespace, host=host, limit=limit, next_token=next_token)
+    _emit(page_view(page), output)
+    if page.next_token is not None and sys.stderr.isatty():
+        click.echo(f"more: --next-token {page.next_token} (or --all)", err=True)
+
+
+@main.command()
+@_file_option
+@_namespace_option
+@_with_connection
+def create(filename: str, namespace: str | None, connection: Connection, output: str | None) -> None:
+    """Create the instances of -f (each with its own Idempotency-Key, reused on its retries)."""
+    documents = _documents(filename, namespace)
+    with connection.client() as client:
+        created, code = _each(documents, lambda document: client.create(document.body))
+    if created:
+        _emit(created_view(created), output)
+    _exit(code)
+
+
+@main.command("apply")
+@_file_option
+@_namespace_option
+@click.option("--dry-run", is_flag=True, help="print what would change; write nothing")
+@_with_connection
+def apply_documents(
+    filename: str, namespace: str | None, dry_run: bool, connection: Connection, output: str | None
+) -> None:
+    """Make the API hold what -f says: create what is missing, update what differs, leave the rest."""
+    documents = _documents(filename, namespace)
+    with connection.client() as client:
+        results, code = _each(
+            documents, lambda document: apply(client, document, dry_run=dry_run), _progress_wanted(filename)
+        )
+    _emit(apply_view(results), output)
+    _exit(code)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--version", "version", type=int, help="delete only if the instance is at this version (else 409)")
+@click.option("--ignore-not-found", is_flag=True, help="exit 0 when there is no such instance")
+@_namespace_option
+@_with_connection
+def delete(
+    name: str,
+    version: int | None,
+    ignore_not_found: bool,
+    namespace: str | None,
+    connection: Connection,
+    output: str | None,
+) -> None:
+    """Delete one instance."""
+    with connection.client() as client:
+        try:
+            deleted = client.delete(name, version=version, namespace=namespace)
+        except ApiError as error:
+            if ignore_not_found and error.status == 404 and error.reason == "NotFound":
+                return
+            raise
+    _emit(deleted_view(deleted), output)
+
+
+def _documents(filename: str, namespace: str | None) -> list[Document]:
+    """The documents of -f, each placed in --namespace when given (a different one is an error)."""
+    documents = read_documents(filename, sys.stdin)
+    if namespace is None:
+        return documents
+    for document in documents:
+        if document.namespace not in (None, namespace):
+            raise DocumentError(f"{document.source}: namespace {document.namespace!r} is not --namespace {namespace!r}")
+    return [Document(document.source, {**document.body, "namespace": namespace}) for document in documents]
+
+
+def _each[T](
+    documents: Sequence[Document], action: Callable[[Document], T], progress: bool = False
+) -> tuple[list[T], int]:
+    """Runs `action` on every document, reporting each failure; the exit status is the first failure's."""
+    results: list[T] = []
+    code = EXIT_OK
+    with _progress(documents, progress) as items:
+        for document in items:
+            try:
+                results.append(action(document))
+            except InstanceCtlError as error:
+                click.echo(describe(error, f"{document.source} ({document.name or 'no name'}): "), err=True)
+                code = code or exit_code(error)
+    return results, code
+
+
+def _progress_wanted(filename: str) -> bool:
+    if not Path(filename).is_dir() or not sys.stderr.isatty():
+        return False
+    return len(source_files(filename)) >= PROGRESS_MIN_FILES
+
+
+def _progress(documents: Sequence[Document], shown: bool) -> AbstractContextManager[Iterable[Document]]:
+    """click's progress bar on stderr, or the documents as they are."""
+    if shown:
+        return click.progressbar(documents, label="applying", file=sys.stderr, show_pos=True)
+    return nullcontext(documents)
+
+
+def _exit(code: int) -> None:
+    if code != EXIT_OK:
+        click.get_current_context().exit(code)

@@ -1,0 +1,165 @@
+"""`InstanceClient`: the API's operations as Python calls, signed and retried safely.
+
+    from instancectl import InstanceClient
+
+    with InstanceClient.from_environment(stack_name="instance-api-prod") as client:
+        for instance in client.list_all(namespace="team-a"):
+            print(instance["name"], instance["version"])
+
+When a namespace is given (an argument, or a document's `namespace` on create) every call
+goes to the namespace's own path, `/api/v1/namespaces/{namespace}/instance`, which IAM can
+grant per team (docs/contract.md, "Namespaces are a security boundary"); without one, to
+the cluster-wide `/api/v1/instance`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Self
+from urllib.parse import quote
+
+import botocore.session
+from botocore.session import Session
+
+from instancectl.endpoint import DEFAULT_ENDPOINT, SEED_PATH, normalise, resolve_endpoint
+from instancectl.retry import Replay, RetryPolicy
+from instancectl.signing import Signer, signer_for
+from instancectl.transport import DEFAULT_TIMEOUT, ApiRequest, Transport
+
+Instance = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Instance]
+    next_token: str | None
+
+
+def instance_path(namespace: str | None) -> str:
+    """The cluster-wide path, or the namespace's own (quoted: a namespace never changes the path's shape)."""
+    if namespace is None:
+        return SEED_PATH
+    return f"/api/v1/namespaces/{quote(namespace, safe='')}/instance"
+
+
+class InstanceClient:
+    """The Instance API at `endpoint` (the stage's base URL)."""
+
+    def __init__(
+        self,
+        endpoint: str = DEFAULT_ENDPOINT,
+        *,
+        signer: Signer | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._transport = Transport(normalise(endpoint), signer=signer, policy=retry, timeout=timeout)
+
+    @classmethod
+    def from_environment(
+        cls,
+        *,
+        endpoint: str | None = None,
+        stack_name: str | None = None,
+        region: str | None = None,
+        sign: bool | None = None,
+        retry: RetryPolicy | None = None,
+        session: Session | None = None,
+    ) -> InstanceClient:
+        """Endpoint from the arguments, INSTANCE_API_URL or the default; credentials from botocore's
+        chain. `sign=None` signs unless the endpoint is on this machine."""
+        session = session or botocore.session.get_session()
+        base_url = resolve_endpoint(endpoint, stack_name, session, region)
+        return cls(base_url, signer=signer_for(base_url, sign, session, region), retry=retry)
+
+    @property
+    def endpoint(self) -> str:
+        return self._transport.endpoint
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._transport.policy
+
+    @property
+    def signer(self) -> Signer | None:
+        return self._transport.signer
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def get(self, name: str, *, namespace: str | None = None) -> Instance:
+        return self._instance(ApiRequest("GET", instance_path(namespace), query=(("name", name),)))
+
+    def list(
+        self,
+        *,
+        namespace: str | None = None,
+        host: str | None = None,
+        limit: int | None = None,
+        next_token: str | None = None,
+    ) -> Page:
+        """One page; `host` lists the instances whose hostIDs contain it (the host query)."""
+        parameters = {"hostID": host, "limit": None if limit is None else str(limit), "nextToken": next_token}
+        query = tuple((key, value) for key, value in parameters.items() if value is not None)
+        data = self._transport.send(ApiRequest("GET", instance_path(namespace), query=query))
+        return Page(items=list(data["items"]), next_token=data.get("nextToken"))
+
+    def list_all(
+        self,
+        *,
+        namespace: str | None = None,
+        host: str | None = None,
+        limit: int | None = None,
+        next_token: str | None = None,
+    ) -> Iterator[Instance]:
+        """Every instance (from `next_token` on, when given), following nextToken page after page;
+        `limit` is the page size."""
+        token = next_token
+        while True:
+            page = self.list(namespace=namespace, host=host, limit=limit, next_token=token)
+            yield from page.items
+            if page.next_token is None:
+                return
+            token = page.next_token
+
+    def create(self, instance: Mapping[str, Any], *, idempotency_key: str | None = None) -> Instance:
+        """Create `instance`, under its namespace's path when it names one. One Idempotency-Key
+        (generated here unless given) is sent on every attempt, so a retry after a lost answer
+        gets the first answer instead of 409 AlreadyExists."""
+        key = idempotency_key or str(uuid.uuid4())
+        namespace = instance.get("namespace")
+        request = ApiRequest(
+            "POST",
+            instance_path(namespace if isinstance(namespace, str) else None),
+            body=dict(instance),
+            headers=(("Idempotency-Key", key),),
+            replay=Replay.KEYED_CREATE,
+        )
+        return self._instance(request)
+
+    def update(
+        self, name: str, changes: Mapping[str, Any], *, version: int | None, namespace: str | None = None
+    ) -> Instance:
+        """Replace the fields in `changes`. With `version` the write is conditional (409 if the
+        instance moved on) and safe to retry; without it, it is retried only when surely not applied."""
+        body = {"name": name, **changes, **({} if version is None else {"version": version})}
+        replay = Replay.UNSAFE if version is None else Replay.SAFE
+        return self._instance(ApiRequest("PUT", instance_path(namespace), body=body, replay=replay))
+
+    def delete(self, name: str, *, version: int | None = None, namespace: str | None = None) -> dict[str, Any]:
+        """Delete `name` (only at `version` when given: then 409 if it moved on, and safe to retry)."""
+        body: dict[str, Any] = {"name": name, **({} if version is None else {"version": version})}
+        replay = Replay.UNSAFE if version is None else Replay.SAFE
+        data = self._transport.send(ApiRequest("DELETE", instance_path(namespace), body=body, replay=replay))
+        return dict(data)
+
+    def _instance(self, request: ApiRequest) -> Instance:
+        return dict(self._transport.send(request))

@@ -1,0 +1,66 @@
+"""What can go wrong, as the API says it (status, reason, requestId) or as the client finds it.
+
+Every error carries what a pipeline needs to act on it; the command line turns each into
+an exit code (see `instancectl.cli.EXIT_CODES`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class InstanceCtlError(Exception):
+    """Base of every error this package raises."""
+
+
+@dataclass
+class ApiError(InstanceCtlError):
+    """The API answered with an error envelope (or, from a proxy, with something else)."""
+
+    status: int
+    reason: str
+    message: str
+    request_id: str | None = None
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.message}"
+
+    @classmethod
+    def from_answer(cls, status: int, body: Any, header_request_id: str | None) -> ApiError:
+        """Read an error envelope; a body that is not one still gives the status and its text."""
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or "reason" not in data:
+            text = body if isinstance(body, str) else "the answer is not the API's error envelope"
+            return cls(status, f"HTTP{status}", str(text)[:200], header_request_id)
+        details = data.get("details")
+        return cls(
+            status=status,
+            reason=str(data["reason"]),
+            message=str(data.get("error", "")),
+            request_id=str(data.get("requestId") or header_request_id or "") or None,
+            details=details if isinstance(details, list) else [],
+        )
+
+
+class ConnectionFailed(InstanceCtlError):
+    """No answer came back (refused, timed out, or the connection dropped), after the retries
+    the request was allowed."""
+
+    def __init__(self, message: str, *, maybe_applied: bool) -> None:
+        super().__init__(message)
+        # True when the request went out and its answer was lost: a write may have happened.
+        self.maybe_applied = maybe_applied
+
+
+class ConfigurationError(InstanceCtlError):
+    """The client cannot be set up: no credentials, no region, no such stack, a bad endpoint."""
+
+
+class DocumentError(InstanceCtlError):
+    """An instance document (-f) cannot be read or is not an instance."""
+
+
+class ApplyError(InstanceCtlError):
+    """A document cannot be applied to what the API holds (e.g. a different namespace)."""

@@ -1,0 +1,110 @@
+"""What the commands print: JSON for programs, a table for people, YAML, or bare names.
+
+Every command's result is a `View`: the data a program reads (the API's `data`, never the
+envelope), rows for a table, and names. `-o` picks the form; without it, a table when
+standard output is a terminal and JSON otherwise, so a pipeline gets JSON without asking.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from instancectl.apply import ApplyResult
+from instancectl.client import Instance, Page
+
+FORMATS = ("json", "yaml", "table", "name")
+_INSTANCE_COLUMNS = ("NAME", "NAMESPACE", "IMAGE", "HOSTS", "SHARED", "VERSION")
+_APPLY_COLUMNS = ("NAME", "ACTION", "VERSION", "CHANGES")
+
+
+@dataclass(frozen=True)
+class View:
+    data: Any
+    columns: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    names: Sequence[str]
+
+
+def render(view: View, form: str, terminal: bool = False) -> str:
+    """`view` in `form`; JSON is indented for a terminal and one line for a program."""
+    if form == "json":
+        if terminal:
+            return json.dumps(view.data, indent=2, ensure_ascii=False)
+        return json.dumps(view.data, separators=(",", ":"), ensure_ascii=False)
+    if form == "yaml":
+        return yaml.safe_dump(view.data, sort_keys=False, allow_unicode=True).rstrip("\n")
+    if form == "name":
+        return "\n".join(view.names)
+    return table(view.columns, view.rows)
+
+
+def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows, strict=True)]
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)) for line in [columns, *rows]
+    ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _instance_row(instance: Instance) -> list[str]:
+    spec = instance.get("spec") or {}
+    hosts = instance.get("hostIDs") or []
+    return [
+        str(instance.get("name", "")),
+        str(instance.get("namespace", "")),
+        str(spec.get("image") or "-") if isinstance(spec, dict) else "?",
+        ",".join(map(str, hosts)) or "-",
+        str(instance.get("shareStorage", "")).lower(),
+        str(instance.get("version", "")),
+    ]
+
+
+def instance_view(instance: Instance) -> View:
+    return View(instance, _INSTANCE_COLUMNS, [_instance_row(instance)], [str(instance.get("name", ""))])
+
+
+def page_view(page: Page) -> View:
+    data = {"items": page.items, "nextToken": page.next_token}
+    rows = [_instance_row(item) for item in page.items]
+    return View(data, _INSTANCE_COLUMNS, rows, [str(item.get("name", "")) for item in page.items])
+
+
+def deleted_view(deleted: dict[str, Any]) -> View:
+    name = str(deleted.get("name", ""))
+    return View(deleted, ("NAME", "RESULT"), [[name, "deleted"]], [name])
+
+
+def _change_text(result: ApplyResult) -> str:
+    if result.action == "created":
+        return "-"
+    return (
+        "; ".join(
+            f"{c.field}: {json.dumps(c.current, ensure_ascii=False)} -> {json.dumps(c.desired, ensure_ascii=False)}"
+            for c in result.changes
+        )
+        or "-"
+    )
+
+
+def apply_view(results: Sequence[ApplyResult]) -> View:
+    rows = [
+        [
+            result.name,
+            f"{result.action.value}{' (dry run)' if result.dry_run else ''}",
+            str(result.instance.get("version", "-")),
+            _change_text(result),
+        ]
+        for result in results
+    ]
+    return View([result.as_dict() for result in results], _APPLY_COLUMNS, rows, [result.name for result in results])
+
+
+def created_view(instances: Sequence[Instance]) -> View:
+    rows = [_instance_row(instance) for instance in instances]
+    data: Any = instances[0] if len(instances) == 1 else list(instances)
+    return View(data, _INSTANCE_COLUMNS, rows, [str(instance.get("name", "")) for instance in instances])

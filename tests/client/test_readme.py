@@ -1,0 +1,163 @@
+"""README's "From a pipeline" section, run as written against a fresh `make run` server.
+
+Every `instancectl` command the README shows is run here: the console block step by step
+(its answers compared with the real ones), the library snippet, and the GitHub Actions
+job's commands, whose OIDC set-up is checked too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from devtools.template import ROOT
+from tests.client.conftest import CLIENT_SOURCES
+from tests.http.local_api import LocalApi
+from tests.http.test_readme import fresh_api, normalised
+
+__all__ = ["fresh_api"]  # the Try-it test's own server: a new one, empty, for this module
+
+README = ROOT / "README.md"
+_COMMAND = re.compile(r"\binstancectl (?:get|list|create|apply|delete)\b[^\n`\";]*")
+# In text answers (stderr, YAML) what differs from run to run, as normalised() does for JSON.
+_VARYING = [
+    (re.compile(r"requestId [0-9a-f-]{36}"), "requestId <id>"),
+    (re.compile(r"'\d{4}-\d\d-\d\dT[\d:.]+Z'"), "'<time>'"),
+]
+
+
+def block(marker: str) -> str:
+    """The fenced block between <!-- marker:start --> and <!-- marker:end -->, without its fences."""
+    text = README.read_text(encoding="utf-8")
+    inner = text.split(f"<!-- {marker}:start -->", 1)[1].split(f"<!-- {marker}:end -->", 1)[0]
+    return "\n".join(line for line in inner.strip().splitlines()[1:-1]) + "\n"
+
+
+def console_steps() -> list[tuple[str, list[str]]]:
+    """(command, expected output lines) for each `$` line of the console block."""
+    steps: list[tuple[str, list[str]]] = []
+    for line in block("instancectl").splitlines():
+        if line.startswith("$ "):
+            steps.append((line.removeprefix("$ "), []))
+        else:
+            steps[-1][1].append(line)
+    return steps
+
+
+def workflow() -> dict[Any, Any]:
+    document: dict[Any, Any] = yaml.safe_load(block("instancectl-workflow"))
+    return document
+
+
+def workflow_commands() -> list[str]:
+    steps = workflow()["jobs"]["apply"]["steps"]
+    return [step["run"] for step in steps if str(step.get("run", "")).startswith("instancectl ")]
+
+
+def _normalised(lines: list[str]) -> Any:
+    text = "\n".join(lines).strip()
+    if text.startswith(("{", "[")):
+        return normalised(json.loads(text))
+    for pattern, replacement in _VARYING:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+@pytest.fixture
+def shell(fresh_api: LocalApi, tmp_path: Path) -> dict[str, str]:
+    """An environment where `instancectl` is this checkout's client, calling the fresh API,
+    with the README's instances/ directory in the working directory (tmp_path)."""
+    bin_directory = tmp_path / "bin"
+    bin_directory.mkdir()
+    shim = bin_directory / "instancectl"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m instancectl "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    (tmp_path / "instances").mkdir()
+    (tmp_path / "instances" / "web-1.yaml").write_text(block("instancectl-document"), encoding="utf-8")
+    fresh_api.request("DELETE", "/api/v1/instance?name=web-1")
+    return {
+        **os.environ,
+        "PATH": f"{bin_directory}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": os.pathsep.join([str(CLIENT_SOURCES), os.environ.get("PYTHONPATH", "")]),
+        "INSTANCE_API_URL": fresh_api.base_url,
+    }
+
+
+def _run(command: str, environment: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`command` as a shell runs it; stdout and stderr together, as a terminal shows them."""
+    return subprocess.run(
+        ["bash", "-c", command],
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_given_the_readme_when_running_its_instancectl_session_in_order_then_each_answers_as_documented(
+    shell: dict[str, str], tmp_path: Path
+) -> None:
+    steps = console_steps()
+    assert len(steps) >= 9
+    for command, expected in steps:
+        result = _run(command, shell, tmp_path)
+        assert result.returncode == 0, f"{command}\n{result.stdout}"
+        assert _normalised(result.stdout.splitlines()) == _normalised(expected), command
+
+
+def test_given_the_readme_when_running_its_library_snippet_then_it_applies_and_lists(
+    shell: dict[str, str], tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", block("instancectl-library")],
+        cwd=tmp_path,
+        env=shell,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["created", "['web-1']"]
+
+
+def test_given_the_readmes_github_actions_job_when_read_then_it_assumes_a_role_by_oidc_and_stores_no_keys() -> None:
+    job = workflow()
+    assert job["permissions"]["id-token"] == "write"
+    steps = job["jobs"]["apply"]["steps"]
+    action = "aws-actions/configure-aws-credentials@"
+    (credentials,) = [step for step in steps if str(step.get("uses", "")).startswith(action)]
+    assert set(credentials["with"]) == {"role-to-assume", "aws-region"}
+    assert re.fullmatch(r"arn:aws:iam::\d{12}:role/[\w+=,.@-]+", credentials["with"]["role-to-assume"])
+    assert not re.search(r"aws-access-key-id|aws-secret-access-key|secrets\.", block("instancectl-workflow"))
+    assert workflow_commands() == ["instancectl apply -f instances/ --dry-run", "instancectl apply -f instances/"]
+
+
+def test_given_the_readmes_github_actions_job_when_running_its_commands_then_the_plan_writes_nothing_and_apply_creates(
+    shell: dict[str, str], tmp_path: Path, fresh_api: LocalApi
+) -> None:
+    plan, apply = workflow_commands()
+    planned = _run(plan, shell, tmp_path)
+    assert planned.returncode == 0, planned.stdout
+    assert [(r["action"], r["dryRun"]) for r in json.loads(planned.stdout)] == [("created", True)]
+    assert fresh_api.request("GET", "/api/v1/instance?name=web-1").status == 404
+    applied = _run(apply, shell, tmp_path)
+    assert applied.returncode == 0, applied.stdout
+    assert [r["action"] for r in json.loads(applied.stdout)] == ["created"]
+    assert fresh_api.request("GET", "/api/v1/instance?name=web-1").body["data"]["hostIDs"] == ["host-a", "host-b"]
+
+
+def test_given_the_readme_when_searching_for_instancectl_commands_then_every_one_is_run_by_these_tests() -> None:
+    shown = {match.group(0).strip() for match in _COMMAND.finditer(README.read_text(encoding="utf-8"))}
+    run = {command.split(";")[0].strip() for command, _ in console_steps()} | set(workflow_commands())
+    assert shown, "the README shows instancectl commands"
+    assert shown <= run, f"README commands no test runs: {sorted(shown - run)}"
