@@ -38,7 +38,10 @@ def enable_streams(dynamodb: DynamoDBClient, tables: Iterable[TableSpec]) -> lis
         wanted = table.create_table_request.get("StreamSpecification")
         if wanted is None:
             continue
-        described = dynamodb.describe_table(TableName=table.name)["Table"]
+        try:
+            described = dynamodb.describe_table(TableName=table.name)["Table"]
+        except dynamodb.exceptions.ResourceNotFoundException:
+            continue  # not there to change (an endpoint that lists tables it does not serve)
         if not described.get("StreamSpecification", {}).get("StreamEnabled"):
             dynamodb.update_table(TableName=table.name, StreamSpecification=wanted)
             changed.append(table.name)

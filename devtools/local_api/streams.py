@@ -191,14 +191,20 @@ class StreamPoller:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        failing, said = 0, ""
         while not self._stopped.is_set():
             try:
                 delivered = self.poll()
+                failing = 0
             except Exception as error:  # noqa: BLE001 - a store restart or a stream not there yet: try again
-                print(f"stream poller: {type(error).__name__}: {error}", flush=True)
-                delivered = 0
+                failing, delivered = min(failing + 1, 6), 0
+                problem = f"{type(error).__name__}: {error}"
+                if problem != said:  # once per problem, not once per poll
+                    print(f"stream poller ({self.mapping.consumer.table}): {problem}", file=sys.stderr, flush=True)
+                    said = problem
             if not delivered:
-                self._stopped.wait(self._interval)
+                # Back off while the stream cannot be read (up to 5 s), as Lambda's pollers do.
+                self._stopped.wait(min(5.0, self._interval * 2**failing))
 
     def _stream_arn(self) -> str | None:
         table = self._dynamodb.describe_table(TableName=self.mapping.consumer.table)["Table"]
