@@ -43,7 +43,7 @@ class InMemoryStore:
     def _stored(self, name: str, scope: str | None) -> Instance:
         stored = self.items.get(name)
         if stored is None or scope not in (None, stored["namespace"]):
-            raise NotFound.instance(name)
+            raise NotFound.instance(name, scope)
         return stored
 
     @staticmethod

@@ -5,6 +5,7 @@ import pytest
 from tests.e2e.conftest import DEPLOYED, NO_STACK
 from tests.http.test_contract import *  # noqa: F403 - the contract's tests, collected again here
 from tests.http.test_integrity import *  # noqa: F403
+from tests.http.test_namespaces import *  # noqa: F403
 
 
 @pytest.mark.skipif(not DEPLOYED, reason=NO_STACK)

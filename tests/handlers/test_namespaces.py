@@ -70,8 +70,9 @@ def test_given_another_namespaces_instance_when_addressed_on_our_path_then_404_a
     response = call(invoke, method, "team-a", **request_)
     assert response.status == 404
     assert response.reason == "NotFound"
-    assert response.data["error"] == "instance 'theirs' not found"
+    assert response.data["error"] == "no instance of that name in namespace 'team-a'"
     assert "team-b" not in json.dumps(response.body)
+    assert "theirs" not in json.dumps(response.body)
     assert api.get("theirs").data == theirs
 
 

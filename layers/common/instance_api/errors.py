@@ -109,7 +109,11 @@ class NotFound(ApiError):
     reason = "NotFound"
 
     @classmethod
-    def instance(cls, name: str) -> NotFound:
+    def instance(cls, name: str, scope: str | None = None) -> NotFound:
+        """On a namespaced path (`scope`) the sentence names neither the instance nor any
+        namespace but the caller's own: absent and elsewhere read the same."""
+        if scope is not None:
+            return cls(f"no instance of that name in namespace {scope!r}")
         return cls(f"instance {name!r} not found")
 
 

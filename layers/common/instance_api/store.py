@@ -75,7 +75,7 @@ class _Refused:
         """From the item as it was (None: absent): 404 before 400 before 409, so an instance
         outside the caller's scope answers exactly as an absent one."""
         if not _visible(stored_item, self.scope):
-            return NotFound.instance(self.name)
+            return NotFound.instance(self.name, self.scope)
         assert stored_item is not None
         stored = from_item(stored_item)
         if self.expected_namespace is not None and stored["namespace"] != self.expected_namespace:
@@ -146,7 +146,7 @@ class InstanceStore:
     def get(self, name: str, *, scope: str | None = None) -> Instance:
         response = self._call("get_item", Key={"name": {"S": name}}, ConsistentRead=True)
         if not _visible(response.get("Item"), scope):
-            raise NotFound.instance(name)
+            raise NotFound.instance(name, scope)
         return from_item(response["Item"])
 
     def update(
