@@ -370,10 +370,22 @@ class _GatewayRequestHandler(KeepAliveRequestHandler):
             raise _RequestTooLarge(drained=True)
         return b"".join(chunks)
 
+    def _content_length(self) -> int:
+        """The one Content-Length (0 without one); two that differ, a negative one, or one
+        beside chunked framing is ambiguous framing, refused as API Gateway refuses it."""
+        lengths = set(self.headers.get_all("Content-Length") or [])
+        if len(lengths) > 1 or (lengths and "Transfer-Encoding" in self.headers):
+            raise ValueError("ambiguous message framing")
+        length = int(lengths.pop()) if lengths else 0
+        if length < 0:
+            raise ValueError("negative Content-Length")
+        return length
+
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self._content_length()
             return self._read_chunked()
-        length = int(self.headers.get("Content-Length") or 0)
+        length = self._content_length()
         if length > GATEWAY_PAYLOAD_MAX:
             if length > _DRAIN_MAX:
                 raise _RequestTooLarge(drained=False)
@@ -409,6 +421,18 @@ class _GatewayRequestHandler(KeepAliveRequestHandler):
         print(f"{self.command} {self.path} {response.status} {elapsed_ms:.1f} ms", file=sys.stderr, flush=True)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What http.server refuses before a request is one (a bad request line, too many or too
+        long headers, a method it has no handler for) is API Gateway's 4xx in the envelope,
+        not Python's HTML page."""
+        self.close_connection = True
+        # A request line it could not read leaves HTTP/0.9 (no status line, no headers): answer in 1.1.
+        self.request_version = self.protocol_version
+        response = self.server.gateway.gateway_responses.render("DEFAULT_4XX", str(uuid.uuid4()))
+        self.send_whole_response(response.status, response.headers, response.body)
+        request = f"{self.command or '-'} {getattr(self, 'path', '-')}"
+        print(f"{request} {response.status} (refused: {code} {message})", file=sys.stderr, flush=True)
 
 
 class PortInUse(Exception):

@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from instance_api import wiring
 from instance_api.api import Call, InstanceApi
+from instance_api.http_headers import reject_body
 from instance_api.http_query import get_or_list, parse_get, parse_list
 from instance_api.observability import logger, metrics
 
@@ -16,6 +17,7 @@ app = InstanceApi()
 
 @app.operation("GET", get_or_list)
 def get_or_list_instances(call: Call) -> Any:
+    reject_body(call.event)
     if call.operation == "get":
         return wiring.service().get(parse_get(call.event, call.namespace))
     return wiring.service().list(parse_list(call.event, call.namespace))

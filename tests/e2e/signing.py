@@ -34,15 +34,28 @@ class SignedApi:
             all_headers.setdefault("Content-Type", "application/json")
             body = json.dumps(body)
         payload = body.encode() if isinstance(body, str) else body
-        signed = AWSRequest(method=method, url=f"{self.base_url}{path}", data=payload, headers=all_headers)
+        return self.request_with_headers(method, path, payload, list(all_headers.items()))
+
+    def request_with_headers(
+        self, method: str, path: str, body: bytes | None, headers: list[tuple[str, str]]
+    ) -> HttpResult:
+        """A header whose name comes twice is sent unsigned (SignedHeaders leaves it out), so
+        API Gateway checks the signature over the rest and the function sees both."""
+        names = [name.lower() for name, _ in headers]
+        once = {name: value for name, value in headers if names.count(name.lower()) == 1}
+        signed = AWSRequest(method=method, url=f"{self.base_url}{path}", data=body, headers=once)
         self._signer.add_auth(signed)
         prepared = signed.prepare()
         url = urlsplit(prepared.url)
         connection_type = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
         connection = connection_type(url.netloc, timeout=60)
         try:
-            target = url.path + (f"?{url.query}" if url.query else "")
-            connection.request(method, target, body=payload, headers=dict(prepared.headers.items()))
+            connection.putrequest(method, url.path + (f"?{url.query}" if url.query else ""), skip_accept_encoding=True)
+            for name, value in [*prepared.headers.items(), *((n, v) for n, v in headers if n not in once)]:
+                connection.putheader(name, value)
+            if "Content-Length" not in prepared.headers:
+                connection.putheader("Content-Length", str(len(body or b"")))
+            connection.endheaders(body)
             response = connection.getresponse()
             return HttpResult(response.status, response.headers, response.read())
         finally:

@@ -37,6 +37,11 @@ class HttpApi(Protocol):
         headers: dict[str, str] | None = None,
     ) -> HttpResult: ...
 
+    def request_with_headers(
+        self, method: str, path: str, body: bytes | None, headers: list[tuple[str, str]]
+    ) -> HttpResult:
+        """Headers as a list, so one name may come twice (in two cases, say)."""
+
 
 class LocalApi(LocalApiProcess):
     """`python -m devtools.local_api` as a user starts it, with a plain HTTP client."""
@@ -52,9 +57,20 @@ class LocalApi(LocalApiProcess):
         all_headers = dict(headers or {})
         if isinstance(body, dict):
             all_headers.setdefault("Content-Type", "application/json")
+        return self.request_with_headers(
+            method, path, payload.encode() if isinstance(payload, str) else payload, list(all_headers.items())
+        )
+
+    def request_with_headers(
+        self, method: str, path: str, body: bytes | None, headers: list[tuple[str, str]]
+    ) -> HttpResult:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
         try:
-            connection.request(method, path, body=payload, headers=all_headers)
+            connection.putrequest(method, path, skip_accept_encoding=True)
+            for name, value in headers:
+                connection.putheader(name, value)
+            connection.putheader("Content-Length", str(len(body or b"")))
+            connection.endheaders(body)
             response = connection.getresponse()
             return HttpResult(response.status, response.headers, response.read())
         finally:

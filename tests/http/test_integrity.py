@@ -189,3 +189,33 @@ def test_given_a_body_between_6_and_10_mb_when_creating_then_413_in_the_envelope
     # API Gateway takes up to 10 MB; Lambda's invoke limit (6 MB, the whole event) refuses it first.
     result = api.request("POST", PATH, b'{"name":"' + b"a" * (7 * 1024 * 1024) + b'"}', JSON)
     check(result, 413, "request failed", "PayloadTooLarge")
+
+
+def test_given_an_idempotency_key_sent_twice_in_two_cases_when_creating_then_400(api: HttpApi) -> None:
+    headers = [("Idempotency-Key", "a-1"), ("idempotency-key", "b-2")]
+    result = api.request_with_headers("POST", PATH, json.dumps({"name": unique()}).encode(), [*headers, *JSON.items()])
+    check(result, 400, "create failed", "Invalid")
+    assert [detail["field"] for detail in result.body["data"]["details"]] == ["Idempotency-Key"]
+
+
+def test_given_two_content_types_when_creating_then_400_whichever_comes_first(api: HttpApi) -> None:
+    body = json.dumps({"name": unique()}).encode()
+    for pair in (["text/plain", "application/json"], ["application/json", "text/plain"]):
+        result = api.request_with_headers("POST", PATH, body, [("Content-Type", value) for value in pair])
+        check(result, 400, "create failed", "BadRequest")
+    twice = api.request("POST", PATH, body, {"Content-Type": "application/json; charset=utf-8; charset=latin-1"})
+    check(twice, 400, "create failed", "BadRequest")
+
+
+def test_given_a_get_with_a_body_when_sending_it_then_415_or_400_never_ignored(api: HttpApi) -> None:
+    name = unique()
+    api.request("POST", PATH, {"name": name})
+    check(api.request("GET", f"{PATH}?name={name}", b"garbage", {"Content-Type": "text/plain"}), 415, "get failed")
+    check(api.request("GET", f"{PATH}?name={name}", {"name": name}), 400, "get failed", "BadRequest")
+
+
+def test_given_a_key_escaping_a_lone_surrogate_when_creating_then_400_bad_request(api: HttpApi) -> None:
+    result = api.request("POST", PATH, '{"\\ud800": 1, "name": "BAD"}', JSON)
+    check(result, 400, "create failed", "BadRequest")
+    value = api.request("POST", PATH, '{"name": "a\\udfff"}', JSON)
+    check(value, 400, "create failed", "BadRequest")

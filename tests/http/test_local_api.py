@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 import signal
 import socket
@@ -408,3 +409,52 @@ def test_given_the_make_targets_when_reading_them_then_run_serves_this_module_on
     assert "$(BIN)/python -m devtools.local_api --host $(HOST) --port $(PORT)" in makefile
     assert "PORT ?= 3000" in makefile
     assert "HOST ?= 127.0.0.1" in makefile
+
+
+def raw_exchange(api: LocalApi, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are (no client library tidying them) and read one answer."""
+    with socket.create_connection((api.host, api.port), timeout=10) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"TRACE /api/v1/instance HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"FOO /api/v1/instance HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /a b/instance HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET / HTTP/9.9\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % index for index in range(200)) + b"\r\n",
+        b"GET / HTTP/1.1\r\nX-Long: " + b"v" * 70_000 + b"\r\n\r\n",
+        b"GET /api/v1/instance?limit=" + b"1" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"POST /echo/x HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 20\r\nConnection: close\r\n\r\n{}",
+        b"POST /echo/x HTTP/1.1\r\nContent-Length: -5\r\nConnection: close\r\n\r\n{}",
+        b"POST /echo/x HTTP/1.1\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    ],
+    ids=[
+        "trace",
+        "unknown-method",
+        "space-in-path",
+        "http-9",
+        "200-headers",
+        "long-header",
+        "long-url",
+        "two-lengths",
+        "negative-length",
+        "length-and-chunked",
+    ],
+)
+def test_given_a_request_http_server_refuses_when_sending_it_then_api_gateways_4xx_in_json(
+    fixture_api: LocalApi, request_bytes: bytes
+) -> None:
+    status, headers, body = raw_exchange(fixture_api, request_bytes)
+    assert status == 400
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {"message": "Bad Request"}

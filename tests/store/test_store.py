@@ -302,3 +302,22 @@ def test_given_another_namespace_in_a_body_when_updating_on_the_seed_path_then_t
     with pytest.raises(InvalidRequest) as refused:
         store.update("upd1", Changes(share_storage=True), T1, expected_namespace="team-b")
     assert "team-secret" not in refused.value.message
+
+
+def test_given_tombstones_among_instances_when_scanning_page_by_page_then_no_page_comes_back_short(
+    store: InstanceRepository,
+) -> None:
+    for index in range(10):
+        store.create(instance(f"mix{index}", f"ns-{index % 2}"))
+    for index in range(0, 10, 2):
+        store.delete(f"mix{index}", T1, EXPIRES)
+    pages: list[list[str]] = []
+    last: dict[str, str] | None = None
+    while True:
+        page = store.list(None, 2, last)
+        pages.append([item["name"] for item in page.items])
+        if page.last_key is None:
+            break
+        last = page.last_key
+    assert sorted(name for names in pages for name in names) == [f"mix{index}" for index in range(1, 10, 2)]
+    assert all(len(names) == 2 for names in pages[:-1]), pages

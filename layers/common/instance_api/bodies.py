@@ -16,7 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from instance_api.details import invalid
 from instance_api.domain import DeleteCommand
-from instance_api.errors import BadRequest, InvalidRequest, PayloadTooLarge, UnsupportedMediaType, clip
+from instance_api.errors import BadRequest, InvalidRequest, PayloadTooLarge, clip
+from instance_api.http_headers import require_json_media_type
 from instance_api.http_query import single_query_values, validated
 from instance_api.models import DeleteInstanceRequest
 from instance_api.rules import dns_label_problem
@@ -39,33 +40,6 @@ def _body_bytes(event: APIGatewayProxyEvent) -> bytes:
     # surrogatepass: a string API Gateway could not have made from UTF-8 still becomes bytes,
     # which the UTF-8 check below then refuses (400), rather than failing here (500).
     return body.encode("utf-8", "surrogatepass")
-
-
-def _require_json_media_type(event: APIGatewayProxyEvent) -> None:
-    media_type, _, parameters = (event.headers.get("content-type") or "").partition(";")
-    media_type = media_type.strip().lower()
-    if media_type != "application/json" and not (
-        media_type.startswith("application/") and media_type.endswith("+json")
-    ):
-        raise UnsupportedMediaType(
-            "Content-Type must be application/json"
-            + (f", not {clip(media_type)}" if media_type else " (no Content-Type was sent)")
-        )
-    charset = _charset(parameters)
-    if charset is not None and charset.lower() not in _UTF8:
-        raise UnsupportedMediaType(f"the request body must be UTF-8 JSON, not charset {clip(charset)}")
-
-
-_UTF8 = frozenset({"utf-8", "utf8"})
-
-
-def _charset(parameters: str) -> str | None:
-    """The `charset` of a Content-Type's parameters (`; charset=utf-8`), unquoted; None if absent."""
-    for parameter in parameters.split(";"):
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset":
-            return value.strip().strip('"')
-    return None
 
 
 class _RepeatedKey(ValueError):
@@ -110,13 +84,19 @@ def _decode(raw: bytes) -> Any:
     except UnicodeDecodeError:
         raise BadRequest("the request body is not UTF-8 text") from None
     try:
-        return json.loads(text, object_pairs_hook=_object, parse_int=_integer, parse_constant=_not_json)
+        decoded = json.loads(text, object_pairs_hook=_object, parse_int=_integer, parse_constant=_not_json)
+        if "\\u" in text:
+            # A \u escape can name half of a surrogate pair, which is no character at all.
+            json.dumps(decoded, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest("the request body escapes a character that is not Unicode (a lone surrogate)") from None
     except _RepeatedKey as repeated:
         raise BadRequest(f"the request body repeats the key {clip(repeated.key)!r}; send each key once") from None
     except RecursionError:
         raise BadRequest("the request body nests too deeply to be an instance") from None
     except ValueError:
         raise BadRequest("the request body is not valid JSON") from None
+    return decoded
 
 
 def parse_optional_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]) -> Model | None:
@@ -126,7 +106,7 @@ def parse_optional_body[Model: BaseModel](event: APIGatewayProxyEvent, model: ty
         return None
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"the request body must be at most {MAX_BODY_BYTES} bytes")
-    _require_json_media_type(event)
+    require_json_media_type(event)
     decoded = _decode(raw)
     if not isinstance(decoded, dict):
         raise BadRequest("the request body must be a JSON object")

@@ -42,6 +42,10 @@ from instance_api.items import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+# At most this many reads make one page (each stops at 1 MB, a scan's at Limit items
+# before its filter drops tombstones).
+_PAGE_READS = 4
+
 # What an update may replace: the attribute, and its new value when the change sets it.
 _UPDATABLE: tuple[tuple[str, Callable[[Changes], dict[str, Any] | None]], ...] = (
     ("spec", lambda changes: None if changes.spec is None else spec_value(changes.spec)),
@@ -222,38 +226,43 @@ class InstanceStore:
         """One page, at most `limit` items; `last_key` is None only when nothing follows.
 
         Asking DynamoDB for limit + 1 items tells whether another page exists, so the
-        last page does not end with an empty one. A page can still be shorter than
-        `limit` when DynamoDB's 1 MB response cap cuts it; then its own key continues.
+        last page does not end with an empty one. A scan's Limit counts the tombstones its
+        filter then drops, and a response stops at 1 MB: a short read is continued, up to
+        _PAGE_READS requests, so a page comes back short (or empty, with a nextToken) only
+        when far more tombstones than instances lie in its stretch of the table.
         """
-        request: dict[str, Any] = {"Limit": limit + 1}
-        if namespace is not None:
-            if self._namespace_index is None:
-                raise StoreFailure("listing by namespace needs NAMESPACE_INDEX_NAME")
-            expression = Expression()
-            namespace_value = expression.value("namespace", {"S": namespace})
-            request.update(
-                IndexName=self._namespace_index,
-                KeyConditionExpression=f"{expression.name('namespace')} = {namespace_value}",
-                **expression.request(),
-            )
-        else:
-            # A scan meets tombstones (the namespace index holds none): leave them out.
-            expression = Expression()
-            request.update(
-                FilterExpression=f"attribute_not_exists({expression.name(DELETED_AT)})", **expression.request()
-            )
-        if start_after is not None:
-            request["ExclusiveStartKey"] = self._start_key(namespace, start_after)
-        response = self._call("query" if namespace is not None else "scan", **request)
-        items = [from_item(item) for item in response.get("Items", [])]
+        request = self._list_request(namespace)
+        items: list[Instance] = []
+        evaluated = self._start_key(namespace, start_after) if start_after is not None else None
+        for _ in range(_PAGE_READS):
+            more = {"ExclusiveStartKey": evaluated} if evaluated is not None else {}
+            response = self._call(request["operation"], **request["parameters"], Limit=limit + 1 - len(items), **more)
+            items += [from_item(item) for item in response.get("Items", [])]
+            evaluated = response.get("LastEvaluatedKey")
+            if len(items) > limit or evaluated is None:
+                break
         if len(items) > limit:
-            items = items[:limit]
-            last = items[-1]
-            return Page(items, {"name": last["name"], "namespace": last["namespace"]})
-        evaluated = response.get("LastEvaluatedKey")
+            last = items[limit - 1]
+            return Page(items[:limit], {"name": last["name"], "namespace": last["namespace"]})
         if evaluated is None:
             return Page(items, None)
         return Page(items, {key: value["S"] for key, value in evaluated.items()})
+
+    def _list_request(self, namespace: str | None) -> dict[str, Any]:
+        """A namespace's: a query on its index (which holds no tombstones); else a filtered scan."""
+        expression = Expression()
+        if namespace is None:
+            filtered = f"attribute_not_exists({expression.name(DELETED_AT)})"
+            return {"operation": "scan", "parameters": {"FilterExpression": filtered, **expression.request()}}
+        if self._namespace_index is None:
+            raise StoreFailure("listing by namespace needs NAMESPACE_INDEX_NAME")
+        namespace_value = expression.value("namespace", {"S": namespace})
+        parameters = {
+            "IndexName": self._namespace_index,
+            "KeyConditionExpression": f"{expression.name('namespace')} = {namespace_value}",
+            **expression.request(),
+        }
+        return {"operation": "query", "parameters": parameters}
 
     @staticmethod
     def _start_key(namespace: str | None, start_after: dict[str, str]) -> dict[str, Any]:
