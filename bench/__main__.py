@@ -1,7 +1,9 @@
-"""`make bench`: cold start, warm cost, package size, memory and local throughput, with goals.
+"""`make bench`: cold start, warm cost, package size, memory, local throughput and the change
+feed (stream lag, consumer throughput, the host query's cold start), with goals.
 
-    .venv/bin/python -m bench [--only cold,warm,size,throughput] [--pairs 10] [--iterations 10000]
-                              [--requests 400] [--output bench/results.json] [--build-dir DIR]
+    .venv/bin/python -m bench [--only cold,warm,size,throughput,changes] [--pairs 10] [--iterations 10000]
+                              [--requests 400] [--writes 200] [--batches 10]
+                              [--output bench/results.json] [--build-dir DIR]
 
 Prints a table and writes bench/results.json. Timings on a shared machine are noisy: the
 cold-start goal is a ratio of interleaved pairs measured in the same run, never an absolute.
@@ -34,6 +36,8 @@ GOALS = {
     "package_mb": 10.0,
     "rss_mb": 80.0,
     "throughput_vs_raw_moto": 0.5,
+    "stream_lag_p50_s": 0.5,
+    "stream_lag_p99_s": 2.0,
 }
 
 
@@ -135,7 +139,10 @@ def _measure_warm(arguments: argparse.Namespace, workspace: Path, build_dir: Pat
 
 
 def _print_warm(arguments: argparse.Namespace, results: dict[str, Any]) -> None:
-    print(f"\nwarm cost per request, DynamoDB stubbed, {arguments.iterations} calls   goal: p50 <= 200 us")
+    print(
+        f"\nwarm cost per request, DynamoDB stubbed, {arguments.iterations} calls   goal: p50 <= 200 us"
+        " (host: the get function answering ?hostID=)"
+    )
     for operation, row in results["warm"].items():
         verdict = _verdict(row["p50_us"] <= GOALS["warm_p50_us"])
         print(f"  {operation:<9}p50 {row['p50_us']:>7.1f} us   p99 {row['p99_us']:>7.1f} us   {verdict}")
@@ -178,6 +185,50 @@ def _print_throughput(arguments: argparse.Namespace, results: dict[str, Any]) ->
     print(f"  best creates/s vs raw moto  {ratio:>6.0%}   {_verdict(ratio >= GOALS['throughput_vs_raw_moto'])}")
 
 
+def _measure_changes(arguments: argparse.Namespace, workspace: Path, build_dir: Path) -> dict[str, Any]:
+    from bench import change_feed, cold_start
+    from devtools.embedded_dynamodb import EmbeddedDynamoDB
+    from devtools.local_aws import client
+    from devtools.tables import create_tables
+    from devtools.template import Template
+
+    store = EmbeddedDynamoDB()
+    try:
+        create_tables(client(store.endpoint), Template.load().tables())
+        layout = cold_start.shipped(build_dir, lambda_artifact.runtime_packages(workspace / "runtime"))
+        host_cold = change_feed.host_cold_start(store.endpoint, layout, arguments.pairs)
+    finally:
+        store.stop()
+    return {
+        "change_feed": {
+            "stream_lag": change_feed.stream_lag(arguments.writes),
+            "consumer": change_feed.consumer_throughput(arguments.batches),
+            "host_cold_start": host_cold,
+        }
+    }
+
+
+def _print_changes(arguments: argparse.Namespace, results: dict[str, Any]) -> None:
+    lag, consumer, cold = (results["change_feed"][key] for key in ("stream_lag", "consumer", "host_cold_start"))
+    met = lag["p50_s"] <= GOALS["stream_lag_p50_s"] and lag["p99_s"] <= GOALS["stream_lag_p99_s"]
+    print(
+        f"\nchange feed, make run's chain on the embedded store   "
+        f"goal: lag p50 <= {GOALS['stream_lag_p50_s']} s, p99 <= {GOALS['stream_lag_p99_s']:.0f} s"
+    )
+    print(
+        f"  write -> listed by ?hostID=   p50 {lag['p50_s']:.3f} s   p99 {lag['p99_s']:.3f} s   "
+        f"max {lag['max_s']:.3f} s over {lag['writes']} writes   {_verdict(met)}"
+    )
+    print(
+        f"  consumer, batches of 100      {consumer['records_per_s']:.0f} records/s "
+        f"({consumer['records']} records, {consumer['events']} events)"
+    )
+    print(
+        f"  get function cold start       by name {cold['get_ms']:.1f} ms, ?hostID= {cold['host_ms']:.1f} ms "
+        f"(host/get {cold['host_vs_get']:.2f}x, median of {cold['pairs']} pairs)"
+    )
+
+
 @dataclass(frozen=True)
 class _Measurement:
     measure: Callable[[argparse.Namespace, Path, Any], dict[str, Any]]
@@ -191,6 +242,7 @@ MEASUREMENTS = {
     "warm": _Measurement(_measure_warm, _print_warm, needs_build=False),
     "size": _Measurement(_measure_size, _print_size, needs_build=True),
     "throughput": _Measurement(_measure_throughput, _print_throughput, needs_build=False),
+    "changes": _Measurement(_measure_changes, _print_changes, needs_build=True),
 }
 
 
@@ -208,10 +260,12 @@ def _measure(arguments: argparse.Namespace, results: dict[str, Any], workspace: 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default="cold,warm,size,throughput")
+    parser.add_argument("--only", default=",".join(MEASUREMENTS))
     parser.add_argument("--pairs", type=int, default=int(os.environ.get("BENCH_PAIRS") or 10))
     parser.add_argument("--iterations", type=int, default=int(os.environ.get("BENCH_ITERATIONS") or 10_000))
     parser.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS") or 400))
+    parser.add_argument("--writes", type=int, default=int(os.environ.get("BENCH_WRITES") or 200))
+    parser.add_argument("--batches", type=int, default=int(os.environ.get("BENCH_BATCHES") or 10))
     parser.add_argument("--output", type=Path, default=RESULTS_PATH)
     parser.add_argument("--build-dir", type=Path, help="a `sam build` output to measure instead of building one")
     arguments = parser.parse_args(argv)

@@ -9,19 +9,28 @@ from __future__ import annotations
 
 from typing import Literal
 
-from devtools.wsgi_server import WSGIThread
+from devtools.wsgi_server import WSGIApp, WSGIThread
 
 # The moto services the local tools stand up (moto names them as in its server's paths).
 MotoService = Literal["dynamodb", "dynamodbstreams", "secretsmanager", "events"]
 
 
-class EmbeddedMoto:
-    def __init__(self, service: MotoService, host: str = "127.0.0.1", port: int = 0) -> None:
-        from moto.moto_server.werkzeug_app import create_backend_app
+def moto_app(service: MotoService) -> WSGIApp:
+    """The service's own app: moto's all-services dispatcher would work out which service each
+    request is for by scanning moto's package folders, every request."""
+    from moto.moto_server.werkzeug_app import create_backend_app
 
-        # The service's own app: moto's all-services dispatcher would work out which service
-        # each request is for by scanning moto's package folders, every request.
-        self._server = WSGIThread(create_backend_app(service), f"embedded-{service}", host, port)
+    app: WSGIApp = create_backend_app(service)
+    return app
+
+
+class EmbeddedMoto:
+    """`service` served on `host`:`port`; `application` when one app serves more than one service."""
+
+    def __init__(
+        self, service: MotoService, host: str = "127.0.0.1", port: int = 0, application: WSGIApp | None = None
+    ) -> None:
+        self._server = WSGIThread(application or moto_app(service), f"embedded-{service}", host, port)
         self.endpoint = self._server.endpoint
 
     def stop(self) -> None:

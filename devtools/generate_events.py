@@ -1,4 +1,5 @@
-"""Regenerate events/*.json from `sam local generate-event apigateway aws-proxy` (`make events`).
+"""Regenerate events/*.json from `sam local generate-event apigateway aws-proxy` (`make events`),
+and events/stream.json, a batch of stream records recorded from the store (devtools.stream_events).
 
 One event per operation on each instance path: the seed's `/api/v1/instance` and a
 namespace's `/api/v1/namespaces/{namespace}/instance` (`namespaced-*.json`). SAM's sample
@@ -109,11 +110,25 @@ def generate(operation: str, template: Template) -> dict[str, Any]:
     return event
 
 
+def stream_event() -> dict[str, Any]:
+    """A stream batch as the change consumer gets it: web-1's whole life, recorded."""
+    from devtools.embedded_dynamodb import EmbeddedDynamoDB
+    from devtools.stream_events import life_of_an_instance, record
+
+    store = EmbeddedDynamoDB()
+    try:
+        return {"Records": record(store.endpoint, life_of_an_instance)}
+    finally:
+        store.stop()
+
+
 def main() -> None:
     template = Template.load()
-    for operation in OPERATIONS:
-        path = EVENTS / f"{operation}.json"
-        path.write_text(json.dumps(generate(operation, template), indent=2) + "\n", encoding="utf-8")
+    events = {operation: generate(operation, template) for operation in OPERATIONS}
+    events["stream"] = stream_event()
+    for name, event in events.items():
+        path = EVENTS / f"{name}.json"
+        path.write_text(json.dumps(event, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)}")
 
 

@@ -1,15 +1,16 @@
-"""The instance repository over a dict: the fake the bench and the tests run the operations on.
+"""The instance repository and the host index over dicts: the fakes the bench and the tests use.
 
-It keeps the contract of ports.InstanceRepository as the DynamoDB store does (the store
-tier runs the same tests against both): each call is atomic under a lock, a condition that
-fails raises the error the client would see and changes nothing.
+They keep the contracts of ports.InstanceRepository and ports.HostIndexRepository as the
+DynamoDB adapters do (the store tier runs the same tests against both): each call is atomic
+under a lock, a condition that fails raises the error the client would see (or, for the
+index, leaves the newer entry) and changes nothing.
 """
 
 from __future__ import annotations
 
 import threading
 
-from instance_api.domain import Changes, Instance, Page
+from instance_api.domain import Change, Changes, Instance, Page
 from instance_api.errors import AlreadyExists, Conflict, NamespaceMismatch, NotFound
 
 
@@ -99,3 +100,32 @@ class InMemoryStore:
         page = [self.items[name] for name in names[:limit]]
         more = len(names) > limit
         return Page(page, {"name": page[-1]["name"], "namespace": page[-1]["namespace"]} if more else None)
+
+
+class InMemoryHostIndex:
+    def __init__(self) -> None:
+        # (hostID, name) -> (the ordering key of the change that wrote it, the instance or None)
+        self.entries: dict[tuple[str, str], tuple[str, Instance | None]] = {}
+        self._lock = threading.Lock()
+
+    def apply(self, change: Change) -> int:
+        landed = 0
+        with self._lock:
+            for host_id, present in change.hosts().items():
+                key = (host_id, change.subject["name"])
+                if key in self.entries and self.entries[key][0] >= change.sequence:
+                    continue
+                self.entries[key] = (change.sequence, change.instance if present else None)
+                landed += 1
+        return landed
+
+    def list(self, host_id: str, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
+        with self._lock:
+            found = sorted(
+                (name, instance)
+                for (host, name), (_, instance) in self.entries.items()
+                if host == host_id and instance is not None and namespace in (None, instance["namespace"])
+            )
+        after = [instance for name, instance in found if start_after is None or name > start_after["name"]]
+        page = after[:limit]
+        return Page(page, {"hostID": host_id, "name": page[-1]["name"]} if len(after) > limit else None)

@@ -32,6 +32,7 @@ def _session() -> Any:
 
 
 def service_client(service: str, endpoint: str, region: str = LOCAL_REGION, config: Config | None = None) -> Any:
+    """A botocore client for `service` at the local `endpoint`, with local credentials."""
     # One session for every client: a new one loads the service's model again (~70 ms).
     # Sessions are not thread-safe, clients are: only the creation is serialised.
     with _session_lock:
@@ -49,9 +50,17 @@ def client(endpoint: str, region: str = LOCAL_REGION, config: Config | None = No
     return cast("DynamoDBClient", service_client("dynamodb", endpoint, region, config))
 
 
-def local_environment(endpoint: str, region: str = LOCAL_REGION, secrets_endpoint: str = NOWHERE) -> dict[str, str]:
-    """What a function needs locally to reach DynamoDB at `endpoint` and Secrets Manager at
-    `secrets_endpoint` (LocalSecrets), and never real AWS.
+def streams_client(endpoint: str, region: str = LOCAL_REGION) -> Any:
+    """DynamoDB Streams, served on the same endpoint by DynamoDB Local and the embedded store."""
+    return service_client("dynamodbstreams", endpoint, region)
+
+
+def local_environment(
+    endpoint: str, region: str = LOCAL_REGION, secrets_endpoint: str = NOWHERE, events_endpoint: str = NOWHERE
+) -> dict[str, str]:
+    """What a function needs locally to reach DynamoDB at `endpoint`, Secrets Manager at
+    `secrets_endpoint` (LocalSecrets) and EventBridge at `events_endpoint`
+    (devtools.local_events), and never real AWS.
 
     DYNAMODB_ENDPOINT_URL is declared (empty) in template.yaml; this sets it, as an
     env.json does for `sam local`. Other services take botocore's standard
@@ -63,6 +72,7 @@ def local_environment(endpoint: str, region: str = LOCAL_REGION, secrets_endpoin
         "AWS_DEFAULT_REGION": region,
         "DYNAMODB_ENDPOINT_URL": endpoint,
         "AWS_ENDPOINT_URL_SECRETS_MANAGER": secrets_endpoint,
+        "AWS_ENDPOINT_URL_EVENTBRIDGE": events_endpoint,
         "AWS_ENDPOINT_URL": NOWHERE,
         # A developer's ~/.aws files (profiles, endpoint overrides) must not leak in.
         "AWS_CONFIG_FILE": os.devnull,

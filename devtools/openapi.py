@@ -30,6 +30,7 @@ from instance_api import errors, http_headers, http_query
 from instance_api.domain import Instance
 from instance_api.models import (
     DNS_LABEL_SCHEMA,
+    HOST_ID_SCHEMA,
     CreateInstanceRequest,
     DeleteInstanceRequest,
     UpdateInstanceRequest,
@@ -110,10 +111,11 @@ def _request_schemas() -> dict[str, Any]:
     return schemas
 
 
-def _instance_schemas() -> dict[str, Any]:
-    """The Instance (and InstanceSpec) as responses carry them."""
+def instance_schemas(refs: str = SCHEMAS) -> dict[str, Any]:
+    """The Instance (and InstanceSpec) as responses and change events carry them; `refs` is
+    where the schemas are (the OpenAPI document's components, or a JSON Schema's $defs)."""
     schemas: dict[str, Any] = {}
-    instance = TypeAdapter(Instance).json_schema(ref_template=SCHEMAS + "{model}", mode="serialization")
+    instance = TypeAdapter(Instance).json_schema(ref_template=refs + "{model}", mode="serialization")
     for definition_name, definition in instance.pop("$defs", {}).items():
         schemas.setdefault(definition_name, definition)
     instance["additionalProperties"] = False
@@ -130,7 +132,7 @@ def _instance_schemas() -> dict[str, Any]:
 
 
 def _schemas() -> dict[str, Any]:
-    schemas = {**_request_schemas(), **_instance_schemas()}
+    schemas = {**_request_schemas(), **instance_schemas()}
     schemas["InstancePage"] = {
         "type": "object",
         "additionalProperties": False,
@@ -360,21 +362,36 @@ def _update(scope: Scope) -> dict[str, Any]:
     }
 
 
+HOST_QUERY = (
+    " With `hostID`: the instances whose `hostIDs` hold it, sorted by name, from an index kept from the "
+    "table's change stream (eventually consistent: a write shows within seconds; on `make run` within 2 s)."
+)
+
+
 def _get(scope: Scope) -> dict[str, Any]:
     namespace_query = _query("namespace", DNS_LABEL_SCHEMA, "List this namespace only.", "team-a")
     return {
         "operationId": scope.operation_id("get", "Instances"),
-        "summary": scope.said("Get one instance by name, or list a page", "Get one instance, or list the namespace"),
+        "summary": scope.said(
+            "Get one instance by name, or list a page (of all, a namespace or a host)",
+            "Get one instance, or list the namespace (or what of it runs on a host)",
+        ),
         "description": scope.said(
             "With `name`: that instance (a strongly consistent read). Without: a page of the list, sorted "
-            "by name within a `namespace`; pass `nextToken` back for the next page.",
+            "by name within a `namespace`; pass `nextToken` back for the next page." + HOST_QUERY,
             "With `name`: that instance if it is in the path's namespace (a strongly consistent read), else "
             "404. Without: a page of the namespace's instances, sorted by name; pass `nextToken` back for "
-            "the next page. A `namespace` query parameter is 400: the path names it.",
+            "the next page. A `namespace` query parameter is 400: the path names it." + HOST_QUERY,
         ),
         "parameters": [
             _query("name", DNS_LABEL_SCHEMA, "Get this instance (takes no other parameter).", "web-1"),
             *scope.said([namespace_query], []),
+            _query(
+                "hostID",
+                HOST_ID_SCHEMA | {"description": "A host ID, as in an instance's `hostIDs`."},
+                "List what should run on this host (in the namespace, if one is given).",
+                "host-a",
+            ),
             _query(
                 "limit",
                 {"type": "integer", "minimum": 1, "maximum": http_query.LIST_LIMIT_MAX},
@@ -510,8 +527,11 @@ def render(document: dict[str, Any]) -> str:
 
 
 def main(path: Path = OPENAPI_PATH) -> None:
+    from devtools import event_schema
+
     path.write_text(render(build()), encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}")
+    event_schema.main()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Read template.yaml the way the local tools need it: routes, functions, layers, tables.
+"""Read template.yaml the way the local tools need it: routes, functions, layers, tables,
+and the stream event source mappings and event buses.
 
 The local API and the tests take every route, environment variable and table from here,
 so template.yaml stays the one place they are declared. Intrinsics are resolved to local
@@ -39,6 +40,7 @@ _CREATE_TABLE_PROPERTIES = (
     "LocalSecondaryIndexes",
     "BillingMode",
     "ProvisionedThroughput",
+    "StreamSpecification",
 )
 
 
@@ -96,6 +98,25 @@ class TableSpec:
     name: str
     create_table_request: dict[str, Any]
     ttl_attribute: str | None
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    """A function's `DynamoDB` event: an event source mapping on a table's stream.
+
+    -1 for `max_retries` or `max_record_age_s` is Lambda's "until the record expires".
+    """
+
+    function: FunctionSpec
+    table: str  # the table's local name
+    starting_position: str
+    batch_size: int
+    batching_window_s: float
+    bisect_on_error: bool
+    max_retries: int
+    max_record_age_s: int
+    report_item_failures: bool
+    on_failure: str | None  # the destination's logical id
 
 
 @dataclass
@@ -196,6 +217,8 @@ class Template:
             raise ValueError(f"!Ref {name}: no such parameter or resource")
         if resource["Type"] == "AWS::DynamoDB::Table":
             return self.table_name(name)
+        if resource["Type"] == "AWS::Events::EventBus":
+            return self.event_bus_name(name)
         return name
 
     def _get_att(self, argument: list[str]) -> str:
@@ -205,6 +228,8 @@ class Template:
             raise ValueError(f"!GetAtt {logical_id}.{attribute}: no such resource")
         if resource["Type"] == "AWS::DynamoDB::Table" and attribute == "Arn":
             return f"arn:aws:dynamodb:{self.region}:{LOCAL_ACCOUNT}:table/{self.table_name(logical_id)}"
+        if resource["Type"] == "AWS::Events::EventBus" and attribute == "Arn":
+            return f"arn:aws:events:{self.region}:{LOCAL_ACCOUNT}:event-bus/{self.event_bus_name(logical_id)}"
         return f"arn:aws:local:{self.region}:{LOCAL_ACCOUNT}:{logical_id}/{attribute}"
 
     def _sub(self, argument: str | list[Any]) -> str:
@@ -232,6 +257,13 @@ class Template:
         name = properties.get("TableName")
         return str(self.resolve(name)) if name is not None else logical_id
 
+    def event_bus_name(self, logical_id: str) -> str:
+        return str(self.resolve(self.resources[logical_id]["Properties"]["Name"]))
+
+    def event_buses(self) -> list[str]:
+        """The names of the template's EventBridge buses, as the local tools call them."""
+        return [self.event_bus_name(logical_id) for logical_id in self._of_type("AWS::Events::EventBus")]
+
     def tables(self) -> list[TableSpec]:
         tables = []
         for logical_id, resource in self._of_type("AWS::DynamoDB::Table").items():
@@ -239,6 +271,9 @@ class Template:
             name = self.table_name(logical_id)
             request = {key: properties[key] for key in _CREATE_TABLE_PROPERTIES if key in properties}
             request["TableName"] = name
+            if "StreamSpecification" in request:
+                # CloudFormation's property has no StreamEnabled; create_table needs it.
+                request["StreamSpecification"] = {"StreamEnabled": True, **request["StreamSpecification"]}
             ttl = properties.get("TimeToLiveSpecification", {})
             ttl_attribute = ttl.get("AttributeName") if ttl.get("Enabled") else None
             tables.append(TableSpec(logical_id, name, request, ttl_attribute))
@@ -308,6 +343,35 @@ class Template:
                     )
                 )
         return routes
+
+    def stream_consumers(self) -> list[StreamConsumer]:
+        """Every function's `DynamoDB` events, with Lambda's defaults where the template sets none."""
+        functions = self.functions()
+        consumers = []
+        for logical_id, resource in self._of_type("AWS::Serverless::Function").items():
+            for event in resource.get("Properties", {}).get("Events", {}).values():
+                if event.get("Type") == "DynamoDB":
+                    consumers.append(self._stream_consumer(functions[logical_id], event["Properties"]))
+        return consumers
+
+    def _stream_consumer(self, function: FunctionSpec, properties: dict[str, Any]) -> StreamConsumer:
+        table, attribute = properties["Stream"]["Fn::GetAtt"]
+        if attribute != "StreamArn" or self.resources[table]["Type"] != "AWS::DynamoDB::Table":
+            raise ValueError(f"{function.logical_id}: the local tools read streams of this template's tables only")
+        settings = self.resolve(properties)
+        destination = properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        return StreamConsumer(
+            function=function,
+            table=self.table_name(table),
+            starting_position=settings["StartingPosition"],
+            batch_size=int(settings.get("BatchSize", 100)),
+            batching_window_s=float(settings.get("MaximumBatchingWindowInSeconds", 0)),
+            bisect_on_error=bool(settings.get("BisectBatchOnFunctionError", False)),
+            max_retries=int(settings.get("MaximumRetryAttempts", -1)),
+            max_record_age_s=int(settings.get("MaximumRecordAgeInSeconds", -1)),
+            report_item_failures="ReportBatchItemFailures" in settings.get("FunctionResponseTypes", []),
+            on_failure=destination["Fn::GetAtt"][0] if destination else None,
+        )
 
     def gateway_responses(self) -> dict[str, Any]:
         """The API's GatewayResponses, resolved (empty where the template customises none)."""

@@ -6,26 +6,37 @@ DynamoDB, in order of precedence: `--dynamodb-endpoint`/`DYNAMODB_ENDPOINT_URL` 
 running endpoint, e.g. DynamoDB Local you started), `--dynamodb-local` (start AWS's
 DynamoDB Local, data kept in DIR, by default .local/dynamodb-data), else the embedded
 in-memory store. Tables come from the template and are created where missing.
+
+The template's stream consumers run too: their table's stream is polled and the function
+invoked with batches, as Lambda's event source mapping does (devtools/local_api/streams.py);
+what they publish on EventBridge goes to a local stand-in (devtools/local_events.py), is
+printed, and is served at GET /_local/events.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Protocol
+from typing import Any, Protocol
 
+from devtools.backfill_host_index import backfill
 from devtools.dynamodb_local import DynamoDBLocal
 from devtools.embedded_dynamodb import EmbeddedDynamoDB
 from devtools.local_api.docs import DocsPages
-from devtools.local_api.gateway import GatewayServer, LocalApiGateway, PortInUse
-from devtools.local_api.runtime import CodeWatcher
+from devtools.local_api.events_page import EVENTS_PATH, EventsPage
+from devtools.local_api.gateway import GatewayServer, HttpRequest, HttpResponse, LocalApiGateway, PortInUse
+from devtools.local_api.runtime import CodeWatcher, FunctionPool, reload_changed
+from devtools.local_api.streams import LocalStreamConsumers
 from devtools.local_aws import LocalSecrets, client, local_environment
-from devtools.tables import create_tables
+from devtools.local_events import LocalEventBridge
+from devtools.tables import create_tables, enable_streams
 from devtools.template import ROOT, TEMPLATE_PATH, Template
 
 PERSISTED_DATA = ROOT / ".local" / "dynamodb-data"
@@ -92,15 +103,23 @@ def _relative(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def _banner(server: GatewayServer, gateway: LocalApiGateway, store: Store, tables: list[str], host: str) -> str:
-    base = f"http://{host}:{server.server_port}"
+def _banner(local_api: _LocalApi, tables: list[str]) -> str:
+    assert local_api.server is not None
+    assert local_api.gateway is not None
+    assert local_api.consumers is not None
+    base = f"http://{local_api.arguments.host}:{local_api.server.server_port}"
     lines = [f"Instance API (local) listening on {base}"]
-    for route in gateway.routes:
+    for route in local_api.gateway.routes:
         function = route.function
         lines.append(f"  {route.method:<6} {route.path} -> {function.logical_id} ({_relative(function.code_uri)})")
-    lines.append(f"  store:  {store.engine}; tables: {', '.join(tables) or 'none'}")
+    for poller in local_api.consumers.pollers:
+        consumer = poller.mapping.consumer
+        function = consumer.function
+        lines.append(f"  stream {consumer.table} -> {function.logical_id} ({_relative(function.code_uri)})")
+    lines.append(f"  store:  {local_api.store.engine}; tables: {', '.join(tables) or 'none'}")
     lines.append("  keys:   Secrets Manager (embedded moto), a random value per secret for this run")
     lines.append(f"  docs:   {base}/docs (OpenAPI at /openapi.yaml; local only)")
+    lines.append(f"  events: {base}{EVENTS_PATH} (what the stream consumers published; local only)")
     lines.append("  code under functions/ and layers/ reloads on save; Ctrl-C stops everything")
     return "\n".join(lines)
 
@@ -116,25 +135,51 @@ class _LocalApi:
         self.gateway: LocalApiGateway | None = None
         self.server: GatewayServer | None = None
         self.watcher: CodeWatcher | None = None
+        self.bridge: LocalEventBridge | None = None
+        self.consumers: LocalStreamConsumers | None = None
+
+    def _prepare_tables(self) -> list[str]:
+        """Create the template's tables where missing, and index what a new host index missed."""
+        template, dynamodb = self.template, client(self.store.endpoint, self.template.region)
+        tables = template.tables()
+        created = create_tables(dynamodb, tables)
+        enable_streams(dynamodb, tables)
+        for consumer in template.stream_consumers():
+            index = consumer.function.environment.get("HOST_INDEX_TABLE_NAME")
+            if index in created and consumer.table not in created:
+                instances, _ = backfill(dynamodb, consumer.table, index)
+                print(f"  backfilled {index} with {instances} existing instances", file=sys.stderr, flush=True)
+        return [table.name for table in tables]
+
+    def _pages(self) -> Callable[[HttpRequest], HttpResponse | None]:
+        assert self.bridge is not None
+        docs, events = DocsPages(self.arguments.template.resolve().parent / "openapi.yaml"), EventsPage(self.bridge)
+        return lambda request: docs.serve(request) or events.serve(request)
+
+    def _pools(self) -> list[FunctionPool]:
+        assert self.gateway is not None
+        assert self.consumers is not None
+        return [*self.gateway.pools.values(), *self.consumers.pools.values()]
 
     def start(self, started: float) -> None:
         arguments, template = self.arguments, self.template
-        tables = template.tables()
-        create_tables(client(self.store.endpoint, template.region), tables)
+        tables = self._prepare_tables()
         self.secrets = LocalSecrets(template)
-        pages = DocsPages(arguments.template.resolve().parent / "openapi.yaml")
-        environment = local_environment(self.store.endpoint, template.region, self.secrets.endpoint)
-        self.gateway = LocalApiGateway(template, environment, arguments.max_workers, pages.serve)
+        self.bridge = LocalEventBridge(template.event_buses(), on_event=_print_event, region=template.region)
+        environment = local_environment(
+            self.store.endpoint, template.region, self.secrets.endpoint, events_endpoint=self.bridge.endpoint
+        )
+        self.gateway = LocalApiGateway(template, environment, arguments.max_workers, self._pages())
         self.server = GatewayServer((arguments.host, arguments.port), self.gateway)
-        banner = _banner(self.server, self.gateway, self.store, [table.name for table in tables], arguments.host)
-        print(f"{banner}\n  ready in {time.perf_counter() - started:.2f} s", file=sys.stderr, flush=True)
-        self.watcher = CodeWatcher((root for pool in self.gateway.pools.values() for root in pool.roots), self._reload)
+        self.consumers = LocalStreamConsumers(template, self.store.endpoint, environment)
+        print(f"{_banner(self, tables)}\n  ready in {time.perf_counter() - started:.2f} s", file=sys.stderr, flush=True)
+        self.watcher = CodeWatcher((root for pool in self._pools() for root in pool.roots), self._reload)
         self.watcher.start()
         self.gateway.warm_up()
+        self.consumers.start()
 
     def _reload(self, changed: set[Path]) -> None:
-        assert self.gateway is not None
-        if reloaded := self.gateway.reload(changed):
+        if reloaded := reload_changed(self._pools(), changed):
             names = ", ".join(sorted(_relative(path) for path in changed))
             print(f"reloaded {', '.join(reloaded)} ({names} changed)", file=sys.stderr, flush=True)
 
@@ -145,13 +190,22 @@ class _LocalApi:
     def stop(self) -> None:
         if self.watcher is not None:
             self.watcher.stop()
+        if self.consumers is not None:
+            self.consumers.stop()
         if self.server is not None:
             self.server.server_close()
         if self.gateway is not None:
             self.gateway.close()
+        if self.bridge is not None:
+            self.bridge.stop()
         if self.secrets is not None:
             self.secrets.stop()
         self.store.stop()
+
+
+def _print_event(event: dict[str, Any]) -> None:
+    """Each published change event, on one line of the console."""
+    print(f"event {json.dumps(event, separators=(',', ':'))}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

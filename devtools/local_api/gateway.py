@@ -20,7 +20,6 @@ import errno
 import json
 import re
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from devtools.keep_alive import KeepAliveRequestHandler
-from devtools.local_api.runtime import FunctionPool, InvokeFailed
+from devtools.local_api.runtime import FunctionPool, InvokeFailed, reload_changed, warm_up
 from devtools.template import LOCAL_ACCOUNT, Route, Template
 
 # API Gateway's own payload limit; the API's 64 KiB body rule is the function's to enforce.
@@ -333,16 +332,10 @@ class LocalApiGateway:
 
     def warm_up(self) -> None:
         """Start one worker per function in the background, so the first request is warm."""
-        for pool in self.pools.values():
-            threading.Thread(target=pool.warm_up, name=f"warm-{pool.spec.logical_id}", daemon=True).start()
+        warm_up(self.pools.values())
 
     def reload(self, changed: set[Path]) -> list[str]:
-        reloaded = []
-        for name, pool in self.pools.items():
-            if any(path.is_relative_to(root) for path in changed for root in pool.roots):
-                pool.reload()
-                reloaded.append(name)
-        return reloaded
+        return reload_changed(self.pools.values(), changed)
 
     def close(self) -> None:
         for pool in self.pools.values():

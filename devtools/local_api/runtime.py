@@ -213,6 +213,22 @@ class FunctionPool:
             worker.stop()
 
 
+def warm_up(pools: Iterable[FunctionPool]) -> None:
+    """Start one worker per pool in the background, so the first invoke is warm."""
+    for pool in pools:
+        threading.Thread(target=pool.warm_up, name=f"warm-{pool.spec.logical_id}", daemon=True).start()
+
+
+def reload_changed(pools: Iterable[FunctionPool], changed: set[Path]) -> list[str]:
+    """Reload each pool whose code or layers hold a changed file; the names of those reloaded."""
+    reloaded = []
+    for pool in pools:
+        if any(path.is_relative_to(root) for path in changed for root in pool.roots):
+            pool.reload()
+            reloaded.append(pool.spec.logical_id)
+    return reloaded
+
+
 def _snapshot(roots: Iterable[Path]) -> dict[Path, int]:
     files: dict[Path, int] = {}
     for root in roots:

@@ -71,6 +71,9 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDBClient]:
         client: DynamoDBClient = session.create_client("dynamodb", region_name=LOCAL_REGION)  # type: ignore[assignment]
         create_tables(client, TEMPLATE.tables())
         create_secrets(session.create_client("secretsmanager", region_name=LOCAL_REGION), TEMPLATE)
+        events: Any = session.create_client("events", region_name=LOCAL_REGION)
+        for bus in TEMPLATE.event_buses():
+            events.create_event_bus(Name=bus)
         wiring.reset()
         idempotency.reset()
         yield client
@@ -96,9 +99,15 @@ class Invoke(Protocol):
     def __call__(self, logical_id: str, event: dict[str, Any], *, remaining_ms: int = 10_000) -> ApiResponse: ...
 
 
+class InvokeRaw(Protocol):
+    def __call__(self, logical_id: str, event: dict[str, Any], *, remaining_ms: int = 10_000) -> Any: ...
+
+
 @pytest.fixture
-def invoke(dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    def call(logical_id: str, event: dict[str, Any], *, remaining_ms: int = 10_000) -> ApiResponse:
+def invoke_raw(dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch) -> InvokeRaw:
+    """A function's handler called as Lambda calls it, with its environment; what it returned."""
+
+    def call(logical_id: str, event: dict[str, Any], *, remaining_ms: int = 10_000) -> Any:
         spec = FUNCTIONS[logical_id]
         for name in _ALL_VARIABLES - spec.environment.keys():
             monkeypatch.delenv(name, raising=False)
@@ -108,7 +117,15 @@ def invoke(dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch) -> Invoke:
         idempotency.reset()
         module = _MODULES.get(logical_id) or _MODULES.setdefault(logical_id, load_handler_module(spec))
         context = LambdaContext(logical_id, timeout_ms=remaining_ms)
-        return decode_proxy_response(module.lambda_handler(event, context))
+        return module.lambda_handler(event, context)
+
+    return call
+
+
+@pytest.fixture
+def invoke(invoke_raw: InvokeRaw) -> Invoke:
+    def call(logical_id: str, event: dict[str, Any], *, remaining_ms: int = 10_000) -> ApiResponse:
+        return decode_proxy_response(invoke_raw(logical_id, event, remaining_ms=remaining_ms))
 
     return call
 

@@ -1,4 +1,5 @@
-"""events/: one API Gateway REST proxy event per operation and path, routed by the template and answered."""
+"""events/: one API Gateway REST proxy event per operation and path, routed by the template and
+answered, and a stream batch for the change consumer (tests/handlers/test_publish_changes.py feeds it)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ OPERATIONS = ["create", "get", "list", "update", "delete"]
 NAMESPACED = [f"namespaced-{operation}" for operation in OPERATIONS]
 
 
-def test_given_the_events_folder_when_listing_it_then_there_is_one_event_per_operation_and_path() -> None:
-    assert sorted(path.stem for path in EVENTS.glob("*.json")) == sorted(OPERATIONS + NAMESPACED)
+def test_given_the_events_folder_when_listing_it_then_one_event_per_operation_and_path_and_a_stream_batch() -> None:
+    assert sorted(path.stem for path in EVENTS.glob("*.json")) == sorted([*OPERATIONS, *NAMESPACED, "stream"])
 
 
 @pytest.mark.parametrize("operation", OPERATIONS + NAMESPACED)

@@ -66,7 +66,9 @@ class LocalApi(LocalApiProcess):
     ) -> HttpResult:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
         try:
-            connection.putrequest(method, path, skip_accept_encoding=True)
+            # A Host header the caller sends is the only one (http.client would add its own first).
+            own_host = any(name.lower() == "host" for name, _ in headers)
+            connection.putrequest(method, path, skip_host=own_host, skip_accept_encoding=True)
             for name, value in headers:
                 connection.putheader(name, value)
             connection.putheader("Content-Length", str(len(body or b"")))

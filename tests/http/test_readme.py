@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 
 from devtools.template import ROOT
 from tests.http.local_api import LocalApi
+from tests.support import require
 
 VARYING = {"createdAt", "updatedAt", "requestId"}
 
@@ -61,3 +64,31 @@ def test_given_the_readme_when_running_its_try_it_commands_in_order_then_each_an
         result = subprocess.run(["bash", "-c", runnable], cwd=cwd, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         assert normalised(json.loads(result.stdout)) == normalised(json.loads(expected)), command
+
+
+def readme_block(marker: str) -> str:
+    """The code inside README's `<!-- marker:start -->` ... `<!-- marker:end -->` fence."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split(f"<!-- {marker}:start -->", 1)[1].split(f"<!-- {marker}:end -->", 1)[0]
+    return "\n".join(line for line in block.splitlines() if not line.startswith("```"))
+
+
+def test_given_the_readme_host_agent_when_asking_what_runs_on_a_host_then_it_lists_every_page(
+    fresh_api: LocalApi,
+) -> None:
+    require("host agent", None if shutil.which("jq") else "jq is not installed", "REQUIRE_JQ")
+    names = [f"agent-{number}" for number in range(5)]
+    for name in names:
+        fresh_api.request("POST", "/api/v1/instance", {"name": name, "hostIDs": ["host-a", "host-z"]})
+    fresh_api.request("POST", "/api/v1/instance", {"name": "elsewhere", "hostIDs": ["host-b"]})
+    script = readme_block("host-agent").replace("127.0.0.1:3000", f"{fresh_api.host}:{fresh_api.port}")
+    script = script.replace("limit=500", "limit=2")  # the same loop, over three pages
+    deadline = time.monotonic() + 10
+    while True:
+        result = subprocess.run(["bash", "-c", f"{script}\ndesired"], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        listed = [json.loads(line)["name"] for line in result.stdout.splitlines()]
+        if len(listed) >= len(names) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert listed == names

@@ -25,7 +25,8 @@ OPERATIONS = {"create", "update", "get", "delete"}
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory, build_dir: Path) -> tuple[dict[str, Any], str]:
     output = tmp_path_factory.mktemp("bench") / "results.json"
-    arguments = ["--pairs", "1", "--iterations", "50", "--requests", "16", "--output", str(output)]
+    arguments = ["--pairs", "1", "--iterations", "50", "--requests", "16", "--writes", "5", "--batches", "1"]
+    arguments += ["--output", str(output)]
     arguments += ["--build-dir", str(build_dir)]
     result = subprocess.run(
         [sys.executable, "-m", "bench", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=900
@@ -35,12 +36,13 @@ def bench(tmp_path_factory: pytest.TempPathFactory, build_dir: Path) -> tuple[di
     return results, result.stdout
 
 
-def test_given_a_bench_run_when_it_finishes_then_all_five_measurements_are_printed_and_written(
+def test_given_a_bench_run_when_it_finishes_then_all_six_measurements_are_printed_and_written(
     bench: tuple[dict[str, Any], str],
 ) -> None:
     results, printed = bench
-    for section in ("cold_start", "cold_start_without_bytecode", "import_breakdown", "warm"):
+    for section in ("cold_start", "cold_start_without_bytecode", "import_breakdown"):
         assert set(results[section]) == OPERATIONS, section
+    assert set(results["warm"]) == OPERATIONS | {"host"}
     for row in results["cold_start"].values():
         assert row["pairs"] == 1
         assert row["ours_ms"] > 0
@@ -49,9 +51,13 @@ def test_given_a_bench_run_when_it_finishes_then_all_five_measurements_are_print
     assert all(row["iterations"] == 50 for row in results["warm"].values())
     assert results["throughput"]["raw_moto_puts_per_s"] > 0
     assert results["throughput"]["creates_per_s_8"] > 0
-    for heading in ("cold start", "warm cost", "package size", "memory", "local API throughput"):
+    feed = results["change_feed"]
+    assert feed["stream_lag"]["writes"] == 5
+    assert feed["consumer"]["records"] == feed["consumer"]["events"] > 0
+    assert feed["host_cold_start"]["pairs"] == 1
+    for heading in ("cold start", "warm cost", "package size", "memory", "local API throughput", "change feed"):
         assert heading in printed, heading
-    assert printed.count("goal") >= 5
+    assert printed.count("goal") >= 6
 
 
 def test_given_a_bench_run_when_reading_the_import_breakdown_then_only_functions_with_a_body_load_pydantic(

@@ -38,18 +38,23 @@ RANKS = {
     "pagination": 1,
     "details": 1,
     "secret_store": 1,
+    "dynamodb": 1,
     # the adapters and the operations, which know no HTTP
     "store": 2,
     "service": 2,
     "observability": 2,
     "models": 2,
+    "changes": 2,
+    "host_index": 2,
+    "change_events": 2,
     # the composition root and HTTP parsing
     "wiring": 3,
     "http_query": 3,
     "http_headers": 3,
-    # what reads a whole request, and what runs an operation for one
+    # what reads a whole request or stream batch, and what runs an operation for one
     "bodies": 4,
     "idempotency": 4,
+    "consumer": 4,
     "api": 5,
 }
 HTTP_PARSING = {"http_query", "http_headers", "bodies", "details", "models", "api"}
@@ -85,9 +90,12 @@ def test_given_a_layer_module_when_reading_its_imports_then_each_points_down(mod
         assert RANKS[imported] < RANKS[module], f"{module} ({RANKS[module]}) imports {imported} ({RANKS[imported]})"
 
 
-@pytest.mark.parametrize(
-    "module", ["domain", "ports", "items", "store", "service", "wiring", "pagination", "keys", "secret_store"]
-)
+# The operations, storage and the change consumer: none of them reads HTTP.
+NOT_HTTP = ["domain", "ports", "items", "store", "service", "wiring", "pagination", "keys", "secret_store"]
+NOT_HTTP += ["dynamodb", "changes", "host_index", "change_events", "consumer"]
+
+
+@pytest.mark.parametrize("module", NOT_HTTP)
 def test_given_the_operations_and_storage_when_reading_their_imports_then_none_is_about_http(module: str) -> None:
     assert not imported_modules(LAYER / f"{module}.py", "instance_api") & HTTP_PARSING
 

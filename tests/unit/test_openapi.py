@@ -79,7 +79,15 @@ def test_given_create_when_reading_its_parameters_then_the_idempotency_key_heade
 
 def test_given_get_when_reading_its_parameters_then_name_and_the_list_parameters_are_described() -> None:
     names = [parameter["name"] for parameter in OPERATIONS["get"]["parameters"]]
-    assert names == ["name", "namespace", "limit", "nextToken"]
+    assert names == ["name", "namespace", "hostID", "limit", "nextToken"]
+
+
+def test_given_the_host_query_when_reading_its_parameter_then_it_is_a_host_id_by_the_hostids_rule() -> None:
+    (host,) = [parameter for parameter in OPERATIONS["get"]["parameters"] if parameter["name"] == "hostID"]
+    instance_hosts = DOCUMENT["components"]["schemas"]["CreateInstanceRequest"]["properties"]["hostIDs"]
+    schema = {key: value for key, value in host["schema"].items() if key != "description"}
+    assert schema == instance_hosts["items"], "the hostIDs entry rule (docs/contract.md)"
+    assert "eventually consistent" in OPERATIONS["get"]["description"]
 
 
 def test_given_a_namespace_s_path_when_reading_its_parameter_then_namespace_is_a_required_dns_label() -> None:
@@ -92,7 +100,7 @@ def test_given_a_namespace_s_path_when_reading_its_parameter_then_namespace_is_a
 
 def test_given_get_on_a_namespace_s_path_when_reading_its_parameters_then_the_path_names_the_namespace() -> None:
     names = [parameter["name"] for parameter in NAMESPACED["get"]["parameters"]]
-    assert names == ["name", "limit", "nextToken"]
+    assert names == ["name", "hostID", "limit", "nextToken"], "the host query works within the namespace too"
     assert "`namespace` query parameter is 400" in NAMESPACED["get"]["description"]
 
 

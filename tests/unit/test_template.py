@@ -16,8 +16,9 @@ FUNCTIONS = {key: value for key, value in RESOURCES.items() if value["Type"] == 
 INDEX = "namespace-name-index"
 INDEX_ARN = {"Fn::Sub": f"${{InstancesTable.Arn}}/index/{INDEX}"}
 FALLBACK = "RouteFallbackFunction"
+CONSUMER = "PublishChangesFunction"
 
-INSTANCES, IDEMPOTENCY = "InstancesTable", "IdempotencyTable"
+INSTANCES, IDEMPOTENCY, HOST_INDEX = "InstancesTable", "IdempotencyTable", "HostIndexTable"
 NAMESPACE_INDEX = f"{INSTANCES}/index/{INDEX}"
 READ_SECRET = "secretsmanager:GetSecretValue"
 
@@ -42,21 +43,44 @@ EXPECTED = {
             ("dynamodb:GetItem", INSTANCES),
             ("dynamodb:Scan", INSTANCES),
             ("dynamodb:Query", NAMESPACE_INDEX),
+            ("dynamodb:Query", HOST_INDEX),
             (READ_SECRET, "PaginationTokenSecret"),
         },
     ),
     "DeleteInstanceFunction": ("functions/delete_instance/", "delete", {("dynamodb:UpdateItem", INSTANCES)}),
 }
-CODE_URIS = {**{key: value[0] for key, value in EXPECTED.items()}, FALLBACK: "functions/route_fallback/"}
+CODE_URIS = {
+    **{key: value[0] for key, value in EXPECTED.items()},
+    FALLBACK: "functions/route_fallback/",
+    CONSUMER: "functions/publish_changes/",
+}
+# What the change consumer's own code calls (the host index, the bus), and what Lambda's event
+# source mapping does with the same role (read the stream, record a failed batch, write logs).
+CONSUMER_CODE = {("dynamodb:PutItem", HOST_INDEX), ("events:PutEvents", "ChangeEventBus")}
+CONSUMER_SERVICE = {
+    ("dynamodb:DescribeStream", f"{INSTANCES}/stream/*"),
+    ("dynamodb:GetRecords", f"{INSTANCES}/stream/*"),
+    ("dynamodb:GetShardIterator", f"{INSTANCES}/stream/*"),
+    ("dynamodb:ListStreams", f"{INSTANCES}/stream/*"),
+    ("sqs:SendMessage", "ChangesDeadLetterQueue"),
+    ("logs:CreateLogStream", "FunctionLogGroup"),
+    ("logs:PutLogEvents", "FunctionLogGroup"),
+}
 
 
 def policy_statements(logical_id: str) -> list[dict[str, Any]]:
-    policies = FUNCTIONS[logical_id]["Properties"].get("Policies", [])
+    """A function's own statements: its SAM Policies, or its role's inline policies."""
+    properties = FUNCTIONS[logical_id]["Properties"]
+    if "Role" in properties:
+        role = RESOURCES[properties["Role"]["Fn::GetAtt"][0]]["Properties"]
+        return [statement for policy in role["Policies"] for statement in policy["PolicyDocument"]["Statement"]]
+    policies = properties.get("Policies", [])
     return [statement for policy in policies for statement in policy["Statement"]]
 
 
 def _target(resource: dict[str, Any]) -> str:
-    """A statement's resource as "Table", "Table/index/Index" or a secret's logical id."""
+    """A statement's resource as its logical id (a table, a secret, a bus...) or "Table/index/Index",
+    "Table/stream/*"."""
     if "Ref" in resource:
         return str(resource["Ref"])
     if "Fn::GetAtt" in resource:
@@ -122,9 +146,14 @@ def test_given_each_operation_function_when_reading_its_policy_then_it_allows_on
         assert all("*" not in action for action in statement["Action"])
 
 
-def test_given_the_get_function_when_reading_its_policy_then_query_is_granted_on_the_index_only() -> None:
+def test_given_the_get_function_when_reading_its_policy_then_query_is_granted_on_the_two_indexes_only() -> None:
     query = [s for s in policy_statements("GetInstanceFunction") if "dynamodb:Query" in s["Action"]]
-    assert query == [{"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": INDEX_ARN}]
+    assert query == [
+        {"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": INDEX_ARN},
+        {"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": {"Fn::GetAtt": [HOST_INDEX, "Arn"]}},
+    ]
+    environment = Template.load().functions()["GetInstanceFunction"].environment
+    assert environment["HOST_INDEX_TABLE_NAME"] == HOST_INDEX
 
 
 def test_given_the_route_fallback_when_reading_it_then_it_takes_any_other_method_or_path_and_no_data() -> None:
@@ -162,8 +191,8 @@ def test_given_the_layer_when_reading_it_then_its_makefile_builds_layers_common_
     assert "--requirement requirements.txt" in makefile
 
 
-def test_given_the_template_when_listing_tables_then_instances_and_idempotency_records() -> None:
-    assert sorted(table.logical_id for table in Template.load().tables()) == [IDEMPOTENCY, INSTANCES]
+def test_given_the_template_when_listing_tables_then_instances_idempotency_records_and_the_host_index() -> None:
+    assert sorted(table.logical_id for table in Template.load().tables()) == [HOST_INDEX, IDEMPOTENCY, INSTANCES]
 
 
 def test_given_the_idempotency_table_when_reading_it_then_records_are_keyed_by_id_and_expire() -> None:

@@ -218,7 +218,7 @@ def alarm_metrics(logical_id: str) -> set[tuple[str, str]]:
     }
 
 
-def test_given_the_alarms_when_reading_them_then_5xx_errors_and_throttles_are_watched() -> None:
+def test_given_the_alarms_when_reading_them_then_5xx_errors_throttles_and_the_change_feed_are_watched() -> None:
     alarms = {key for key, value in RESOURCES.items() if value["Type"] == "AWS::CloudWatch::Alarm"}
     watched = set().union(*(alarm_metrics(alarm) for alarm in alarms))
     assert watched == {
@@ -227,6 +227,8 @@ def test_given_the_alarms_when_reading_them_then_5xx_errors_and_throttles_are_wa
         ("AWS/Lambda", "Throttles"),
         ("AWS/DynamoDB", "ReadThrottleEvents"),
         ("AWS/DynamoDB", "WriteThrottleEvents"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        ("AWS/Lambda", "IteratorAge"),
     }
     for alarm in alarms:
         properties = RESOURCES[alarm]["Properties"]

@@ -14,7 +14,7 @@ from instance_api.domain import GetQuery, ListQuery
 from instance_api.envelope import Operation
 from instance_api.errors import BadRequest, FieldError, InvalidRequest
 from instance_api.routes import NAMESPACED_INSTANCE_PATH
-from instance_api.rules import dns_label_problem
+from instance_api.rules import dns_label_problem, host_id_problem
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -74,18 +74,27 @@ def _limit(text: str | None) -> int:
     return int(text)
 
 
+def _optional(query: dict[str, str], field: str, problem_of: Callable[[str], str | None]) -> str | None:
+    value = query.get(field)
+    return None if value is None else validated(field, value, problem_of)
+
+
 def parse_list(event: APIGatewayProxyEvent, scope: str | None = None) -> ListQuery:
     """A page of the list; on a namespaced path (`scope`) that namespace's, and a `namespace`
-    parameter there is a mistake (400), not a filter."""
-    parameters = {"limit", "nextToken"} | ({"namespace"} if scope is None else set())
+    parameter there is a mistake (400), not a filter. With `hostID`, of what runs on that host
+    (the host index)."""
+    parameters = {"hostID", "limit", "nextToken"} | ({"namespace"} if scope is None else set())
     query = single_query_values(event, frozenset(parameters))
-    namespace = query.get("namespace", scope)
-    if namespace is not None and scope is None:
-        namespace = validated("namespace", namespace, dns_label_problem)
     next_token = query.get("nextToken")
     if next_token is not None and not 1 <= len(next_token) <= NEXT_TOKEN_MAX:
         raise BadRequest("nextToken is not valid for this listing")
-    return ListQuery(namespace=namespace, limit=_limit(query.get("limit")), next_token=next_token)
+    return ListQuery(
+        # The path's namespace was checked by the route (scope); a parameter's is checked here.
+        namespace=scope if scope is not None else _optional(query, "namespace", dns_label_problem),
+        limit=_limit(query.get("limit")),
+        next_token=next_token,
+        host_id=_optional(query, "hostID", host_id_problem),
+    )
 
 
 def reject_query_string(event: APIGatewayProxyEvent) -> None:

@@ -69,7 +69,7 @@ DNS_LABEL_SCHEMA = {
     "pattern": f"^{DNS_LABEL_PATTERN}$",
     "description": "A DNS-1123 label: lowercase letters, digits and '-', starting and ending alphanumeric.",
 }
-_HOST_ID_SCHEMA = {
+HOST_ID_SCHEMA = {
     "type": "string",
     "minLength": 1,
     "maxLength": HOST_ID_MAX,
@@ -77,7 +77,7 @@ _HOST_ID_SCHEMA = {
 }
 
 DnsLabel = Annotated[str, AfterValidator(check_dns_label), WithJsonSchema(DNS_LABEL_SCHEMA)]
-HostId = Annotated[str, AfterValidator(_check_host_id), WithJsonSchema(_HOST_ID_SCHEMA)]
+HostId = Annotated[str, AfterValidator(_check_host_id), WithJsonSchema(HOST_ID_SCHEMA)]
 HostIds = Annotated[
     list[HostId],
     Field(max_length=HOST_IDS_MAX),
@@ -85,7 +85,7 @@ HostIds = Annotated[
     WithJsonSchema(
         {
             "type": "array",
-            "items": _HOST_ID_SCHEMA,
+            "items": HOST_ID_SCHEMA,
             "maxItems": HOST_IDS_MAX,
             "uniqueItems": True,
             "description": "Hosts to run on, in order; duplicates are rejected, not merged.",

@@ -4,6 +4,7 @@ Service name and log level come from the environment (template.yaml).
 Every response records one metric named for its outcome, with the operation as dimension:
 InstanceCreated / InstanceUpdated / InstanceRead / InstancesListed / InstanceDeleted on
 success, else Conflict, NotFound, Invalid (other 4xx), Throttled (503) or Error (5xx).
+The change consumer records StreamRecordsReceived per batch and ChangeEventsPublished per event.
 Tracing is Lambda's active tracing (template parameter `Tracing`), with no SDK here.
 """
 

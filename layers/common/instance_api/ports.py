@@ -1,7 +1,8 @@
 """What the operations need from storage: one interface, two implementations.
 
 `store.InstanceStore` implements it on DynamoDB; `devtools.in_memory_store` implements it
-over a dict for benchmarks and tests. Each method is one atomic step: the conditions
+over a dict for benchmarks and tests. The host index likewise: `host_index.HostIndex` on
+DynamoDB, `devtools.in_memory_store.InMemoryHostIndex` over a dict. Each method is one atomic step: the conditions
 (name free, name present, version and namespace as expected) are checked and applied
 together, and a failed one raises the error the client sees (AlreadyExists, NotFound,
 Conflict, NamespaceMismatch). A deleted instance leaves a tombstone (docs/contract.md,
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from instance_api.domain import Changes, Instance, Page
+from instance_api.domain import Change, Changes, Instance, Page
 
 
 class InstanceRepository(Protocol):
@@ -51,3 +52,11 @@ class InstanceRepository(Protocol):
 
     def list(self, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
         """At most `limit` instances after `start_after` (of `namespace`, sorted by name, if given)."""
+
+
+class HostIndexRepository(Protocol):
+    def apply(self, change: Change) -> int:
+        """Write `change` on every host it touches, unless a later change is there; the writes that landed."""
+
+    def list(self, host_id: str, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
+        """At most `limit` instances on `host_id` (of `namespace`, if given) after `start_after`, sorted by name."""

@@ -10,10 +10,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from instance_api.aws_errors import StoreFailure
 from instance_api.domain import CreateCommand, DeleteCommand, GetQuery, Instance, ListQuery, UpdateCommand
 from instance_api.names import generate_name
 from instance_api.pagination import PageTokens
-from instance_api.ports import InstanceRepository
+from instance_api.ports import HostIndexRepository, InstanceRepository
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -25,17 +26,30 @@ def now() -> str:
     return _rfc3339(datetime.now(UTC))
 
 
+def _scope(query: ListQuery) -> str | None:
+    """What a listing's tokens are bound to: its namespace (None: all), or its host and namespace
+    (a host ID's `=` never appears in a namespace, so the two kinds never collide)."""
+    if query.host_id is None:
+        return query.namespace
+    return f"hostID={query.host_id};namespace={query.namespace or ''}"
+
+
 class InstanceService:
     """`tokens` is called only by a list: the key that signs them is needed for nothing else.
     A deleted instance's tombstone is kept `tombstone_retention` (docs/contract.md: at least
     30 days), so a version read before the delete never matches the instance re-created after."""
 
     def __init__(
-        self, store: InstanceRepository, tokens: Callable[[], PageTokens], tombstone_retention: timedelta
+        self,
+        store: InstanceRepository,
+        tokens: Callable[[], PageTokens],
+        tombstone_retention: timedelta,
+        host_index: Callable[[], HostIndexRepository] | None = None,
     ) -> None:
         self._store = store
         self._tokens = tokens
         self._tombstone_retention = tombstone_retention
+        self._host_index = host_index
 
     def create(
         self, command: CreateCommand, *, generated_name: str | None = None, token: str | None = None
@@ -73,10 +87,19 @@ class InstanceService:
         return self._store.get(query.name, scope=query.scope)
 
     def list(self, query: ListQuery) -> dict[str, Any]:
+        """A page of the list, or with `host_id` of the host index (eventually consistent: it
+        follows the table's stream). A token carries its listing's scope, so one listing's
+        token is refused by any other."""
         tokens = self._tokens()
-        start_after = tokens.decode(query.next_token, query.namespace) if query.next_token else None
-        page = self._store.list(query.namespace, query.limit, start_after)
-        next_token = tokens.encode(query.namespace, page.last_key) if page.last_key else None
+        scope = _scope(query)
+        start_after = tokens.decode(query.next_token, scope) if query.next_token else None
+        if query.host_id is None:
+            page = self._store.list(query.namespace, query.limit, start_after)
+        else:
+            if self._host_index is None:
+                raise StoreFailure("listing by host needs the host index (HOST_INDEX_TABLE_NAME)")
+            page = self._host_index().list(query.host_id, query.namespace, query.limit, start_after)
+        next_token = tokens.encode(scope, page.last_key) if page.last_key else None
         return {"items": page.items, "nextToken": next_token}
 
     def delete(self, command: DeleteCommand) -> dict[str, str]:

@@ -40,6 +40,10 @@ class Settings:
     pagination_key_secret: str | None
     name_key_secret: str | None
     tombstone_retention_days: int
+    # The host index (written by the change consumer, read by the host query) and the bus
+    # the consumer publishes change events on.
+    host_index_table_name: str | None = None
+    event_bus_name: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -54,6 +58,8 @@ class Settings:
             tombstone_retention_days=int(
                 os.environ.get("TOMBSTONE_RETENTION_DAYS") or TOMBSTONE_RETENTION_DAYS_DEFAULT
             ),
+            host_index_table_name=os.environ.get("HOST_INDEX_TABLE_NAME") or None,
+            event_bus_name=os.environ.get("EVENT_BUS_NAME") or None,
         )
 
     def require_idempotency_table(self) -> str:
@@ -64,3 +70,9 @@ class Settings:
 
     def require_name_key_secret(self) -> str:
         return _present("NAME_KEY_SECRET", self.name_key_secret)
+
+    def require_host_index_table(self) -> str:
+        return _present("HOST_INDEX_TABLE_NAME", self.host_index_table_name)
+
+    def require_event_bus(self) -> str:
+        return _present("EVENT_BUS_NAME", self.event_bus_name)

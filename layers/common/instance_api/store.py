@@ -10,8 +10,8 @@ table's TTL removes it; a create takes a name that is free or a tombstone, and c
 its version, in the same UpdateItem. Reads, updates, deletes and listings treat a
 tombstone as absent. `name` is a DynamoDB reserved word, so every expression goes through
 attribute names.
-botocore failures become domain errors here (aws_errors.py): throttling and timeouts are
-`Unavailable`, anything else is `StoreFailure` (a 500 whose detail only the logs see).
+botocore failures become domain errors (dynamodb.call, aws_errors.py): throttling and timeouts
+are `Unavailable`, anything else is `StoreFailure` (a 500 whose detail only the logs see).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from instance_api.aws_errors import CALL_ERRORS, StoreFailure, error_code, is_retryable
+from instance_api.aws_errors import StoreFailure
 from instance_api.domain import Changes, Instance, Page
-from instance_api.errors import AlreadyExists, Conflict, NamespaceMismatch, NotFound, Unavailable
+from instance_api.dynamodb import Expression, call
+from instance_api.errors import AlreadyExists, Conflict, NamespaceMismatch, NotFound
 from instance_api.items import (
     CREATION_TOKEN,
     DELETED_AT,
@@ -58,39 +59,6 @@ def _old_item(error: ClientError) -> dict[str, Any] | None:
     return cast("dict[str, Any] | None", error.response.get("Item"))
 
 
-class _Expression:
-    """Placeholders for one request's expressions: `#attribute` names and `:key` values."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}
-        self.values: dict[str, Any] = {}
-        self.conditions: list[str] = []
-
-    def name(self, attribute: str) -> str:
-        self.names[f"#{attribute}"] = attribute
-        return f"#{attribute}"
-
-    def value(self, key: str, value: dict[str, Any]) -> str:
-        self.values[f":{key}"] = value
-        return f":{key}"
-
-    def require(self, condition: str) -> None:
-        self.conditions.append(condition)
-
-    def equals(self, attribute: str, key: str, value: dict[str, Any] | None) -> None:
-        """Require `attribute = value` when a value is given."""
-        if value is not None:
-            self.require(f"{self.name(attribute)} = {self.value(key, value)}")
-
-    def request(self) -> dict[str, Any]:
-        request: dict[str, Any] = {"ExpressionAttributeNames": self.names}
-        if self.values:
-            request["ExpressionAttributeValues"] = self.values
-        if self.conditions:
-            request["ConditionExpression"] = " AND ".join(self.conditions)
-        return request
-
-
 def _visible(item: dict[str, Any] | None, scope: str | None) -> bool:
     """There is an instance (not a tombstone), in the scope if one is given."""
     if item is None or is_tombstone(item):
@@ -119,7 +87,7 @@ class _Refused:
         return Conflict.stale(self.name, stored["version"], self.expected_version, reapply=reapply)
 
 
-def _live(expression: _Expression) -> str:
+def _live(expression: Expression) -> str:
     """The condition that the item is there and not a tombstone."""
     return f"attribute_exists({expression.name('name')}) AND attribute_not_exists({expression.name(DELETED_AT)})"
 
@@ -139,22 +107,14 @@ class InstanceStore:
         self._namespace_index = namespace_index
 
     def _call(self, operation: str, **request: Any) -> Any:
-        try:
-            return getattr(self._client, operation)(TableName=self._table, **request)
-        except CALL_ERRORS as error:
-            if is_retryable(error):
-                raise Unavailable() from error
-            code = error_code(error)
-            if code == "ConditionalCheckFailedException":
-                raise
-            raise StoreFailure(f"DynamoDB {operation} failed with {code or type(error).__name__}") from error
+        return call(self._client, self._table, operation, **request)
 
     def create(self, instance: Instance, *, token: str | None = None) -> Instance:
         """Store `instance` under a free name or over a tombstone (its version continuing the
         tombstone's), and return it as stored. A name taken by a live instance is
         AlreadyExists, unless that instance carries `token`: an earlier attempt of this very
         idempotent create wrote it, and it is returned as it is now."""
-        expression = _Expression()
+        expression = Expression()
         item = to_item(instance)
         del item["name"], item["version"]
         if token is not None:
@@ -203,7 +163,7 @@ class InstanceStore:
         expected_namespace: str | None = None,
         scope: str | None = None,
     ) -> Instance:
-        expression = _Expression()
+        expression = Expression()
         version = expression.name("version")
         assignments = [
             f"{version} = {version} + {expression.value('one', {'N': '1'})}",
@@ -242,7 +202,7 @@ class InstanceStore:
     ) -> None:
         """Turn the instance into its tombstone: hidden, keeping its name and last version,
         until DynamoDB's TTL removes it after `expires_at` (epoch seconds)."""
-        expression = _Expression()
+        expression = Expression()
         expression.require(_live(expression))
         expression.equals("namespace", "scope", _string(scope))
         expression.equals("version", "expectedVersion", _number(expected_version))
@@ -290,7 +250,7 @@ class InstanceStore:
 
     def _list_request(self, namespace: str | None) -> dict[str, Any]:
         """A namespace's: a query on its index (which holds no tombstones); else a filtered scan."""
-        expression = _Expression()
+        expression = Expression()
         if namespace is None:
             filtered = f"attribute_not_exists({expression.name(DELETED_AT)})"
             return {"operation": "scan", "parameters": {"FilterExpression": filtered, **expression.request()}}

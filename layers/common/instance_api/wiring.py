@@ -1,4 +1,5 @@
-"""The composition root: settings, the AWS clients, the store, the keys and the token signer.
+"""The composition root: settings, the AWS clients, the store, the keys and the token signer,
+and for the change consumer the host index and the change publisher.
 
 Each is built on first use and kept for the container's life, so importing a handler does
 no I/O and tests can point the functions at moto or DynamoDB Local between cases
@@ -13,6 +14,8 @@ import functools
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+from instance_api.change_events import ChangePublisher
+from instance_api.host_index import HostIndex
 from instance_api.keys import CURRENT, RotatingKey
 from instance_api.pagination import PageTokens
 from instance_api.secret_store import SecretStore
@@ -23,7 +26,7 @@ from instance_api.store import InstanceStore
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-    from instance_api.ports import InstanceRepository
+    from instance_api.ports import HostIndexRepository, InstanceRepository
 
 # Connect fast and read fast, retry a little: a throttled table must answer (503) well
 # inside API Gateway's 29 s, where botocore's legacy mode would retry DynamoDB 10 times.
@@ -41,6 +44,7 @@ KEY_MAX_AGE_SECONDS = 300
 KEY_MIN_REFRESH_SECONDS = 5
 
 _installed_store: list[InstanceRepository] = []
+_installed_host_index: list[HostIndexRepository] = []
 
 
 @functools.cache
@@ -102,17 +106,36 @@ def page_tokens() -> PageTokens:
 
 @functools.cache
 def service() -> InstanceService:
-    return InstanceService(instance_store(), page_tokens, timedelta(days=settings().tombstone_retention_days))
+    retention = timedelta(days=settings().tombstone_retention_days)
+    return InstanceService(instance_store(), page_tokens, retention, host_index)
 
 
-def install_store(store: InstanceRepository) -> None:
-    """Run the operations against `store` until `reset()` (benchmarks, tests with a fake)."""
+@functools.cache
+def host_index() -> HostIndexRepository:
+    if _installed_host_index:
+        return _installed_host_index[0]
+    return HostIndex(dynamodb_client(), settings().require_host_index_table())
+
+
+@functools.cache
+def change_publisher() -> ChangePublisher:
+    # The regional endpoint on AWS; locally AWS_ENDPOINT_URL_EVENTBRIDGE (botocore reads it) points
+    # at the emulator's EventBridge stand-in.
+    return ChangePublisher(_client("events"), settings().require_event_bus())
+
+
+def install_store(store: InstanceRepository, host_index: HostIndexRepository | None = None) -> None:
+    """Run the operations against `store` (and `host_index`) until `reset()` (benchmarks, tests with fakes)."""
     reset()
     _installed_store.append(store)
+    if host_index is not None:
+        _installed_host_index.append(host_index)
 
 
 def reset() -> None:
     """Forget everything built so far (tests switch environments between cases)."""
     _installed_store.clear()
-    for cached in (settings, dynamodb_client, secrets, pagination_key, name_key, instance_store, page_tokens, service):
+    _installed_host_index.clear()
+    built = (settings, dynamodb_client, secrets, pagination_key, name_key, instance_store, page_tokens, service)
+    for cached in (*built, host_index, change_publisher):
         cached.cache_clear()

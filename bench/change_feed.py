@@ -1,0 +1,172 @@
+"""The change feed: how soon a write shows in the host query, how fast the consumer goes, and
+what the host query adds to the get function's cold start.
+
+- Stream lag: `make run`'s server (embedded store), one write at a time, each putting an
+  instance on a host of its own; the lag is from the write's answer to the first
+  `?hostID=` answer that lists it (polled every 10 ms). The write path is the whole local
+  chain: the table's stream, the poller (as Lambda's event source mapping), the consumer
+  in its worker, the host index.
+- Consumer throughput: the consumer in a worker process, as `make run` runs it, fed
+  batches of 100 records recorded from the store (creates and updates of instances on two
+  hosts each) against the embedded store and the local EventBridge stand-in.
+- Host-path cold start: the get function from the `sam build` artifact answering its first
+  request, a get by name against a host query, in interleaved pairs (the ratio is the
+  host query's over the get's; the get's own ratio to bare boto3 is `cold`'s).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bench.cold_start import STORED, Layout, event
+from bench.warm import HOST, host_query
+from devtools.embedded_dynamodb import EmbeddedDynamoDB
+from devtools.fresh_interpreter import HandlerRun
+from devtools.lambda_environment import lambda_environment
+from devtools.local_api.launch import local_api
+from devtools.local_api.runtime import FunctionPool
+from devtools.local_aws import client, local_environment
+from devtools.local_events import LocalEventBridge
+from devtools.stream_events import record
+from devtools.tables import create_tables
+from devtools.template import Template
+from instance_api.domain import CREATED, Change, Changes, CreateCommand, UpdateCommand
+from instance_api.host_index import HostIndex
+from instance_api.items import to_item
+from instance_api.service import InstanceService
+
+CONSUMER = "PublishChangesFunction"
+BATCH = 100
+POLL_S = 0.01
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def _request(connection: http.client.HTTPConnection, method: str, path: str, body: Any = None) -> Any:
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    connection.request(method, path, json.dumps(body) if body is not None else None, headers)
+    response = connection.getresponse()
+    answer = json.loads(response.read())
+    if response.status != 200:
+        raise RuntimeError(f"{method} {path} answered {response.status}: {answer}")
+    return answer
+
+
+def stream_lag(writes: int) -> dict[str, float]:
+    """Seconds from a write's answer to its instance listed by `?hostID=`, over `writes` writes."""
+    lags = []
+    with tempfile.TemporaryDirectory() as console, local_api(Path(console) / "local-api.log") as api:
+        connection = http.client.HTTPConnection(api.host, api.port, timeout=60)
+        path = next(route.path for route in Template.load().routes() if route.method == "POST")
+        for number in range(writes + 5):  # the first five warm the workers up
+            host = f"lag-{uuid.uuid4().hex[:10]}"
+            _request(connection, "POST", path, {"name": f"lag-{number}", "hostIDs": [host]})
+            written = time.perf_counter()
+            while not _request(connection, "GET", f"{path}?hostID={host}")["data"]["items"]:
+                if time.perf_counter() - written > 30:
+                    raise RuntimeError(f"{host} did not show in the host query within 30 s")
+                time.sleep(POLL_S)
+            if number >= 5:
+                lags.append(time.perf_counter() - written)
+        connection.close()
+    return {"p50_s": statistics.median(lags), "p99_s": _percentile(lags, 0.99), "max_s": max(lags), "writes": len(lags)}
+
+
+def _recorded_batches(endpoint: str, batches: int) -> list[list[dict[str, Any]]]:
+    def writes(service: InstanceService) -> None:
+        for number in range(batches * BATCH // 2):
+            name = f"feed-{number}"
+            service.create(CreateCommand(name, "team-a", {"image": ""}, share_storage=False, host_ids=["h-1", "h-2"]))
+            service.update(UpdateCommand(name, Changes(host_ids=["h-2", f"h-{number}"])))
+
+    records = record(endpoint, writes)
+    return [records[start : start + BATCH] for start in range(0, len(records), BATCH)]
+
+
+@contextlib.contextmanager
+def _console_to(path: Path) -> Iterator[None]:
+    """This process's stderr (and so its workers', which inherit it) into `path` for a while:
+    the consumer logs its metrics on every batch."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with path.open("wb") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def consumer_throughput(batches: int) -> dict[str, float]:
+    """Records per second through the consumer's worker, batches of 100, on the embedded store."""
+    template = Template.load()
+    store = EmbeddedDynamoDB()
+    bridge = LocalEventBridge(template.event_buses(), region=template.region)
+    pool: FunctionPool | None = None
+    try:
+        create_tables(client(store.endpoint), template.tables())
+        recorded = _recorded_batches(store.endpoint, batches)
+        environment = local_environment(store.endpoint, template.region, events_endpoint=bridge.endpoint)
+        pool = FunctionPool(template.functions()[CONSUMER], environment, max_workers=1)
+        with tempfile.TemporaryDirectory() as console, _console_to(Path(console) / "consumer.log"):
+            pool.invoke({"Records": recorded[0][:1]}, "warm-up")  # the cold start is not throughput
+            published_before = len(bridge.events)
+            started = time.perf_counter()
+            for number, batch in enumerate(recorded):
+                answer = pool.invoke({"Records": batch}, f"batch-{number}")
+                if answer != {"batchItemFailures": []}:
+                    raise RuntimeError(f"the consumer failed records: {answer}")
+            elapsed = time.perf_counter() - started
+        count = sum(len(batch) for batch in recorded)
+        events = len(bridge.events) - published_before
+        return {"records_per_s": count / elapsed, "records": count, "events": events}
+    finally:
+        if pool is not None:
+            pool.close()
+        bridge.stop()
+        store.stop()
+
+
+def host_cold_start(endpoint: str, layout: Layout, pairs: int) -> dict[str, float]:
+    """The get function's first answer, a get by name against a host query, interleaved."""
+    template = Template.load()
+    spec = template.functions()["GetInstanceFunction"]
+    dynamodb = client(endpoint)
+    dynamodb.put_item(TableName=spec.environment["TABLE_NAME"], Item=to_item(STORED))
+    index = HostIndex(dynamodb, spec.environment["HOST_INDEX_TABLE_NAME"])
+    index.apply(Change(CREATED, {**STORED, "hostIDs": [HOST]}, None, STORED["createdAt"]))
+    environment = lambda_environment(spec, local_environment(endpoint, template.region))
+    runs = {
+        label: HandlerRun(layout.paths(spec.logical_id), environment, [request], flags=layout.flags)
+        for label, request in (("get", event("get")), ("host", host_query()))
+    }
+    timings: dict[str, list[float]] = {"get": [], "host": []}
+    for pair in range(pairs):
+        for label in ("get", "host") if pair % 2 == 0 else ("host", "get"):
+            report = runs[label].report()
+            if report["answers"][0]["statusCode"] != 200:
+                raise RuntimeError(f"the get function answered {report['answers'][0]} to {label}")
+            timings[label].append(report["ms"])
+    ratios = [host / get for host, get in zip(timings["host"], timings["get"], strict=True)]
+    return {
+        "get_ms": statistics.median(timings["get"]),
+        "host_ms": statistics.median(timings["host"]),
+        "host_vs_get": statistics.median(ratios),
+        "pairs": pairs,
+    }

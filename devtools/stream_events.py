@@ -1,0 +1,78 @@
+"""Stream records recorded from the real store: what the change consumer is fed.
+
+`record` runs writes through the layer's own store (instance_api.store) on a local DynamoDB
+(the embedded one, or DynamoDB Local) against a fresh copy of the template's instances
+table, reads back its stream, and returns the records as Lambda's event source mapping
+passes them on. `make events` writes one such batch to events/stream.json (for `sam local
+invoke PublishChangesFunction -e events/stream.json`), and the tests read it, so what the
+consumer is tested on is what the store writes, tombstones included once deletes keep them.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from devtools.local_api.streams import lambda_record
+from devtools.local_aws import client, streams_client
+from devtools.tables import create_table
+from devtools.template import ROOT, Template
+
+# The layer is not an installed package: put it on the path, as Lambda's /opt/python is.
+sys.path.insert(0, str(ROOT / "layers" / "common"))
+
+from instance_api.domain import Changes, CreateCommand, DeleteCommand, UpdateCommand
+from instance_api.service import InstanceService
+from instance_api.store import InstanceStore
+
+Writes = Callable[[InstanceService], None]
+
+
+def _no_tokens() -> Any:
+    raise AssertionError("recording writes lists nothing")
+
+
+def record(endpoint: str, writes: Writes, template: Template | None = None) -> list[dict[str, Any]]:
+    """The stream records `writes` produce on a fresh copy of the instances table at `endpoint`."""
+    template = template or Template.load()
+    dynamodb = client(endpoint, template.region)
+    table = create_table(dynamodb, template.table("InstancesTable"), f"recorded-{uuid.uuid4().hex[:12]}")
+    try:
+        writes(InstanceService(InstanceStore(dynamodb, table), _no_tokens, timedelta(days=30)))
+        stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        return _read_all(streams_client(endpoint, template.region), stream_arn)
+    finally:
+        dynamodb.delete_table(TableName=table)
+
+
+def _read_all(streams: Any, stream_arn: str) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            answer = streams.get_records(ShardIterator=iterator)
+            records += [lambda_record(record, stream_arn) for record in answer["Records"]]
+            if not answer["Records"]:
+                break
+            iterator = answer.get("NextShardIterator")
+    return records
+
+
+def _create(service: InstanceService, hosts: list[str]) -> None:
+    image = "registry.example.com/team/web:1.4.2"
+    service.create(CreateCommand("web-1", "team-a", {"image": image}, share_storage=True, host_ids=hosts))
+
+
+def life_of_an_instance(service: InstanceService) -> None:
+    """events/stream.json's writes: web-1 created on two hosts, moved to another pair, deleted
+    (its tombstone kept), and created again over its tombstone on one host."""
+    _create(service, ["host-a", "host-b"])
+    changes = Changes(spec={"image": "registry.example.com/team/web:1.5.0"}, host_ids=["host-b", "host-c"])
+    service.update(UpdateCommand(name="web-1", changes=changes))
+    service.delete(DeleteCommand(name="web-1", version=None))
+    _create(service, ["host-a"])

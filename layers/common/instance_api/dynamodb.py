@@ -1,0 +1,67 @@
+"""One DynamoDB request, its failures translated, and the placeholders its expressions need.
+
+Every adapter on DynamoDB (the instance store, the host index) calls through `call`, so
+botocore failures become the same domain errors everywhere (aws_errors.py): throttling
+and timeouts are `Unavailable` (503, retry later), a failed condition stays a
+`ClientError` for the adapter to interpret, anything else is `StoreFailure` (a 500 whose
+detail only the logs see).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from instance_api.aws_errors import CALL_ERRORS, StoreFailure, error_code, is_retryable
+from instance_api.errors import Unavailable
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def call(client: Any, table: str, operation: str, **request: Any) -> Any:
+    """`client.<operation>(TableName=table, **request)`; a failed condition is re-raised as is."""
+    try:
+        return getattr(client, operation)(TableName=table, **request)
+    except CALL_ERRORS as error:
+        if is_retryable(error):
+            raise Unavailable() from error
+        code = error_code(error)
+        if code == CONDITION_FAILED:
+            raise
+        raise StoreFailure(f"DynamoDB {operation} failed with {code or type(error).__name__}") from error
+
+
+class Expression:
+    """Placeholders for one request's expressions: `#attribute` names and `:key` values.
+
+    `name` is a DynamoDB reserved word, so every expression goes through attribute names.
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+        self.conditions: list[str] = []
+
+    def name(self, attribute: str) -> str:
+        self.names[f"#{attribute}"] = attribute
+        return f"#{attribute}"
+
+    def value(self, key: str, value: dict[str, Any]) -> str:
+        self.values[f":{key}"] = value
+        return f":{key}"
+
+    def require(self, condition: str) -> None:
+        self.conditions.append(condition)
+
+    def equals(self, attribute: str, key: str, value: dict[str, Any] | None) -> None:
+        """Require `attribute = value` when a value is given."""
+        if value is not None:
+            self.require(f"{self.name(attribute)} = {self.value(key, value)}")
+
+    def request(self, condition_key: str = "ConditionExpression") -> dict[str, Any]:
+        """The request's names, values and conditions (under `condition_key`: a Query filters)."""
+        request: dict[str, Any] = {"ExpressionAttributeNames": self.names}
+        if self.values:
+            request["ExpressionAttributeValues"] = self.values
+        if self.conditions:
+            request[condition_key] = " AND ".join(self.conditions)
+        return request

@@ -1,0 +1,94 @@
+"""The host index on DynamoDB: what should run on a host, kept from the instances table's stream.
+
+One item per (hostID, name) in a table of its own (partition key `hostID`, sort key
+`name`, so a host's instances come back sorted by name). A live entry is the whole
+instance as the table stores it plus `hostID` and `seq`: the host query is one Query and
+answers full instances without reading the instances table (docs/decisions.md, "Host index
+and change events"). When an instance leaves a host, its entry becomes a hidden marker
+(`hostID`, `name`, `seq` and a TTL `expiresAt`): no `namespace`, so every query's filter
+skips it.
+
+Writes are idempotent and ordered. An entry keeps the ordering key (`seq`, see
+domain.Change.sequence) of the last change that wrote it, and a write lands only over a
+smaller one. So a retried batch rewrites nothing, and a replayed older record (a redrive,
+a backfill racing the stream) never undoes a newer one, a removal included: that is what
+the markers are for, and they expire once no older record can still arrive (the stream
+keeps records 24 hours).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from instance_api.domain import Change, Instance, Page
+from instance_api.dynamodb import Expression, call
+from instance_api.items import from_item, to_item
+
+# How long a removed entry's marker outlives the removal: the stream's 24 h retention, twice.
+MARKER_RETENTION_SECONDS = 2 * 24 * 60 * 60
+# Query rounds one page may take when markers interleave with live entries; past them the
+# page is shorter than `limit` and its nextToken continues (as a page cut at DynamoDB's 1 MB).
+MAX_QUERY_ROUNDS = 8
+
+
+class HostIndex:
+    def __init__(self, client: Any, table_name: str, clock: Callable[[], float] = time.time) -> None:
+        self._client = client
+        self._table = table_name
+        self._clock = clock
+
+    def _entry(self, change: Change, host_id: str, present: bool) -> dict[str, Any]:
+        keys = {"hostID": {"S": host_id}, "seq": {"S": change.sequence}}
+        if present and change.instance is not None:
+            return {**to_item(change.instance), **keys}
+        expires_at = int(self._clock()) + MARKER_RETENTION_SECONDS
+        return {"name": {"S": change.subject["name"]}, **keys, "expiresAt": {"N": str(expires_at)}}
+
+    def apply(self, change: Change) -> int:
+        """Write the change's entry on every host it touches; how many writes landed."""
+        landed = 0
+        for host_id, present in change.hosts().items():
+            expression = Expression()
+            seq = expression.name("seq")
+            newer = expression.value("seq", {"S": change.sequence})
+            expression.require(f"(attribute_not_exists({seq}) OR {seq} < {newer})")
+            try:
+                call(
+                    self._client,
+                    self._table,
+                    "put_item",
+                    Item=self._entry(change, host_id, present),
+                    **expression.request(),
+                )
+            except ClientError:
+                continue  # the entry already holds this change or a later one
+            landed += 1
+        return landed
+
+    def list(self, host_id: str, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
+        """At most `limit` instances on `host_id` (in `namespace`, if given) after `start_after`, by name."""
+        expression = Expression()
+        key = f"{expression.name('hostID')} = {expression.value('hostID', {'S': host_id})}"
+        if namespace is None:
+            expression.require(f"attribute_exists({expression.name('namespace')})")
+        else:
+            expression.equals("namespace", "namespace", {"S": namespace})
+        request = {"KeyConditionExpression": key, **expression.request("FilterExpression")}
+        start = None if start_after is None else {"hostID": {"S": host_id}, "name": {"S": start_after["name"]}}
+        items: list[Instance] = []
+        for _ in range(MAX_QUERY_ROUNDS):
+            if start is not None:
+                request["ExclusiveStartKey"] = start
+            response = call(self._client, self._table, "query", Limit=limit + 1 - len(items), **request)
+            items += [from_item(item) for item in response.get("Items", [])]
+            start = response.get("LastEvaluatedKey")
+            if len(items) > limit or start is None:
+                break
+        if len(items) > limit:
+            items = items[:limit]
+            return Page(items, {"hostID": host_id, "name": items[-1]["name"]})
+        return Page(items, None if start is None else {"hostID": host_id, "name": start["name"]["S"]})

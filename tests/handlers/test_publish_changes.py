@@ -1,0 +1,238 @@
+"""The change consumer's handler on recorded stream batches: the host index it keeps and the
+events it publishes (moto's DynamoDB and EventBridge; each PutEvents entry recorded)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import botocore.session
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+from devtools.events import load_event
+from devtools.local_api.streams import EventSourceMapping, FunctionError
+from devtools.template import LOCAL_REGION, ROOT, Template
+from tests.handlers.conftest import InvokeRaw, intercept_aws
+from tests.stream_records import batch, image, insert, named, poison, recorded, remove
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+CONSUMER = "PublishChangesFunction"
+Consume = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every entry the code under test puts on EventBridge, in order (moto takes them too)."""
+    entries: list[dict[str, Any]] = []
+
+    def record(service: str, operation: str, params: dict[str, Any]) -> None:
+        if operation == "PutEvents":
+            entries.extend(params["Entries"])
+
+    intercept_aws(monkeypatch, record)
+    return entries
+
+
+@pytest.fixture
+def consume(invoke_raw: InvokeRaw, published: list[dict[str, Any]]) -> Consume:
+    def call(event: dict[str, Any]) -> dict[str, Any]:
+        answer: dict[str, Any] = invoke_raw(CONSUMER, event)
+        return answer
+
+    return call
+
+
+def index(dynamodb: DynamoDBClient) -> dict[tuple[str, str], int | None]:
+    """The host index: (host, name) -> the version that runs there, or None for a removed entry."""
+    items = dynamodb.scan(TableName="HostIndexTable")["Items"]
+    return {
+        (item["hostID"]["S"], item["name"]["S"]): int(item["version"]["N"]) if "namespace" in item else None
+        for item in items
+    }
+
+
+def kinds(published: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    return [
+        (entry["DetailType"], json.loads(entry["Detail"])["name"], json.loads(entry["Detail"])["version"])
+        for entry in published
+    ]
+
+
+def test_given_the_recorded_stream_event_when_consuming_it_then_every_record_succeeds(consume: Consume) -> None:
+    assert consume(load_event("stream")) == {"batchItemFailures": []}
+
+
+def test_given_an_insert_when_consuming_it_then_each_host_holds_the_whole_instance_and_a_create_is_published(
+    consume: Consume, dynamodb: DynamoDBClient, published: list[dict[str, Any]]
+) -> None:
+    consume(batch(recorded()[0]))
+    assert index(dynamodb) == {("host-a", "web-1"): 1, ("host-b", "web-1"): 1}
+    (entry,) = published
+    detail = json.loads(entry["Detail"])
+    assert (entry["Source"], entry["DetailType"], entry["EventBusName"]) == (
+        "instance-api",
+        "Instance Created",
+        "instance-api-local-changes",
+    )
+    assert detail["previous"] is None
+    assert detail["instance"]["hostIDs"] == ["host-a", "host-b"]
+    stored = dynamodb.get_item(TableName="HostIndexTable", Key={"hostID": {"S": "host-a"}, "name": {"S": "web-1"}})
+    assert stored["Item"]["spec"] == {"M": {"image": {"S": "registry.example.com/team/web:1.4.2"}}}
+
+
+def test_given_an_update_that_moves_hosts_when_consuming_it_then_added_hosts_get_it_and_removed_ones_lose_it(
+    consume: Consume, dynamodb: DynamoDBClient, published: list[dict[str, Any]]
+) -> None:
+    consume(batch(*recorded()[:2]))
+    assert index(dynamodb) == {("host-a", "web-1"): None, ("host-b", "web-1"): 2, ("host-c", "web-1"): 2}
+    created, updated = (json.loads(entry["Detail"]) for entry in published)
+    assert updated["previous"] == created["instance"]
+    assert (updated["instance"]["version"], updated["instance"]["hostIDs"]) == (2, ["host-b", "host-c"])
+
+
+def test_given_a_delete_and_a_create_over_its_tombstone_when_consuming_then_hosts_and_events_follow(
+    consume: Consume, dynamodb: DynamoDBClient, published: list[dict[str, Any]]
+) -> None:
+    consume(batch(*recorded()[:3]))
+    assert set(index(dynamodb).values()) == {None}, "deleted: no host runs it"
+    consume(batch(recorded()[3]))
+    assert index(dynamodb) == {("host-a", "web-1"): 3, ("host-b", "web-1"): None, ("host-c", "web-1"): None}
+    assert kinds(published) == [
+        ("Instance Created", "web-1", 1),
+        ("Instance Updated", "web-1", 2),
+        ("Instance Deleted", "web-1", 2),
+        ("Instance Created", "web-1", 3),
+    ]
+    deleted, recreated = (json.loads(entry["Detail"]) for entry in published[2:])
+    assert (deleted["instance"], deleted["previous"]["version"]) == (None, 2)
+    assert deleted["changedAt"] == recorded()[2]["dynamodb"]["NewImage"]["deletedAt"]["S"]
+    assert (recreated["previous"], recreated["instance"]["hostIDs"]) == (None, ["host-a"])
+
+
+def test_given_an_item_removed_without_a_tombstone_when_consuming_it_then_it_is_a_delete(
+    consume: Consume, dynamodb: DynamoDBClient, published: list[dict[str, Any]]
+) -> None:
+    consume(batch(*recorded()[:2], remove(image(recorded()[1]), 10)))
+    assert set(index(dynamodb).values()) == {None}
+    assert kinds(published)[-1] == ("Instance Deleted", "web-1", 2)
+
+
+def test_given_a_retried_batch_when_consuming_it_again_then_the_index_is_unchanged_and_events_repeat(
+    consume: Consume, dynamodb: DynamoDBClient, published: list[dict[str, Any]]
+) -> None:
+    consume(batch(*recorded()[:2]))
+    before = dynamodb.scan(TableName="HostIndexTable")["Items"]
+    assert consume(batch(*recorded()[:2])) == {"batchItemFailures": []}
+    assert dynamodb.scan(TableName="HostIndexTable")["Items"] == before, "not even an expiry moved"
+    assert kinds(published) == kinds(published[:2]) * 2, "at least once: consumers deduplicate"
+
+
+def test_given_an_older_record_after_a_newer_one_when_consuming_it_then_it_undoes_nothing(
+    consume: Consume, dynamodb: DynamoDBClient
+) -> None:
+    inserted, updated, deleted, _ = recorded()
+    consume(batch(deleted))
+    consume(batch(inserted, updated))
+    assert set(index(dynamodb).values()) == {None}, "the delete stands: host-a, -b, -c stay empty"
+    consume(batch(updated))
+    consume(batch(inserted))
+    assert set(index(dynamodb).values()) == {None}
+
+
+def test_given_a_tombstone_removed_by_its_ttl_when_consuming_it_then_nothing_is_written_or_published(
+    consume: Consume, dynamodb: DynamoDBClient, published: list[dict[str, Any]]
+) -> None:
+    gone = image(recorded()[2])
+    assert consume(batch(remove(gone, 4, by_ttl=True))) == {"batchItemFailures": []}
+    assert (index(dynamodb), published) == ({}, [])
+
+
+def test_given_a_poison_record_when_consuming_its_batch_then_it_and_what_follows_are_reported_failed(
+    consume: Consume, dynamodb: DynamoDBClient, published: list[dict[str, Any]]
+) -> None:
+    first = insert(named(image(recorded()[0]), "app-1"), 1)
+    after = insert(named(image(recorded()[0]), "app-2"), 3)
+    answer = consume(batch(first, poison(2), after))
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "2"}, {"itemIdentifier": "3"}]}
+    assert kinds(published) == [("Instance Created", "app-1", 1)], "nothing after the failure went out"
+    assert {name for _, name in index(dynamodb)} == {"app-1"}
+
+
+def test_given_a_batch_of_only_poison_when_consuming_it_then_the_function_fails_so_lambda_bisects(
+    consume: Consume,
+) -> None:
+    with pytest.raises(BatchProcessingError):
+        consume(batch(poison(1)))
+
+
+def test_given_a_poison_record_under_the_event_source_mapping_then_it_goes_aside_and_the_rest_succeeds(
+    consume: Consume, dynamodb: DynamoDBClient, published: list[dict[str, Any]]
+) -> None:
+    (settings,) = Template.load().stream_consumers()
+    failures: list[dict[str, Any]] = []
+
+    def invoke(records: list[dict[str, Any]]) -> Any:
+        try:
+            return consume(batch(*records))
+        except BatchProcessingError as error:
+            raise FunctionError(str(error)) from error
+
+    mapping = EventSourceMapping(settings, invoke, failures.append)
+    names = [f"app-{number}" for number in range(1, 6)]
+    records = [insert(named(image(recorded()[0]), name), number) for number, name in enumerate(names, start=1)]
+    mapping.deliver([*records[:2], poison(99), *records[2:]], "shard-1")
+    assert [name for _, name, _ in kinds(published)] == names, "every other record, in stream order"
+    (failure,) = failures
+    info = failure["DDBStreamBatchInfo"]
+    assert (info["startSequenceNumber"], info["endSequenceNumber"], info["batchSize"]) == ("99", "99", 1)
+    assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert mapping.invocations <= 1 + 3 + settings.max_retries + 1, "bisected, then retried a bounded number of times"
+
+
+def test_given_eventbridge_refuses_a_record_s_event_when_consuming_then_that_record_is_retried_later(
+    consume: Consume, dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused: list[str] = []
+
+    def refuse_second(service: str, operation: str, params: dict[str, Any]) -> None:
+        if operation == "PutEvents":
+            refused.append(json.loads(params["Entries"][0]["Detail"])["name"])
+            if len(refused) == 2:
+                raise RuntimeError("EventBridge is down")
+
+    intercept_aws(monkeypatch, refuse_second)
+    first = insert(named(image(recorded()[0]), "app-1"), 1)
+    second = insert(named(image(recorded()[0]), "app-2"), 2)
+    assert consume(batch(first, second)) == {"batchItemFailures": [{"itemIdentifier": "2"}]}
+    assert ("host-a", "app-2") in index(dynamodb), "indexed first: a retry rewrites nothing"
+
+
+def test_given_the_readme_rule_when_the_consumer_publishes_then_only_deletes_in_prod_reach_the_queue(
+    consume: Consume, dynamodb: DynamoDBClient
+) -> None:
+    """README's "Host agents and automation" rule, run by moto's EventBridge into moto's SQS."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- event-rule:start -->", 1)[1].split("<!-- event-rule:end -->", 1)[0]
+    pattern = re.search(r"--event-pattern '([^']+)'", block)
+    assert pattern is not None
+    session = botocore.session.get_session()
+    events: Any = session.create_client("events", region_name=LOCAL_REGION)
+    sqs: Any = session.create_client("sqs", region_name=LOCAL_REGION)
+    queue = sqs.create_queue(QueueName="prod-deletions")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    (bus,) = Template.load().event_buses()
+    events.put_rule(EventBusName=bus, Name="prod-deletions", EventPattern=pattern.group(1))
+    events.put_targets(EventBusName=bus, Rule="prod-deletions", Targets=[{"Id": "queue", "Arn": arn}])
+    records = []
+    for number, namespace in enumerate(("prod", "staging")):
+        live = {**named(image(recorded()[0]), f"web-{namespace}"), "namespace": {"S": namespace}}
+        records += [insert(live, 10 * number + 1), remove(live, 10 * number + 2)]
+    assert consume(batch(*records)) == {"batchItemFailures": []}
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    (delivered,) = [json.loads(message["Body"]) for message in messages]
+    assert (delivered["detail-type"], delivered["detail"]["name"]) == ("Instance Deleted", "web-prod")

@@ -1,0 +1,37 @@
+"""The instances table's stream on each engine: what the store's writes leave there is what the
+change consumer is tested on (events/stream.json), on the embedded store as on DynamoDB Local."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from devtools.stream_events import life_of_an_instance, record
+from tests.stream_records import recorded
+from tests.support import ENGINES
+
+
+def shape(records: list[dict[str, Any]]) -> list[tuple[str, list[str], list[str]]]:
+    """Each record's event name and the attributes of its images (values differ run to run)."""
+    return [
+        (
+            record["eventName"],
+            sorted(record["dynamodb"].get("OldImage", {})),
+            sorted(record["dynamodb"].get("NewImage", {})),
+        )
+        for record in records
+    ]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_given_an_instance_s_life_when_reading_the_stream_then_one_record_per_write_as_recorded(
+    request: pytest.FixtureRequest, engine: str
+) -> None:
+    records = record(request.getfixturevalue(engine), life_of_an_instance)
+    assert shape(records) == shape(recorded()), "regenerate events/stream.json with `make events` if the store changed"
+    for record_ in records:
+        assert ":table/recorded-" in record_["eventSourceARN"]
+        assert "/stream/" in record_["eventSourceARN"]
+        assert isinstance(record_["dynamodb"]["ApproximateCreationDateTime"], int), "epoch seconds, as Lambda passes it"
+        assert record_["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"

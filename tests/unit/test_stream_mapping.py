@@ -1,0 +1,190 @@
+"""The local event source mapping (devtools/local_api/streams.py) handles a function's failures
+as Lambda documents it: partial batch responses, bisection, bounded retries, record age, and
+the on-failure destination; and the local EventBridge stand-in answers PutEvents as EventBridge does."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+
+from devtools.local_api.streams import EventSourceMapping, FunctionError
+from devtools.local_aws import service_client
+from devtools.local_events import LocalEventBridge
+from devtools.template import StreamConsumer, Template
+
+SETTINGS = Template.load().stream_consumers()[0]
+NOW = 1_800_000_000
+
+
+def records(*sequences: int, created: int = NOW) -> list[dict[str, Any]]:
+    return [
+        {"dynamodb": {"SequenceNumber": str(number), "ApproximateCreationDateTime": created}} for number in sequences
+    ]
+
+
+class Function:
+    """A stand-in consumer: fails on `poison` sequence numbers, as the real one does (the poisoned
+    record and all after it reported; raises when nothing of the batch succeeded)."""
+
+    def __init__(self, *poison: int, report: bool = True) -> None:
+        self.poison = {str(number) for number in poison}
+        self.report = report
+        self.batches: list[list[str]] = []
+        self.done: list[str] = []
+
+    def __call__(self, batch: list[dict[str, Any]]) -> Any:
+        sequences = [record["dynamodb"]["SequenceNumber"] for record in batch]
+        self.batches.append(sequences)
+        failed = next((index for index, sequence in enumerate(sequences) if sequence in self.poison), None)
+        if failed == 0 or (failed is not None and not self.report):
+            raise FunctionError("all failed")
+        self.done += sequences[:failed]
+        return {
+            "batchItemFailures": [{"itemIdentifier": sequence} for sequence in sequences[failed or len(sequences) :]]
+        }
+
+
+def mapping(function: Function, **settings: Any) -> tuple[EventSourceMapping, list[dict[str, Any]]]:
+    failures: list[dict[str, Any]] = []
+    consumer: StreamConsumer = dataclasses.replace(SETTINGS, **settings)
+    return EventSourceMapping(consumer, function, failures.append, clock=lambda: NOW), failures
+
+
+def test_given_a_batch_that_succeeds_when_delivering_then_one_invocation_takes_it_all() -> None:
+    function = Function()
+    esm, failures = mapping(function)
+    esm.deliver(records(1, 2, 3))
+    assert (function.batches, function.done, failures) == ([["1", "2", "3"]], ["1", "2", "3"], [])
+
+
+def test_given_a_partial_failure_when_delivering_then_the_batch_is_retried_from_the_failed_record() -> None:
+    function = Function()
+    esm, _ = mapping(function)
+    answers = iter([{"batchItemFailures": [{"itemIdentifier": "3"}]}, {"batchItemFailures": []}])
+
+    def flaky(batch: list[dict[str, Any]]) -> Any:
+        function.batches.append([record["dynamodb"]["SequenceNumber"] for record in batch])
+        return next(answers)
+
+    esm.invoke = flaky
+    esm.deliver(records(1, 2, 3, 4))
+    assert function.batches == [["1", "2", "3", "4"], ["3", "4"]]
+
+
+def test_given_a_poison_record_when_delivering_then_it_is_isolated_by_bisection_and_sent_aside() -> None:
+    function = Function(5)
+    esm, failures = mapping(function, max_retries=2)
+    esm.deliver(records(*range(1, 9)), "shard-1")
+    assert function.done == ["1", "2", "3", "4", "6", "7", "8"], "in stream order"
+    (failure,) = failures
+    assert failure["DDBStreamBatchInfo"] | {"approximateArrivalOfFirstRecord": 0} == {
+        "shardId": "shard-1",
+        "startSequenceNumber": "5",
+        "endSequenceNumber": "5",
+        "approximateArrivalOfFirstRecord": 0,
+        "approximateArrivalOfLastRecord": NOW,
+        "batchSize": 1,
+        "streamArn": "",
+    }
+    assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    # The first try, the retry from 5 (a partial failure), two halvings (which are not retries),
+    # and one more retry of 5 alone: two retries in all.
+    assert [batch for batch in function.batches if "5" in batch] == [
+        [str(number) for number in range(1, 9)],
+        ["5", "6", "7", "8"],
+        ["5", "6"],
+        ["5"],
+        ["5"],
+    ]
+
+
+def test_given_no_bisection_when_a_batch_keeps_failing_then_all_of_it_goes_aside_after_the_retries() -> None:
+    function = Function(1)
+    esm, failures = mapping(function, bisect_on_error=False, max_retries=1)
+    esm.deliver(records(1, 2))
+    assert function.batches == [["1", "2"], ["1", "2"]]
+    assert [failure["DDBStreamBatchInfo"]["batchSize"] for failure in failures] == [2]
+
+
+def test_given_an_answer_naming_no_record_of_the_batch_when_delivering_then_the_whole_batch_failed() -> None:
+    esm, failures = mapping(Function(), max_retries=0, bisect_on_error=False)
+    esm.invoke = lambda batch: {"batchItemFailures": [{"itemIdentifier": "not-in-batch"}]}
+    esm.deliver(records(1, 2))
+    assert [failure["DDBStreamBatchInfo"]["startSequenceNumber"] for failure in failures] == ["1"]
+
+
+def test_given_records_older_than_the_maximum_age_when_delivering_then_they_go_aside_uninvoked() -> None:
+    function = Function()
+    esm, failures = mapping(function)
+    old = records(1, created=NOW - SETTINGS.max_record_age_s - 1)
+    esm.deliver([*old, *records(2)])
+    assert function.batches == [["2"]]
+    assert failures[0]["requestContext"]["condition"] == "RecordAgeExceeded"
+
+
+def test_given_partial_responses_off_when_the_function_answers_then_the_batch_succeeded() -> None:
+    esm, failures = mapping(Function(), report_item_failures=False)
+    esm.invoke = lambda batch: {"batchItemFailures": [{"itemIdentifier": "1"}]}
+    esm.deliver(records(1))
+    assert failures == []
+    assert esm.invocations == 1
+
+
+# -- the local EventBridge stand-in ------------------------------------------------------------------
+
+
+@pytest.fixture
+def bridge() -> Any:
+    taken: list[dict[str, Any]] = []
+    local = LocalEventBridge(["changes"], on_event=taken.append)
+    local.taken = taken  # type: ignore[attr-defined]
+    yield local
+    local.stop()
+
+
+def test_given_put_events_through_botocore_when_the_bus_exists_then_the_event_is_kept_as_a_target_gets_it(
+    bridge: LocalEventBridge,
+) -> None:
+    events = service_client("events", bridge.endpoint)
+    answer = events.put_events(
+        Entries=[
+            {"EventBusName": "changes", "Source": "instance-api", "DetailType": "Instance Created", "Detail": '{"a":1}'}
+        ]
+    )
+    assert answer["FailedEntryCount"] == 0
+    (event,) = bridge.events
+    assert (event["source"], event["detail-type"], event["detail"]) == ("instance-api", "Instance Created", {"a": 1})
+    assert event["id"] == answer["Entries"][0]["EventId"]
+    assert bridge.taken == [event]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("entry", "code"),
+    [
+        ({"EventBusName": "other", "Source": "s", "DetailType": "d", "Detail": "{}"}, "ResourceNotFoundException"),
+        ({"EventBusName": "changes", "Source": "s", "DetailType": "d", "Detail": "[1]"}, "MalformedDetail"),
+        ({"EventBusName": "changes", "DetailType": "d", "Detail": "{}"}, "InvalidArgument"),
+        (
+            {"EventBusName": "changes", "Source": "s", "DetailType": "d", "Detail": json.dumps({"x": "y" * 300_000})},
+            "InvalidArgument",
+        ),
+    ],
+)
+def test_given_an_entry_eventbridge_would_refuse_when_putting_it_then_it_is_refused_and_not_kept(
+    bridge: LocalEventBridge, entry: dict[str, Any], code: str
+) -> None:
+    answer = bridge.put_events({"Entries": [entry]})
+    assert answer["FailedEntryCount"] == 1
+    assert answer["Entries"][0]["ErrorCode"] == code
+    assert bridge.events == []
+
+
+def test_given_an_operation_other_than_put_events_when_calling_the_stand_in_then_it_says_so(
+    bridge: LocalEventBridge,
+) -> None:
+    events = service_client("events", bridge.endpoint)
+    with pytest.raises(Exception, match="only PutEvents"):
+        events.list_event_buses()
