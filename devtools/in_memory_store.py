@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 
-from instance_api.domain import Change, Changes, Instance, Page
-from instance_api.errors import AlreadyExists, Conflict, NamespaceMismatch, NotFound
+from instance_api.domain import UNCONDITIONAL, Change, Changes, Expected, Instance, Page
+from instance_api.errors import AlreadyExists, NotFound
+from instance_api.ports import refusal
 
 
 class InMemoryStore:
@@ -38,34 +39,21 @@ class InMemoryStore:
 
     def get(self, name: str, *, scope: str | None = None) -> Instance:
         with self._lock:
-            return self._stored(name, scope)
-
-    def _stored(self, name: str, scope: str | None) -> Instance:
-        stored = self.items.get(name)
+            stored = self.items.get(name)
         if stored is None or scope not in (None, stored["namespace"]):
             raise NotFound.instance(name, scope)
         return stored
 
-    @staticmethod
-    def _check_version(stored: Instance, expected_version: int | None, *, reapply: bool) -> None:
-        if expected_version is not None and stored["version"] != expected_version:
-            raise Conflict.stale(stored["name"], stored["version"], expected_version, reapply=reapply)
+    def _meeting(self, name: str, expected: Expected, *, reapply: bool) -> Instance:
+        """The stored instance, if it is what `expected` requires (else why not)."""
+        stored = self.items.get(name)
+        if stored is None or not expected.met_by(stored):
+            raise refusal(expected, name, stored, reapply=reapply)
+        return stored
 
-    def update(
-        self,
-        name: str,
-        changes: Changes,
-        updated_at: str,
-        *,
-        expected_version: int | None = None,
-        expected_namespace: str | None = None,
-        scope: str | None = None,
-    ) -> Instance:
+    def update(self, name: str, changes: Changes, updated_at: str, expected: Expected = UNCONDITIONAL) -> Instance:
         with self._lock:
-            stored = self._stored(name, scope)
-            if expected_namespace is not None and stored["namespace"] != expected_namespace:
-                raise NamespaceMismatch()
-            self._check_version(stored, expected_version, reapply=True)
+            stored = self._meeting(name, expected, reapply=True)
             updated: Instance = {**stored, "version": stored["version"] + 1, "updatedAt": updated_at}
             if changes.spec is not None:
                 updated["spec"] = changes.spec
@@ -76,18 +64,9 @@ class InMemoryStore:
             self.items[name] = updated
             return updated
 
-    def delete(
-        self,
-        name: str,
-        deleted_at: str,
-        expires_at: int,
-        *,
-        expected_version: int | None = None,
-        scope: str | None = None,
-    ) -> None:
+    def delete(self, name: str, deleted_at: str, expires_at: int, expected: Expected = UNCONDITIONAL) -> None:
         with self._lock:
-            stored = self._stored(name, scope)
-            self._check_version(stored, expected_version, reapply=False)
+            stored = self._meeting(name, expected, reapply=False)
             del self.items[name]
             self.tokens.pop(name, None)
             self.tombstones[name] = stored["version"]

@@ -42,6 +42,9 @@ def _serialised(app: WSGIApp) -> Callable[..., list[bytes]]:
 
 class _WSGIServer(ThreadingHTTPServer):
     daemon_threads = True
+    # Bursts of new connections (64 racing writers, a busy make run) must not overflow the
+    # listen backlog (5 by default), which refuses connections a loaded machine is slow to accept.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], application: WSGIApp) -> None:
         self.application = application

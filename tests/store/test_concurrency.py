@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from instance_api.domain import Changes
+from instance_api.domain import Changes, Expected
 from instance_api.errors import AlreadyExists, Conflict
 from instance_api.ports import InstanceRepository
 from tests.store.test_store import EXPIRES, T1, instance
@@ -71,7 +71,7 @@ def test_given_16_updates_carrying_one_version_when_racing_then_exactly_one_wins
 ) -> None:
     store.create(instance("contested"))
     outcomes = race(
-        16, lambda index: store.update("contested", Changes(host_ids=[f"h{index}"]), T1, expected_version=1)
+        16, lambda index: store.update("contested", Changes(host_ids=[f"h{index}"]), T1, Expected(version=1))
     )
     winners = [outcome for outcome in outcomes if isinstance(outcome, dict)]
     assert len(winners) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from instance_api.domain import Changes, Instance
+from instance_api.domain import Changes, Expected, Instance
 from instance_api.errors import AlreadyExists, Conflict, InvalidRequest, NotFound
 from instance_api.ports import InstanceRepository
 
@@ -78,7 +78,7 @@ def test_given_a_stale_version_when_updating_then_conflict_and_the_item_is_uncha
     store.create(instance("web-1"))
     store.update("web-1", Changes(host_ids=["x"]), T1)
     with pytest.raises(Conflict, match="version 2, not 1"):
-        store.update("web-1", Changes(host_ids=["y"]), T1, expected_version=1)
+        store.update("web-1", Changes(host_ids=["y"]), T1, Expected(version=1))
     assert store.get("web-1")["hostIDs"] == ["x"]
 
 
@@ -87,19 +87,19 @@ def test_given_another_namespace_when_updating_then_invalid_and_the_item_is_unch
 ) -> None:
     store.create(instance("web-1", namespace="team-a"))
     with pytest.raises(InvalidRequest, match="namespace is immutable"):
-        store.update("web-1", Changes(share_storage=True), T1, expected_namespace="team-b")
+        store.update("web-1", Changes(share_storage=True), T1, Expected(namespace="team-b"))
     assert store.get("web-1")["version"] == 1
 
 
 def test_given_the_matching_namespace_and_version_when_updating_then_it_succeeds(store: InstanceRepository) -> None:
     store.create(instance("web-1", namespace="team-a"))
-    updated = store.update("web-1", Changes(share_storage=True), T1, expected_version=1, expected_namespace="team-a")
+    updated = store.update("web-1", Changes(share_storage=True), T1, Expected(version=1, namespace="team-a"))
     assert updated["version"] == 2
 
 
 def test_given_an_item_when_deleting_then_it_is_gone(store: InstanceRepository) -> None:
     store.create(instance("web-1"))
-    store.delete("web-1", T1, EXPIRES, expected_version=1)
+    store.delete("web-1", T1, EXPIRES, Expected(version=1))
     with pytest.raises(NotFound):
         store.get("web-1")
 
@@ -114,7 +114,7 @@ def test_given_a_stale_version_when_deleting_then_conflict_and_it_stays(store: I
     store.update("web-1", Changes(share_storage=True), T1)
     store.update("web-1", Changes(share_storage=False), T1)
     with pytest.raises(Conflict, match="version 3, not 2"):
-        store.delete("web-1", T1, EXPIRES, expected_version=2)
+        store.delete("web-1", T1, EXPIRES, Expected(version=2))
     assert store.get("web-1")["version"] == 3
 
 
@@ -190,7 +190,7 @@ def test_given_a_deleted_instance_when_reading_or_writing_it_then_it_is_absent(s
     with pytest.raises(NotFound):
         store.update("gone", Changes(share_storage=False), T1)
     with pytest.raises(NotFound):
-        store.update("gone", Changes(share_storage=False), T1, expected_version=2)
+        store.update("gone", Changes(share_storage=False), T1, Expected(version=2))
     with pytest.raises(NotFound):
         store.delete("gone", T1, EXPIRES)
 
@@ -198,7 +198,7 @@ def test_given_a_deleted_instance_when_reading_or_writing_it_then_it_is_absent(s
 def test_given_a_deleted_name_when_creating_it_again_then_its_version_continues(store: InstanceRepository) -> None:
     store.create(instance("again"))
     store.update("again", Changes(share_storage=True), T1)
-    store.delete("again", T1, EXPIRES, expected_version=2)
+    store.delete("again", T1, EXPIRES, Expected(version=2))
     recreated = store.create(instance("again", namespace="team-b", hostIDs=["h"]))
     assert recreated == instance("again", namespace="team-b", hostIDs=["h"], version=3)
     assert store.get("again") == recreated
@@ -211,9 +211,9 @@ def test_given_a_version_read_before_a_delete_when_writing_after_a_re_create_the
     store.delete("aba", T1, EXPIRES)
     store.create(instance("aba", spec={"image": "good:1"}))
     with pytest.raises(Conflict, match="version 2, not 1"):
-        store.update("aba", Changes(spec={"image": "evil:1"}), T1, expected_version=1)
+        store.update("aba", Changes(spec={"image": "evil:1"}), T1, Expected(version=1))
     with pytest.raises(Conflict):
-        store.delete("aba", T1, EXPIRES, expected_version=1)
+        store.delete("aba", T1, EXPIRES, Expected(version=1))
     assert store.get("aba")["spec"] == {"image": "good:1"}
 
 
@@ -275,22 +275,22 @@ def test_given_an_instance_of_another_namespace_when_addressed_in_a_scope_then_a
     with pytest.raises(NotFound):
         store.get("theirs", scope="team-a")
     with pytest.raises(NotFound):
-        store.update("theirs", Changes(share_storage=True), T1, scope="team-a")
+        store.update("theirs", Changes(share_storage=True), T1, Expected(scope="team-a"))
     with pytest.raises(NotFound):
-        store.update("theirs", Changes(share_storage=True), T1, expected_version=9, scope="team-a")
+        store.update("theirs", Changes(share_storage=True), T1, Expected(version=9, scope="team-a"))
     with pytest.raises(NotFound):
-        store.delete("theirs", T1, EXPIRES, scope="team-a")
+        store.delete("theirs", T1, EXPIRES, Expected(scope="team-a"))
     with pytest.raises(NotFound):
-        store.delete("theirs", T1, EXPIRES, expected_version=9, scope="team-a")
+        store.delete("theirs", T1, EXPIRES, Expected(version=9, scope="team-a"))
     assert store.get("theirs", scope="team-b") == instance("theirs", "team-b", hostIDs=["h"])
 
 
 def test_given_an_instance_in_the_scope_when_written_then_as_on_the_seed_path(store: InstanceRepository) -> None:
     store.create(instance("ours", "team-a"))
-    assert store.update("ours", Changes(share_storage=True), T1, expected_version=1, scope="team-a")["version"] == 2
+    assert store.update("ours", Changes(share_storage=True), T1, Expected(version=1, scope="team-a"))["version"] == 2
     with pytest.raises(Conflict):
-        store.delete("ours", T1, EXPIRES, expected_version=1, scope="team-a")
-    store.delete("ours", T1, EXPIRES, expected_version=2, scope="team-a")
+        store.delete("ours", T1, EXPIRES, Expected(version=1, scope="team-a"))
+    store.delete("ours", T1, EXPIRES, Expected(version=2, scope="team-a"))
     with pytest.raises(NotFound):
         store.get("ours", scope="team-a")
 
@@ -300,7 +300,7 @@ def test_given_another_namespace_in_a_body_when_updating_on_the_seed_path_then_t
 ) -> None:
     store.create(instance("upd1", "team-secret"))
     with pytest.raises(InvalidRequest) as refused:
-        store.update("upd1", Changes(share_storage=True), T1, expected_namespace="team-b")
+        store.update("upd1", Changes(share_storage=True), T1, Expected(namespace="team-b"))
     assert "team-secret" not in refused.value.message
 
 

@@ -42,6 +42,30 @@ class Changes:
 
 
 @dataclass(frozen=True, slots=True)
+class Expected:
+    """What a write to an existing instance requires of it, each checked in the write itself:
+    the `version` a client read (another is 409), the `namespace` a body named (another is
+    400) and the `scope` of a namespaced path (an instance outside it is 404, as if absent).
+    None requires nothing."""
+
+    version: int | None = None
+    namespace: str | None = None
+    scope: str | None = None
+
+    def met_by(self, stored: Instance) -> bool:
+        """The stored instance is what the write requires (ports.refusal says why not)."""
+        return (
+            self.scope in (None, stored["namespace"])
+            and self.namespace in (None, stored["namespace"])
+            and self.version in (None, stored["version"])
+        )
+
+
+# A write that requires nothing of the instance but that it is there.
+UNCONDITIONAL = Expected()
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """One page of a listing; `last_key` is None only when nothing follows."""
 

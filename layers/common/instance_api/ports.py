@@ -2,18 +2,30 @@
 
 `store.InstanceStore` implements it on DynamoDB; `devtools.in_memory_store` implements it
 over a dict for benchmarks and tests. The host index likewise: `host_index.HostIndex` on
-DynamoDB, `devtools.in_memory_store.InMemoryHostIndex` over a dict. Each method is one atomic step: the conditions
-(name free, name present, version and namespace as expected) are checked and applied
-together, and a failed one raises the error the client sees (AlreadyExists, NotFound,
-Conflict, NamespaceMismatch). A deleted instance leaves a tombstone (docs/contract.md,
-"Integrity"): absent for every read and write, except that a create continues its version.
+DynamoDB, `devtools.in_memory_store.InMemoryHostIndex` over a dict. Each method is one
+atomic step: the conditions (name free, name present, what `Expected` requires) are
+checked and applied together, and a failed one raises the error the client sees
+(AlreadyExists, or what `refusal` says: NotFound, NamespaceMismatch, Conflict). A deleted
+instance leaves a tombstone (docs/contract.md, "Integrity"): absent for every read and
+write, except that a create continues its version.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from instance_api.domain import Change, Changes, Instance, Page
+from instance_api.domain import UNCONDITIONAL, Change, Changes, Expected, Instance, Page
+from instance_api.errors import Conflict, NamespaceMismatch, NotFound
+
+
+def refusal(expected: Expected, name: str, stored: Instance | None, *, reapply: bool) -> Exception:
+    """Why a write that `expected` this failed, from the instance it met (None: absent or a
+    tombstone): 404 before 400 before 409, so "outside the scope" reads as "absent"."""
+    if stored is None or expected.scope not in (None, stored["namespace"]):
+        return NotFound.instance(name, expected.scope)
+    if expected.namespace is not None and stored["namespace"] != expected.namespace:
+        return NamespaceMismatch()
+    return Conflict.stale(name, stored["version"], expected.version, reapply=reapply)
 
 
 class InstanceRepository(Protocol):
@@ -25,30 +37,12 @@ class InstanceRepository(Protocol):
     def get(self, name: str, *, scope: str | None = None) -> Instance:
         """The stored instance (in namespace `scope`, if given), else raise NotFound."""
 
-    def update(
-        self,
-        name: str,
-        changes: Changes,
-        updated_at: str,
-        *,
-        expected_version: int | None = None,
-        expected_namespace: str | None = None,
-        scope: str | None = None,
-    ) -> Instance:
-        """Apply `changes` and bump the version; NotFound (absent, or outside `scope`),
-        NamespaceMismatch or Conflict otherwise."""
+    def update(self, name: str, changes: Changes, updated_at: str, expected: Expected = UNCONDITIONAL) -> Instance:
+        """Apply `changes` and bump the version, if the instance is what `expected` requires."""
 
-    def delete(
-        self,
-        name: str,
-        deleted_at: str,
-        expires_at: int,
-        *,
-        expected_version: int | None = None,
-        scope: str | None = None,
-    ) -> None:
-        """Hide the instance behind a tombstone kept until `expires_at` (epoch seconds), which
-        keeps its last version; NotFound (absent, or outside `scope`) or Conflict otherwise."""
+    def delete(self, name: str, deleted_at: str, expires_at: int, expected: Expected = UNCONDITIONAL) -> None:
+        """Hide the instance, if it is what `expected` requires, behind a tombstone that keeps
+        its last version until `expires_at` (epoch seconds)."""
 
     def list(self, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
         """At most `limit` instances after `start_after` (of `namespace`, sorted by name, if given)."""

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from instance_api.aws_errors import StoreFailure
-from instance_api.domain import CreateCommand, DeleteCommand, GetQuery, Instance, ListQuery, UpdateCommand
+from instance_api.domain import CreateCommand, DeleteCommand, Expected, GetQuery, Instance, ListQuery, UpdateCommand
 from instance_api.names import generate_name
 from instance_api.pagination import PageTokens
 from instance_api.ports import HostIndexRepository, InstanceRepository
@@ -78,9 +78,7 @@ class InstanceService:
             command.name,
             command.changes,
             now(),
-            expected_version=command.expected_version,
-            expected_namespace=command.expected_namespace,
-            scope=command.scope,
+            Expected(command.expected_version, command.expected_namespace, command.scope),
         )
 
     def get(self, query: GetQuery) -> Instance:
@@ -106,6 +104,6 @@ class InstanceService:
         deleted = datetime.now(UTC)
         expires = int((deleted + self._tombstone_retention).timestamp())
         self._store.delete(
-            command.name, _rfc3339(deleted), expires, expected_version=command.version, scope=command.scope
+            command.name, _rfc3339(deleted), expires, Expected(version=command.version, scope=command.scope)
         )
         return {"name": command.name}

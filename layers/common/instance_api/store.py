@@ -17,15 +17,14 @@ are `Unavailable`, anything else is `StoreFailure` (a 500 whose detail only the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
 from instance_api.aws_errors import StoreFailure
-from instance_api.domain import Changes, Instance, Page
+from instance_api.domain import UNCONDITIONAL, Changes, Expected, Instance, Page
 from instance_api.dynamodb import Expression, call
-from instance_api.errors import AlreadyExists, Conflict, NamespaceMismatch, NotFound
+from instance_api.errors import AlreadyExists, NotFound
 from instance_api.items import (
     CREATION_TOKEN,
     DELETED_AT,
@@ -38,6 +37,7 @@ from instance_api.items import (
     spec_value,
     to_item,
 )
+from instance_api.ports import refusal
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -59,37 +59,18 @@ def _old_item(error: ClientError) -> dict[str, Any] | None:
     return cast("dict[str, Any] | None", error.response.get("Item"))
 
 
-def _visible(item: dict[str, Any] | None, scope: str | None) -> bool:
-    """There is an instance (not a tombstone), in the scope if one is given."""
-    if item is None or is_tombstone(item):
-        return False
-    return scope is None or item["namespace"]["S"] == scope
+def _live_instance(item: dict[str, Any] | None) -> Instance | None:
+    """The instance an item holds; None for no item or a tombstone."""
+    return None if item is None or is_tombstone(item) else from_item(item)
 
 
-@dataclass(frozen=True, slots=True)
-class _Refused:
-    """What a failed conditional write on `name` expected, to tell why it failed."""
-
-    name: str
-    expected_version: int | None
-    expected_namespace: str | None
-    scope: str | None
-
-    def why(self, stored_item: dict[str, Any] | None, *, reapply: bool) -> Exception:
-        """From the item as it was (None: absent): 404 before 400 before 409, so an instance
-        outside the caller's scope answers exactly as an absent one."""
-        if not _visible(stored_item, self.scope):
-            return NotFound.instance(self.name, self.scope)
-        assert stored_item is not None
-        stored = from_item(stored_item)
-        if self.expected_namespace is not None and stored["namespace"] != self.expected_namespace:
-            return NamespaceMismatch()
-        return Conflict.stale(self.name, stored["version"], self.expected_version, reapply=reapply)
-
-
-def _live(expression: Expression) -> str:
-    """The condition that the item is there and not a tombstone."""
-    return f"attribute_exists({expression.name('name')}) AND attribute_not_exists({expression.name(DELETED_AT)})"
+def _require(expression: Expression, expected: Expected) -> None:
+    """The item is a live instance, and what `expected` requires, in the write's own condition."""
+    name, deleted_at = expression.name("name"), expression.name(DELETED_AT)
+    expression.require(f"attribute_exists({name}) AND attribute_not_exists({deleted_at})")
+    expression.equals("namespace", "scope", _string(expected.scope))
+    expression.equals("version", "expectedVersion", _number(expected.version))
+    expression.equals("namespace", "expectedNamespace", _string(expected.namespace))
 
 
 def _number(value: int | None) -> dict[str, Any] | None:
@@ -149,20 +130,12 @@ class InstanceStore:
 
     def get(self, name: str, *, scope: str | None = None) -> Instance:
         response = self._call("get_item", Key={"name": {"S": name}}, ConsistentRead=True)
-        if not _visible(response.get("Item"), scope):
+        stored = _live_instance(response.get("Item"))
+        if stored is None or scope not in (None, stored["namespace"]):
             raise NotFound.instance(name, scope)
-        return from_item(response["Item"])
+        return stored
 
-    def update(
-        self,
-        name: str,
-        changes: Changes,
-        updated_at: str,
-        *,
-        expected_version: int | None = None,
-        expected_namespace: str | None = None,
-        scope: str | None = None,
-    ) -> Instance:
+    def update(self, name: str, changes: Changes, updated_at: str, expected: Expected = UNCONDITIONAL) -> Instance:
         expression = Expression()
         version = expression.name("version")
         assignments = [
@@ -173,10 +146,7 @@ class InstanceStore:
             value = value_of(changes)
             if value is not None:
                 assignments.append(f"{expression.name(attribute)} = {expression.value(attribute, value)}")
-        expression.require(_live(expression))
-        expression.equals("namespace", "scope", _string(scope))
-        expression.equals("version", "expectedVersion", _number(expected_version))
-        expression.equals("namespace", "expectedNamespace", _string(expected_namespace))
+        _require(expression, expected)
         try:
             response = self._call(
                 "update_item",
@@ -187,25 +157,14 @@ class InstanceStore:
                 **expression.request(),
             )
         except ClientError as error:
-            refused = _Refused(name, expected_version, expected_namespace, scope)
-            raise refused.why(_old_item(error), reapply=True) from None
+            raise refusal(expected, name, _live_instance(_old_item(error)), reapply=True) from None
         return from_item(response["Attributes"])
 
-    def delete(
-        self,
-        name: str,
-        deleted_at: str,
-        expires_at: int,
-        *,
-        expected_version: int | None = None,
-        scope: str | None = None,
-    ) -> None:
+    def delete(self, name: str, deleted_at: str, expires_at: int, expected: Expected = UNCONDITIONAL) -> None:
         """Turn the instance into its tombstone: hidden, keeping its name and last version,
         until DynamoDB's TTL removes it after `expires_at` (epoch seconds)."""
         expression = Expression()
-        expression.require(_live(expression))
-        expression.equals("namespace", "scope", _string(scope))
-        expression.equals("version", "expectedVersion", _number(expected_version))
+        _require(expression, expected)
         stamps = (
             f"{expression.name(DELETED_AT)} = {expression.value('deletedAt', {'S': deleted_at})}, "
             f"{expression.name(EXPIRES_AT)} = {expression.value('expiresAt', {'N': str(expires_at)})}"
@@ -220,7 +179,7 @@ class InstanceStore:
                 **expression.request(),
             )
         except ClientError as error:
-            raise _Refused(name, expected_version, None, scope).why(_old_item(error), reapply=False) from None
+            raise refusal(expected, name, _live_instance(_old_item(error)), reapply=False) from None
 
     def list(self, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
         """One page, at most `limit` items; `last_key` is None only when nothing follows.
