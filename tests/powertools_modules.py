@@ -8,6 +8,7 @@ from 5 modules) and their helpers; no other resolver, and so no asyncio (AppSync
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 EVENT_HANDLER = "aws_lambda_powertools.event_handler."
 DATA_CLASSES = "aws_lambda_powertools.utilities.data_classes."
@@ -44,3 +45,17 @@ def unexpected_modules(loaded: Iterable[str]) -> list[str]:
         if resolver or event_class or name == "asyncio":
             unexpected.append(name)
     return sorted(unexpected)
+
+
+def watched_modules(site: Path) -> list[str]:
+    """Every module name `unexpected_modules` judges, from the Powertools installed in `site`
+    (sources or bytecode-only): asyncio, the event handler's and the data classes' modules."""
+    names = {"asyncio"}
+    for prefix in (EVENT_HANDLER, DATA_CLASSES):
+        package = prefix.rstrip(".")
+        folder = site / package.replace(".", "/")
+        for path in folder.rglob("*"):
+            if path.suffix in (".py", ".pyc") and "__pycache__" not in path.parts:
+                parts = path.relative_to(folder).with_suffix("").parts
+                names.add(".".join((package, *parts[: -1 if parts[-1] == "__init__" else None])))
+    return sorted(names)
