@@ -1,4 +1,4 @@
-"""A Powertools upgrade whose `__init__` files differ stops the layer build (decision 50).
+"""A Powertools upgrade whose `__init__` files differ stops the layer build (decision 108).
 
 The layer's real build recipe (`make build-CommonLayer`, what `sam build` runs) installs
 an "aws-lambda-powertools 3.38.0" wheel made here from the installed 3.37.0 with one name

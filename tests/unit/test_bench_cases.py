@@ -1,4 +1,4 @@
-"""make bench measures every function in template.yaml (decision 51): one case each, or it stops."""
+"""make bench measures every function in template.yaml (decision 109): one case each, or it stops."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ def test_given_the_template_when_checking_the_bench_cases_then_every_function_ha
 def test_given_a_function_without_a_case_when_the_bench_starts_then_it_stops_naming_the_function() -> None:
     template = Template.load()
     raw = copy.deepcopy(template.raw)
-    raw["Resources"]["StreamConsumerFunction"] = copy.deepcopy(raw["Resources"]["GetInstanceFunction"])
-    with pytest.raises(RuntimeError, match=r"no case for \['StreamConsumerFunction'\]"):
+    raw["Resources"]["NewFunction"] = copy.deepcopy(raw["Resources"]["GetInstanceFunction"])
+    with pytest.raises(RuntimeError, match=r"no case for \['NewFunction'\]"):
         check_cases(Template(raw=raw))
 
 

@@ -1,4 +1,4 @@
-"""The layer's lazy Powertools imports (layers/common/patches, decision 50): same names, guarded.
+"""The layer's lazy Powertools imports (layers/common/patches, decision 108): same names, guarded.
 
 `make lazy-powertools` (the step `build-CommonLayer` runs after pip) is run here against
 copies of the installed Powertools 3.37.0: the pristine copy gets the lazy `__init__` files,
