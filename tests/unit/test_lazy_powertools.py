@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
+from typing import Any
 
 import aws_lambda_powertools
 import pytest
@@ -109,22 +109,42 @@ def test_given_a_powertools_missing_a_replaced_file_when_the_guard_runs_then_it_
     assert f"changed: {INIT_FILES[1]} (missing" in result.stderr
 
 
-def defining_modules(package: ModuleType) -> dict[str, str]:
+# The original eager packages, each imported alone in a fresh interpreter: what importing
+# them leaves as public attributes does not depend on what this test process loaded before.
+ORIGINAL = """
+import importlib, json, sys
+from types import ModuleType
+report = {}
+for package_name in sys.argv[1:]:
+    package = importlib.import_module(package_name)
+    public = {name: getattr(package, name) for name in dir(package) if not name.startswith("_")}
+    report[package_name] = {
+        "file": package.__file__,
+        "all": list(package.__all__),
+        "submodules": {name: value.__name__ for name, value in public.items() if isinstance(value, ModuleType)},
+        "names": sorted(name for name, value in public.items() if not isinstance(value, ModuleType)),
+    }
+print(json.dumps(report))
+"""
+
+
+def originals() -> dict[str, dict[str, Any]]:
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", ORIGINAL, *PACKAGES], capture_output=True, text=True, timeout=60, check=True
+    )
+    report: dict[str, dict[str, Any]] = json.loads(result.stdout)
+    return report
+
+
+def defining_modules(package_name: str, original: dict[str, Any]) -> dict[str, str]:
     """Each public attribute of the original eager package, and the module it comes from: the
     submodule its `from ... import` names, or the submodule itself."""
-    source = Path(package.__file__ or "").read_text(encoding="utf-8")
     imported_from = {}
-    for node in ast.parse(source).body:
+    for node in ast.parse(Path(original["file"]).read_text(encoding="utf-8")).body:
         if isinstance(node, ast.ImportFrom):
-            module = importlib.util.resolve_name("." * node.level + (node.module or ""), package.__name__)
+            module = importlib.util.resolve_name("." * node.level + (node.module or ""), package_name)
             imported_from.update({alias.name: module for alias in node.names})
-    public = {}
-    for name in dir(package):
-        if name.startswith("_"):
-            continue
-        value = getattr(package, name)
-        public[name] = value.__name__ if isinstance(value, ModuleType) else imported_from[name]
-    return public
+    return {**original["submodules"], **{name: imported_from[name] for name in original["names"]}}
 
 
 PROBE = """
@@ -155,10 +175,10 @@ print(json.dumps(problems))
 def test_given_the_patched_packages_when_reading_every_public_name_of_the_originals_then_each_is_its_submodules_object(
     patched: Path,
 ) -> None:
-    originals = {package: importlib.import_module(package) for package in PACKAGES}
-    assert all(INSTALLED in Path(module.__file__ or "").parents for module in originals.values())
-    attributes = {package: defining_modules(module) for package, module in originals.items()}
-    exported = {package: list(module.__all__) for package, module in originals.items()}
+    report = originals()
+    assert all(INSTALLED in Path(original["file"]).parents for original in report.values())
+    attributes = {package: defining_modules(package, original) for package, original in report.items()}
+    exported = {package: original["all"] for package, original in report.items()}
     assert len(attributes[PACKAGES[1]]) > len(exported[PACKAGES[1]]), "submodules count too"
     expected = {"attributes": attributes, "all": exported}
     result = subprocess.run(
