@@ -1,5 +1,6 @@
 """Cold start: a fresh process imports a function and answers its first request, against a
-fresh process that imports boto3, builds a DynamoDB client and makes the same single call.
+fresh process that imports boto3, builds a DynamoDB client and makes the same calls. Every
+function in template.yaml has its case in CASES (its first request, and those calls).
 
 The function runs from the `sam build` artifact as Lambda runs it (see
 devtools.lambda_artifact: the built function, the built layer, the runtime's packages, no
