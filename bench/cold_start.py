@@ -1,5 +1,6 @@
 """Cold start: a fresh process imports a function and answers its first request, against a
-fresh process that imports boto3, builds a DynamoDB client and makes the same single call.
+fresh process that imports boto3, builds a DynamoDB client and makes the same calls. Every
+function in template.yaml has its case in CASES (its first request, and those calls).
 
 The function runs from the `sam build` artifact as Lambda runs it (see
 devtools.lambda_artifact: the built function, the built layer, the runtime's packages, no
@@ -14,42 +15,42 @@ space (getrusage's ru_maxrss would carry over the forking bench process's size).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from devtools.events import load_event
 from devtools.fresh_interpreter import INTERPRETER_FLAGS, HandlerRun
 from devtools.lambda_artifact import search_path
 from devtools.lambda_environment import lambda_environment
 from devtools.local_aws import client, local_environment
+from devtools.local_events import LocalEventBridge
 from devtools.template import Template
-from instance_api.domain import Instance
+from instance_api.change_events import SOURCE
+from instance_api.domain import CREATED, Instance
 from instance_api.items import to_item
 
-FUNCTIONS = {
-    "create": "CreateInstanceFunction",
-    "update": "UpdateInstanceFunction",
-    "get": "GetInstanceFunction",
-    "delete": "DeleteInstanceFunction",
-}
 NAME = "web-1"
 
-# The equivalent single call a user would write with boto3 alone.
+# The equivalent calls a user would write with boto3 alone: [[service, operation, request], ...].
+# The DynamoDB client is built even for no call: every function that touches data pays it.
 _BASELINE = """
 import time
 started = time.perf_counter()
 import json, sys
 import boto3
-dynamodb = boto3.client("dynamodb")
-operation, request = sys.argv[1], json.loads(sys.argv[2])
-getattr(dynamodb, operation)(**request)
+clients = {"dynamodb": boto3.client("dynamodb")}
+for service, operation, request in json.loads(sys.argv[1]):
+    if service not in clients:
+        clients[service] = boto3.client(service)
+    getattr(clients[service], operation)(**request)
 elapsed = (time.perf_counter() - started) * 1000
 rss = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
 print(json.dumps({"ms": elapsed, "rss_kb": rss}))
@@ -68,38 +69,128 @@ STORED: Instance = {
 }
 
 
-def _baseline_call(operation: str, table: str) -> tuple[str, dict[str, Any]]:
-    key = {"name": {"S": NAME}}
-    names = {"#name": "name"}
-    if operation == "create":
-        request = {"Item": to_item(STORED), "ConditionExpression": "attribute_not_exists(#name)"}
-        return "put_item", {"TableName": table, **request, "ExpressionAttributeNames": names}
-    if operation == "update":
-        return "update_item", {
-            "TableName": table,
-            "Key": key,
-            "UpdateExpression": "SET #version = #version + :one, #spec = :spec",
-            "ConditionExpression": "attribute_exists(#name)",
-            "ExpressionAttributeNames": {**names, "#version": "version", "#spec": "spec"},
-            "ExpressionAttributeValues": {":one": {"N": "1"}, ":spec": {"M": {"image": {"S": "nginx:1"}}}},
-            "ReturnValues": "ALL_NEW",
-        }
-    if operation == "get":
-        return "get_item", {"TableName": table, "Key": key, "ConsistentRead": True}
-    return "delete_item", {
-        "TableName": table,
-        "Key": key,
-        "ConditionExpression": "attribute_exists(#name)",
-        "ExpressionAttributeNames": names,
+Call = tuple[str, str, dict[str, Any]]  # a boto3 client's service, method and arguments
+
+
+def _put(environment: dict[str, str]) -> list[Call]:
+    request = {
+        "TableName": environment["TABLE_NAME"],
+        "Item": to_item(STORED),
+        "ConditionExpression": "attribute_not_exists(#name)",
+        "ExpressionAttributeNames": {"#name": "name"},
     }
+    return [("dynamodb", "put_item", request)]
+
+
+def _update(environment: dict[str, str]) -> list[Call]:
+    request = {
+        "Key": {"name": {"S": NAME}},
+        "UpdateExpression": "SET #version = #version + :one, #spec = :spec",
+        "ConditionExpression": "attribute_exists(#name)",
+        "ExpressionAttributeNames": {"#name": "name", "#version": "version", "#spec": "spec"},
+        "ExpressionAttributeValues": {":one": {"N": "1"}, ":spec": {"M": {"image": {"S": "nginx:1"}}}},
+        "ReturnValues": "ALL_NEW",
+    }
+    return [("dynamodb", "update_item", {"TableName": environment["TABLE_NAME"], **request})]
+
+
+def _get(environment: dict[str, str]) -> list[Call]:
+    request = {"Key": {"name": {"S": NAME}}, "ConsistentRead": True}
+    return [("dynamodb", "get_item", {"TableName": environment["TABLE_NAME"], **request})]
+
+
+def _delete(environment: dict[str, str]) -> list[Call]:
+    request = {
+        "TableName": environment["TABLE_NAME"],
+        "Key": {"name": {"S": NAME}},
+        "ConditionExpression": "attribute_exists(#name)",
+        "ExpressionAttributeNames": {"#name": "name"},
+    }
+    return [("dynamodb", "delete_item", request)]
+
+
+def _no_call(environment: dict[str, str]) -> list[Call]:
+    return []
+
+
+def _publish(environment: dict[str, str]) -> list[Call]:
+    """events/stream.json's one INSERT, as the consumer handles it: the instance's entry on
+    each of its hosts in the host index, then one event on the bus."""
+    table, bus = environment["HOST_INDEX_TABLE_NAME"], environment["EVENT_BUS_NAME"]
+    entries: list[Call] = [
+        ("dynamodb", "put_item", {"TableName": table, "Item": {**to_item(STORED), "hostID": {"S": host}}})
+        for host in STORED["hostIDs"]
+    ]
+    event = {"Source": SOURCE, "DetailType": CREATED, "Detail": json.dumps(STORED), "EventBusName": bus}
+    return [*entries, ("events", "put_events", {"Entries": [event]})]
+
+
+def _update_event() -> dict[str, Any]:
+    event = load_event("update")
+    event["body"] = json.dumps({"name": NAME, "spec": {"image": "registry.example.com/team/web:1.5.0"}})
+    return event
+
+
+def _method_not_allowed_event() -> dict[str, Any]:
+    event = load_event("get")
+    event["httpMethod"] = event["requestContext"]["httpMethod"] = "PATCH"
+    return event
+
+
+@dataclass(frozen=True)
+class Case:
+    """How one function's cold start is measured: the first request it answers and the status
+    that answer must carry (None: not an HTTP function, whose answer must report no failed
+    batch item), whether the instance must exist first, and the AWS calls a bare boto3
+    process makes instead, from the function's environment. A function that touches no data
+    has no calls: its baseline imports boto3 and builds a DynamoDB client, the floor of every
+    function that does."""
+
+    label: str
+    event: Callable[[], dict[str, Any]]
+    baseline_calls: Callable[[dict[str, str]], list[Call]]
+    instance: Literal["absent", "present", "either"] = "present"
+    status: int | None = 200
+
+
+# One case per function in template.yaml: measure() stops when a function has none.
+CASES = {
+    "CreateInstanceFunction": Case("create", lambda: load_event("create"), _put, instance="absent"),
+    "UpdateInstanceFunction": Case("update", _update_event, _update),
+    "GetInstanceFunction": Case("get", lambda: load_event("get"), _get),
+    "DeleteInstanceFunction": Case("delete", lambda: load_event("delete"), _delete),
+    "RouteFallbackFunction": Case("fallback", _method_not_allowed_event, _no_call, instance="either", status=405),
+    "PublishChangesFunction": Case("publish", lambda: load_event("stream"), _publish, instance="either", status=None),
+}
+FUNCTIONS = {case.label: logical_id for logical_id, case in CASES.items()}
+
+
+def check_cases(template: Template) -> None:
+    """Every function in the template has its case, and every case its function."""
+    functions = set(template.functions())
+    missing, stale = sorted(functions - set(CASES)), sorted(set(CASES) - functions)
+    if missing or stale:
+        raise RuntimeError(
+            f"bench/cold_start.py CASES does not match template.yaml: no case for {missing or 'none'}, "
+            f"no function for {stale or 'none'}. Each function needs a Case: its first request, "
+            "and the AWS calls a bare boto3 process would make instead."
+        )
 
 
 def event(operation: str) -> dict[str, Any]:
-    """The event the bench sends `operation`'s function (update changes the image only)."""
-    event = load_event(operation)
-    if operation == "update":
-        event["body"] = json.dumps({"name": NAME, "spec": {"image": "registry.example.com/team/web:1.5.0"}})
-    return event
+    """The event the bench sends `operation`'s function first."""
+    return CASES[FUNCTIONS[operation]].event()
+
+
+@contextlib.contextmanager
+def local_services(template: Template) -> Iterator[dict[str, str]]:
+    """AWS services besides DynamoDB that a first request reaches (the consumer's EventBridge),
+    served locally for the duration: the variables that point both processes at them."""
+    bridge = LocalEventBridge(template.event_buses(), region=template.region)
+    try:
+        yield {"AWS_ENDPOINT_URL_EVENTBRIDGE": bridge.endpoint}
+    finally:
+        bridge.stop()
 
 
 @dataclass
@@ -109,6 +200,13 @@ class Samples:
     ratios: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
     baseline_rss_kb: list[int] = field(default_factory=list)
+
+    def add(self, ours: dict[str, Any], baseline: dict[str, Any]) -> None:
+        self.ours_ms.append(ours["ms"])
+        self.baseline_ms.append(baseline["ms"])
+        self.ratios.append(ours["ms"] / baseline["ms"])
+        self.rss_kb.append(ours["rss_kb"])
+        self.baseline_rss_kb.append(baseline["rss_kb"])
 
     def summary(self) -> dict[str, float]:
         return {
@@ -122,15 +220,26 @@ class Samples:
 
 
 @dataclass(frozen=True)
-class _Baseline:
-    """The bare boto3 process: the script and its arguments."""
+class Baseline:
+    """The bare boto3 process: the calls it makes, and its environment."""
 
-    arguments: list[str]
+    calls: list[Call]
     environment: dict[str, str]
+
+    @classmethod
+    def against(cls, endpoint: str, region: str, calls: list[Call], services: dict[str, str] | None = None) -> Baseline:
+        environment = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            **local_environment(endpoint, region),
+            "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+            **(services or {}),
+        }
+        return cls(calls, environment)
 
     def run(self, *extra_flags: str) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [sys.executable, "-I", *extra_flags, "-c", _BASELINE, *self.arguments],
+            [sys.executable, "-I", *extra_flags, "-c", _BASELINE, json.dumps(self.calls)],
             env=self.environment,
             capture_output=True,
             text=True,
@@ -170,66 +279,70 @@ def without_bytecode(empty_cache: Path) -> Layout:
 
 
 @dataclass(frozen=True)
-class _Case:
-    """One operation: our function's process, the bare boto3 one, and the row both expect."""
+class Pair:
+    """One function's process, the bare boto3 one, what resets the store before each, and
+    the status the function must answer (None: not HTTP, and no failed batch item)."""
 
     ours: HandlerRun
-    baseline: _Baseline
+    baseline: Baseline
     reset: Callable[[], None]
+    status: int | None
+
+    def check(self, answer: Any, name: str) -> None:
+        if self.status is None:
+            failed = answer.get("batchItemFailures") if isinstance(answer, dict) else None
+            if failed:
+                raise RuntimeError(f"{name} failed {len(failed)} batch items in the bench")
+            return
+        status = answer.get("statusCode") if isinstance(answer, dict) else None
+        if status != self.status:
+            raise RuntimeError(f"{name} answered {status} in the bench, not {self.status}")
 
 
-def _case(endpoint: str, layout: Layout, operation: str) -> _Case:
+def _pair(endpoint: str, layout: Layout, logical_id: str, services: dict[str, str]) -> Pair:
     template = Template.load()
-    spec = template.functions()[FUNCTIONS[operation]]
-    table = spec.environment["TABLE_NAME"]
-    local = local_environment(endpoint, template.region)
+    case = CASES[logical_id]
+    spec = template.functions()[logical_id]
+    table = template.table("InstancesTable").name
     dynamodb = client(endpoint)
-    operation_name, request = _baseline_call(operation, table)
 
     def reset() -> None:
-        # create needs the name free; the others need the instance there.
-        if operation == "create":
+        if case.instance == "absent":
             dynamodb.delete_item(TableName=table, Key={"name": {"S": NAME}})
-        else:
+        elif case.instance == "present":
             dynamodb.put_item(TableName=table, Item=to_item(STORED))
 
-    ours = HandlerRun(
-        layout.paths(spec.logical_id), lambda_environment(spec, local), [event(operation)], flags=layout.flags
-    )
-    baseline_environment = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        **local,
-        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-    }
-    baseline = _Baseline([operation_name, json.dumps(request)], baseline_environment)
-    return _Case(ours, baseline, reset)
+    local = {**local_environment(endpoint, template.region), **services}
+    ours = HandlerRun(layout.paths(logical_id), lambda_environment(spec, local), [case.event()], flags=layout.flags)
+    calls = case.baseline_calls(spec.environment)
+    return Pair(ours, Baseline.against(endpoint, template.region, calls, services), reset, case.status)
+
+
+def sample(pair: Pair, pairs: int, name: str) -> Samples:
+    """`pairs` interleaved runs (ours first, then the baseline first, and so on)."""
+    samples = Samples()
+    for index in range(pairs):
+        order: list[tuple[str, HandlerRun | Baseline]] = [("ours", pair.ours), ("baseline", pair.baseline)]
+        if index % 2:
+            order.reverse()
+        timings: dict[str, dict[str, Any]] = {}
+        for label, process in order:
+            pair.reset()
+            timings[label] = process.report()
+        pair.check(timings["ours"]["answers"][0], name)
+        samples.add(timings["ours"], timings["baseline"])
+    return samples
 
 
 def measure(endpoint: str, pairs: int, layout: Layout) -> dict[str, dict[str, float]]:
     """Median cold start per function and of the baseline, and the median per-pair ratio."""
-    results = {}
-    for operation, logical_id in FUNCTIONS.items():
-        case = _case(endpoint, layout, operation)
-        samples = Samples()
-        for pair in range(pairs):
-            order: list[tuple[str, HandlerRun | _Baseline]] = [("ours", case.ours), ("baseline", case.baseline)]
-            if pair % 2:
-                order.reverse()
-            timings: dict[str, dict[str, Any]] = {}
-            for label, process in order:
-                case.reset()
-                timings[label] = process.report()
-            status = timings["ours"]["answers"][0]["statusCode"]
-            if status >= 300:
-                raise RuntimeError(f"{logical_id} answered {status} in the bench")
-            samples.ours_ms.append(timings["ours"]["ms"])
-            samples.baseline_ms.append(timings["baseline"]["ms"])
-            samples.ratios.append(timings["ours"]["ms"] / timings["baseline"]["ms"])
-            samples.rss_kb.append(timings["ours"]["rss_kb"])
-            samples.baseline_rss_kb.append(timings["baseline"]["rss_kb"])
-        results[operation] = samples.summary()
-    return results
+    template = Template.load()
+    check_cases(template)
+    with local_services(template) as services:
+        return {
+            case.label: sample(_pair(endpoint, layout, logical_id, services), pairs, logical_id).summary()
+            for logical_id, case in CASES.items()
+        }
 
 
 # Where a cold start's import time goes, by library: python -X importtime, each module's own
@@ -257,11 +370,12 @@ def _group(module: str) -> str | None:
 def import_breakdown(endpoint: str, layout: Layout, operation: str) -> dict[str, dict[str, float]]:
     """Milliseconds of import per library in one cold start of `operation`'s function and of
     the bare boto3 baseline."""
-    case = _case(endpoint, layout, operation)
     breakdown = {}
-    for label, process in (("ours", case.ours), ("baseline", case.baseline)):
-        case.reset()
-        breakdown[label] = _by_library(process.run("-X", "importtime").stderr)
+    with local_services(Template.load()) as services:
+        pair = _pair(endpoint, layout, FUNCTIONS[operation], services)
+        for label, process in (("ours", pair.ours), ("baseline", pair.baseline)):
+            pair.reset()
+            breakdown[label] = _by_library(process.run("-X", "importtime").stderr)
     return breakdown
 
 

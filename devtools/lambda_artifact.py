@@ -34,9 +34,10 @@ def build(build_dir: Path) -> Path:
     return build_dir
 
 
-def runtime_packages(folder: Path) -> Path:
+def runtime_packages(folder: Path, packages: tuple[str, ...] = RUNTIME_PACKAGES) -> Path:
+    """`packages` (by default the runtime's) as links into this venv, in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    for package in RUNTIME_PACKAGES:
+    for package in packages:
         spec = importlib.util.find_spec(package)
         if spec is None or spec.origin is None:
             raise RuntimeError(f"{package} is not installed in this venv")

@@ -15,11 +15,14 @@ from typing import Any
 
 import pytest
 
-from devtools.template import ROOT
+from bench.cold_start import CASES
+from devtools.template import ROOT, Template
 
 pytestmark = pytest.mark.slow
 
-OPERATIONS = {"create", "update", "get", "delete"}
+# One row per function in template.yaml, whichever functions it has (warm: those answering HTTP).
+FUNCTIONS = {CASES[logical_id].label for logical_id in Template.load().functions()}
+HTTP_FUNCTIONS = {case.label for case in CASES.values() if case.status is not None}
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +43,10 @@ def test_given_a_bench_run_when_it_finishes_then_all_six_measurements_are_printe
     bench: tuple[dict[str, Any], str],
 ) -> None:
     results, printed = bench
+    assert len(FUNCTIONS) == len(Template.load().functions()) >= 6
     for section in ("cold_start", "cold_start_without_bytecode", "import_breakdown"):
-        assert set(results[section]) == OPERATIONS, section
-    assert set(results["warm"]) == OPERATIONS | {"host"}
+        assert set(results[section]) == FUNCTIONS, section
+    assert set(results["warm"]) == HTTP_FUNCTIONS | {"host"}
     for row in results["cold_start"].values():
         assert row["pairs"] == 1
         assert row["ours_ms"] > 0
@@ -65,6 +69,7 @@ def test_given_a_bench_run_when_reading_the_import_breakdown_then_only_functions
 ) -> None:
     breakdown = bench[0]["import_breakdown"]
     assert "pydantic" not in breakdown["get"]["ours"]
+    assert "pydantic" not in breakdown["fallback"]["ours"]
     for operation in ("create", "update", "delete"):
         assert breakdown[operation]["ours"]["pydantic"] > 0
     for runs in breakdown.values():
@@ -77,3 +82,14 @@ def test_given_a_bench_run_when_measuring_the_artifact_then_it_is_within_10_mb(
 ) -> None:
     sizes = bench[0]["package_size"]
     assert sizes["total"]["mb"] <= 10.0, sizes
+
+
+def test_given_the_peer_bench_when_it_runs_then_both_cookbook_shaped_handlers_answer_and_are_timed() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.peers", "--pairs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    # bench.peers stops unless each handler answered 200 to its first request.
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line.strip().startswith(("create", "delete"))]
+    assert [row[0] for row in rows] == ["create", "delete"]
+    assert all(float(row[3].rstrip("x")) > 0 for row in rows)

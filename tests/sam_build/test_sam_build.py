@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bench.cold_start import CASES
 from devtools import lambda_artifact
 from devtools.events import load_event
 from devtools.fresh_interpreter import HandlerRun
@@ -23,6 +24,7 @@ from devtools.lambda_environment import lambda_environment
 from devtools.local_aws import LocalSecrets, client, local_environment
 from devtools.tables import create_table
 from devtools.template import ROOT, Template
+from tests.powertools_modules import unexpected_modules, watched_modules
 from tests.support import api_event
 
 pytestmark = pytest.mark.slow
@@ -75,7 +77,13 @@ def secrets() -> Iterator[str]:
 
 
 def run_built(
-    build_dir: Path, runtime: Path, endpoints: tuple[str, str], table: str, function: str, events: list[dict[str, Any]]
+    build_dir: Path,
+    runtime: Path,
+    endpoints: tuple[str, str],
+    table: str,
+    function: str,
+    events: list[dict[str, Any]],
+    loaded: list[str] | None = None,
 ) -> dict[str, Any]:
     """Answer `events` with the built `function` and layer, in an interpreter that sees only them."""
     function_dir = build_dir / function
@@ -91,6 +99,7 @@ def run_built(
         lambda_environment(spec, local, task_root=function_dir),
         events,
         files=("app", "pydantic"),
+        loaded=loaded or (),
         cwd=function_dir,
     )
     report = run.report()
@@ -151,3 +160,23 @@ def test_given_the_built_artifact_when_every_function_answers_in_a_fresh_process
     assert statuses(run("UpdateInstanceFunction", load_event("update"))) == [200]
     assert statuses(run("DeleteInstanceFunction", load_event("delete"))) == [200]
     assert statuses(run("RouteFallbackFunction", api_event("PATCH"))) == [405]
+
+
+def test_given_the_built_layer_when_each_api_function_answers_its_first_request_then_it_loads_no_other_event_source(
+    build_dir: Path, lambda_runtime_packages: Path, embedded_dynamodb: str, secrets: str, table: str
+) -> None:
+    # The lazy event_handler and data_classes packages (layers/common/patches): no AppSync
+    # resolver (nor its asyncio), no Bedrock, HTTP or VPC Lattice resolver, no event class
+    # for another source. The bench's first requests, in its order: create makes the
+    # instance the next ones read, change and delete.
+    python = build_dir / "CommonLayer" / "python"
+    assert b"_LAZY_IMPORTS" in (python / "aws_lambda_powertools" / "event_handler" / "__init__.pyc").read_bytes()
+    watched = watched_modules(python)
+    api_functions = {route.function.logical_id for route in Template.load().routes()}
+    for function, case in CASES.items():
+        if function in api_functions:
+            endpoints = (embedded_dynamodb, secrets)
+            report = run_built(build_dir, lambda_runtime_packages, endpoints, table, function, [case.event()], watched)
+            assert statuses(report) == [case.status], function
+            assert "aws_lambda_powertools.event_handler.api_gateway" in report["loaded"], function
+            assert unexpected_modules(report["loaded"]) == [], function
