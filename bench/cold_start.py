@@ -20,14 +20,13 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from devtools.events import load_event
-from devtools.fresh_interpreter import INTERPRETER_FLAGS, HandlerRun
+from devtools.fresh_interpreter import INTERPRETER_FLAGS, HandlerRun, last_report, run_python
 from devtools.lambda_artifact import search_path
 from devtools.lambda_environment import lambda_environment
 from devtools.local_aws import client, local_environment
@@ -238,20 +237,10 @@ class Baseline:
         return cls(calls, environment)
 
     def run(self, *extra_flags: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-I", *extra_flags, "-c", _BASELINE, json.dumps(self.calls)],
-            env=self.environment,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"the baseline process failed:\n{result.stderr[-3000:]}")
-        return result
+        return run_python(["-I", *extra_flags, "-c", _BASELINE, json.dumps(self.calls)], self.environment)
 
     def report(self) -> dict[str, Any]:
-        answer: dict[str, Any] = json.loads(self.run().stdout.strip().splitlines()[-1])
-        return answer
+        return last_report(self.run())
 
 
 @dataclass(frozen=True)

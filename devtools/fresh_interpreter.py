@@ -22,6 +22,30 @@ RUNTIME = Path(__file__).with_name("lambda_runtime.py")
 INTERPRETER_FLAGS = ("-I", "-S", "-B")
 
 
+def run_python(
+    arguments: Sequence[str], environment: dict[str, str], *, cwd: Path | None = None, timeout_s: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`python <arguments>` in a fresh process; its output, or what it wrote to stderr when it failed."""
+    result = subprocess.run(
+        [sys.executable, *arguments],
+        env=environment,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"a fresh interpreter failed:\n{result.stderr[-3000:]}")
+    return result
+
+
+def last_report(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The JSON document a process printed last (its report)."""
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report
+
+
 @dataclass(frozen=True)
 class HandlerRun:
     paths: Sequence[str | Path]
@@ -46,20 +70,9 @@ class HandlerRun:
         object.__setattr__(self, "config", config)
 
     def run(self, *extra_flags: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, *self.flags, *extra_flags, str(RUNTIME), "probe", json.dumps(self.config)],
-            env=self.environment,
-            cwd=self.cwd,
-            capture_output=True,
-            text=True,
-            timeout=self.timeout_s,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"the handler failed in a fresh interpreter:\n{result.stderr[-3000:]}")
-        return result
+        arguments = [*self.flags, *extra_flags, str(RUNTIME), "probe", json.dumps(self.config)]
+        return run_python(arguments, self.environment, cwd=self.cwd, timeout_s=self.timeout_s)
 
     def report(self) -> dict[str, Any]:
         """Run it; its report (the last line it printed)."""
-        answer: dict[str, Any] = json.loads(self.run().stdout.strip().splitlines()[-1])
-        return answer
+        return last_report(self.run())
