@@ -17,11 +17,18 @@ import re
 MAX_LENGTH = 512
 MAX_NAME_LENGTH = 255
 
-_PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+# Each part of the grammar, written once; the parser matches them one by one, and the
+# OpenAPI document's pattern joins them.
+_PATH_COMPONENT_PATTERN = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _DOMAIN_COMPONENT = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
-_DOMAIN = re.compile(rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?")
-_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-_DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
+_DOMAIN_PATTERN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
+_TAG_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+_DIGEST_PATTERN = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+
+_PATH_COMPONENT = re.compile(_PATH_COMPONENT_PATTERN)
+_DOMAIN = re.compile(_DOMAIN_PATTERN)
+_TAG = re.compile(_TAG_PATTERN)
+_DIGEST = re.compile(_DIGEST_PATTERN)
 # Algorithms the OCI image spec registers, with the exact length of their lowercase hex.
 _DIGEST_HEX_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}
 
@@ -29,12 +36,9 @@ _DIGEST_HEX_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}
 # not backtrack pathologically). It accepts a superset of problem() (which also checks the
 # digest algorithm, the digest length and the name length), so whatever it rejects, the
 # API rejects too.
-_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_HOST = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])"
 JSON_SCHEMA_PATTERN = (
-    rf"^(?:(?:{_HOST}(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*"
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
-    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?)?$"
+    rf"^(?:(?:{_DOMAIN_PATTERN}/)?{_PATH_COMPONENT_PATTERN}(?:/{_PATH_COMPONENT_PATTERN})*"
+    rf"(?::{_TAG_PATTERN})?(?:@{_DIGEST_PATTERN})?)?$"
 )
 
 
