@@ -1,4 +1,5 @@
-"""Index the instances that existed before the host index did: a one-off, safe to run again.
+"""Index the instances that existed before the host index did, and repair what the stream
+lost: a one-off, safe to run again.
 
     python -m devtools.backfill_host_index --stack STACK_NAME [--region REGION]
     python -m devtools.backfill_host_index --endpoint URL [--table T] [--index-table I]
@@ -9,6 +10,11 @@ instance written earlier (before the feature was deployed, or longer ago than th
 instance's entries with the consumer's own conditional write (instance_api.host_index),
 ordered by the instance's version. So it may run while the API takes writes, and twice:
 an entry the stream has already moved on is left alone. Tombstones are skipped.
+
+Then it sweeps the index: an entry whose instance is gone (a tombstone or no item) or no
+longer lists that host is retired, if it still holds the change it was read with. That
+repairs a delete or an update the stream mapping sent to the dead-letter queue, which a
+backfill alone could not (it only writes what runs).
 
 With --stack it reads the table names from the deployed stack's outputs (TableName,
 HostIndexTableName) with your AWS credentials; with --endpoint it works on a local
@@ -46,6 +52,30 @@ def backfill(dynamodb: Any, table: str, index_table: str) -> tuple[int, int]:
     return instances, written
 
 
+def _runs_on(dynamodb: Any, table: str, name: str, host_id: str) -> bool:
+    response = dynamodb.get_item(TableName=table, Key={"name": {"S": name}}, ConsistentRead=True)
+    item = response.get("Item")
+    return item is not None and not is_tombstone(item) and host_id in from_item(item)["hostIDs"]
+
+
+def sweep(dynamodb: Any, table: str, index_table: str) -> int:
+    """Retire every live entry of `index_table` whose instance no longer runs on its host."""
+    index = HostIndex(dynamodb, index_table)
+    retired = 0
+    pages = dynamodb.get_paginator("scan").paginate(
+        TableName=index_table,
+        ConsistentRead=True,
+        FilterExpression="attribute_exists(#namespace)",
+        ExpressionAttributeNames={"#namespace": "namespace"},
+    )
+    for page in pages:
+        for entry in page.get("Items", []):
+            host_id, name = entry["hostID"]["S"], entry["name"]["S"]
+            if not _runs_on(dynamodb, table, name, host_id):
+                retired += index.retire(host_id, name, entry["seq"]["S"])
+    return retired
+
+
 def _stack_tables(stack: str, region: str | None) -> tuple[Any, str, str]:
     """The deployed stack's DynamoDB client and table names, from its outputs."""
     import botocore.session
@@ -74,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         dynamodb, table, index_table = client(arguments.endpoint), arguments.table, arguments.index_table
     instances, written = backfill(dynamodb, table, index_table)
     print(f"indexed {instances} instances: {written} host entries written into {index_table}")
+    print(
+        f"swept {index_table}: {sweep(dynamodb, table, index_table)} entries of instances gone from their host retired"
+    )
     return 0
 
 

@@ -12,7 +12,7 @@ import threading
 
 from instance_api.domain import UNCONDITIONAL, Change, Changes, Expected, Instance, Page
 from instance_api.errors import AlreadyExists, NotFound
-from instance_api.ports import refusal
+from instance_api.ports import meets, refusal
 
 
 class InMemoryStore:
@@ -47,7 +47,7 @@ class InMemoryStore:
     def _meeting(self, name: str, expected: Expected, *, reapply: bool) -> Instance:
         """The stored instance, if it is what `expected` requires (else why not)."""
         stored = self.items.get(name)
-        if stored is None or not expected.met_by(stored):
+        if stored is None or not meets(stored, expected):
             raise refusal(expected, name, stored, reapply=reapply)
         return stored
 

@@ -87,9 +87,37 @@ def test_given_a_local_dynamodb_when_running_the_backfill_command_then_it_indexe
     command = [sys.executable, "-m", "devtools.backfill_host_index", "--endpoint", history]
     for _ in range(2):  # safe to run again: the second run writes nothing
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
-    assert result.stdout.strip() == "indexed 2 instances: 0 host entries written into HostIndexTable"
+    assert result.stdout.strip().splitlines() == [
+        "indexed 2 instances: 0 host entries written into HostIndexTable",
+        "swept HostIndexTable: 0 entries of instances gone from their host retired",
+    ]
     items = client(history).scan(TableName="HostIndexTable")["Items"]
     assert sorted((item["hostID"]["S"], item["name"]["S"]) for item in items) == [
         ("host-old", "old-1"),
         ("host-old", "old-2"),
     ]
+
+
+def test_given_removals_the_stream_lost_when_running_the_backfill_command_then_it_retires_their_entries(
+    history: str,
+) -> None:
+    dynamodb = client(history)
+    create_table(dynamodb, TEMPLATE.table("HostIndexTable"))
+    command = [sys.executable, "-m", "devtools.backfill_host_index", "--endpoint", history]
+    subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
+    # The stream's delete of old-1 and move of old-2 to host-new went to the dead-letter queue.
+    service = InstanceService(InstanceStore(dynamodb, "InstancesTable"), _no_tokens, timedelta(days=30))  # type: ignore[arg-type]
+    service.delete(DeleteCommand("old-1", version=None))
+    dynamodb.update_item(
+        TableName="InstancesTable",
+        Key={"name": {"S": "old-2"}},
+        UpdateExpression="SET hostIDs = :hosts",
+        ExpressionAttributeValues={":hosts": {"L": [{"S": "host-new"}]}},
+    )
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip().splitlines()[-1] == (
+        "swept HostIndexTable: 2 entries of instances gone from their host retired"
+    )
+    items = dynamodb.scan(TableName="HostIndexTable")["Items"]
+    live = sorted((item["hostID"]["S"], item["name"]["S"]) for item in items if "namespace" in item)
+    assert live == [("host-new", "old-2")]

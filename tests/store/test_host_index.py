@@ -11,7 +11,8 @@ import pytest
 from devtools.local_aws import client
 from devtools.tables import create_table
 from instance_api.domain import CREATED, DELETED, UPDATED, Change, Instance
-from instance_api.host_index import MARKER_RETENTION_SECONDS, MAX_QUERY_ROUNDS, HostIndex
+from instance_api.dynamodb import PAGE_READS
+from instance_api.host_index import MARKER_RETENTION_SECONDS, HostIndex
 from instance_api.ports import HostIndexRepository
 from tests.store.conftest import TEMPLATE
 from tests.store.test_store import instance
@@ -195,7 +196,7 @@ def test_given_more_markers_than_a_page_can_skip_when_listing_then_the_page_is_s
     dynamodb_index: DynamoDBIndex,
 ) -> None:
     index = dynamodb_index[0]
-    for number in range(MAX_QUERY_ROUNDS * 2 + 2):
+    for number in range(PAGE_READS * 2 + 2):
         value = instance(f"app-{number:02d}", hostIDs=["host-a"])
         index.apply(created(value))
         if number > 0:

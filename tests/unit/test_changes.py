@@ -11,8 +11,8 @@ import pytest
 
 from devtools.event_schema import EVENT_SCHEMA_PATH, build, render
 from instance_api.change_events import SOURCE, ChangePublisher, PublishFailed, detail, entry
-from instance_api.changes import MalformedRecord, change_of, rfc3339
-from instance_api.domain import CREATED, DELETED, UPDATED, Change
+from instance_api.changes import MalformedRecord, change_of
+from instance_api.domain import CREATED, DELETED, UPDATED, Change, rfc3339
 from tests.stream_records import (
     at_version,
     image,

@@ -58,9 +58,9 @@ CODE_URIS = {
 # source mapping does with the same role (read the stream, record a failed batch, write logs).
 CONSUMER_CODE = {("dynamodb:PutItem", HOST_INDEX), ("events:PutEvents", "ChangeEventBus")}
 CONSUMER_SERVICE = {
-    ("dynamodb:DescribeStream", f"{INSTANCES}/stream/*"),
-    ("dynamodb:GetRecords", f"{INSTANCES}/stream/*"),
-    ("dynamodb:GetShardIterator", f"{INSTANCES}/stream/*"),
+    ("dynamodb:DescribeStream", f"{INSTANCES}/stream"),
+    ("dynamodb:GetRecords", f"{INSTANCES}/stream"),
+    ("dynamodb:GetShardIterator", f"{INSTANCES}/stream"),
     ("dynamodb:ListStreams", f"{INSTANCES}/stream/*"),
     ("sqs:SendMessage", "ChangesDeadLetterQueue"),
     ("logs:CreateLogStream", "FunctionLogGroup"),
@@ -79,14 +79,14 @@ def policy_statements(logical_id: str) -> list[dict[str, Any]]:
 
 
 def _target(resource: dict[str, Any]) -> str:
-    """A statement's resource as its logical id (a table, a secret, a bus...) or "Table/index/Index",
-    "Table/stream/*"."""
+    """A statement's resource as its logical id (a table, a secret, a bus...), "Table/stream" (the
+    table's current stream), "Table/index/Index" or "Table/stream/*"."""
     if "Ref" in resource:
         return str(resource["Ref"])
     if "Fn::GetAtt" in resource:
         table, attribute = resource["Fn::GetAtt"]
-        assert attribute == "Arn"
-        return str(table)
+        assert attribute in ("Arn", "StreamArn")
+        return str(table) + ("/stream" if attribute == "StreamArn" else "")
     table, _, rest = resource["Fn::Sub"].removeprefix("${").partition(".Arn}")
     return f"{table}{rest}"
 

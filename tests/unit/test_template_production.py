@@ -273,3 +273,16 @@ def test_given_the_checks_skipped_for_every_resource_when_reading_them_then_each
         reason = " ".join(line.removeprefix("  # ") for line in lines[first:index])
         assert reason.startswith(f"{check} ("), check
         assert len(reason) >= 80, check
+
+
+def test_given_the_data_tables_when_reading_the_throttle_alarm_then_it_watches_each_one_read_and_write() -> None:
+    alarm = RESOURCES["TableThrottlesAlarm"]["Properties"]["Metrics"]
+    watched = {
+        (query["MetricStat"]["Metric"]["MetricName"], query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"])
+        for query in alarm
+        if "MetricStat" in query and len(query["MetricStat"]["Metric"]["Dimensions"]) == 1
+    }
+    served = ("InstancesTable", "HostIndexTable")  # what callers and the consumer read and write
+    assert watched == {(metric, table) for metric in ("ReadThrottleEvents", "WriteThrottleEvents") for table in served}
+    (total,) = [query for query in alarm if query.get("ReturnData")]
+    assert all(query["Id"] in total["Expression"] for query in alarm if not query.get("ReturnData"))

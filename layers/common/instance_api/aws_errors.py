@@ -10,6 +10,8 @@ from __future__ import annotations
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
+from instance_api.errors import Unavailable
+
 RETRYABLE_ERROR_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -41,3 +43,12 @@ def is_retryable(error: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+def translated(error: BaseException, what: str) -> Exception:
+    """What an AWS call's failure is to the client: Unavailable (503, retry later) when it
+    was throttling, a service error or a timeout, else a StoreFailure naming `what` failed
+    and its error code (a 500 whose detail only the logs see)."""
+    if is_retryable(error):
+        return Unavailable()
+    return StoreFailure(f"{what} failed with {error_code(error) or type(error).__name__}")

@@ -20,10 +20,9 @@ failed, and it ends in the dead-letter queue rather than being silently dropped.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from instance_api.domain import CREATED, DELETED, UPDATED, Change, Instance
+from instance_api.domain import CREATED, DELETED, UPDATED, Change, Instance, rfc3339
 from instance_api.items import DELETED_AT, from_item, is_tombstone
 
 # The images each kind of stream record must carry (NEW_AND_OLD_IMAGES).
@@ -32,11 +31,6 @@ _IMAGES = {"INSERT": ("NewImage",), "MODIFY": ("OldImage", "NewImage"), "REMOVE"
 
 class MalformedRecord(ValueError):
     """A stream record this consumer cannot read: never skipped, always reported failed."""
-
-
-def rfc3339(epoch_seconds: float) -> str:
-    """2026-11-27T10:00:00.000Z: the API's timestamps, UTC with milliseconds."""
-    return datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _instance(image: Mapping[str, Any] | None) -> Instance | None:

@@ -12,7 +12,16 @@ them to DynamoDB (store.py, items.py). Field rules are in docs/contract.md, "The
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal, TypedDict
+
+
+def rfc3339(moment: datetime | float) -> str:
+    """A moment (a datetime, or epoch seconds) as the API writes it: UTC with milliseconds,
+    e.g. 2026-11-27T10:00:00.000Z."""
+    if not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class InstanceSpec(TypedDict):
@@ -51,14 +60,6 @@ class Expected:
     version: int | None = None
     namespace: str | None = None
     scope: str | None = None
-
-    def met_by(self, stored: Instance) -> bool:
-        """The stored instance is what the write requires (ports.refusal says why not)."""
-        return (
-            self.scope in (None, stored["namespace"])
-            and self.namespace in (None, stored["namespace"])
-            and self.version in (None, stored["version"])
-        )
 
 
 # A write that requires nothing of the instance but that it is there.

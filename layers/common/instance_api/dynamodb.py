@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from instance_api.aws_errors import CALL_ERRORS, StoreFailure, error_code, is_retryable
-from instance_api.errors import Unavailable
+from instance_api.aws_errors import CALL_ERRORS, error_code, translated
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
+# At most this many reads make one page: each stops at 1 MB, and a filtered read's Limit
+# counts the items its filter then drops (tombstones, the host index's markers).
+PAGE_READS = 8
 
 
 def call(client: Any, table: str, operation: str, **request: Any) -> Any:
@@ -22,12 +24,27 @@ def call(client: Any, table: str, operation: str, **request: Any) -> Any:
     try:
         return getattr(client, operation)(TableName=table, **request)
     except CALL_ERRORS as error:
-        if is_retryable(error):
-            raise Unavailable() from error
-        code = error_code(error)
-        if code == CONDITION_FAILED:
+        if error_code(error) == CONDITION_FAILED:
             raise
-        raise StoreFailure(f"DynamoDB {operation} failed with {code or type(error).__name__}") from error
+        raise translated(error, f"DynamoDB {operation}") from error
+
+
+def read_page(
+    client: Any, table: str, operation: str, request: dict[str, Any], limit: int, start: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Up to `limit` + 1 items after `start` (one more tells whether another page exists),
+    continuing a short read up to PAGE_READS times; and the key the last read stopped at
+    (None: nothing follows it)."""
+    items: list[dict[str, Any]] = []
+    evaluated = start
+    for _ in range(PAGE_READS):
+        more = {"ExclusiveStartKey": evaluated} if evaluated is not None else {}
+        response = call(client, table, operation, **request, Limit=limit + 1 - len(items), **more)
+        items += response.get("Items", [])
+        evaluated = response.get("LastEvaluatedKey")
+        if len(items) > limit or evaluated is None:
+            break
+    return items, evaluated
 
 
 class Expression:

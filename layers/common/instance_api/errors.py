@@ -142,7 +142,8 @@ class Conflict(ApiError):
     @classmethod
     def stale(cls, name: str, stored_version: int, expected_version: int | None, *, reapply: bool) -> Conflict:
         hint = "; GET it and reapply the change" if reapply else ""
-        return cls(f"instance {name!r} is at version {stored_version}, not {expected_version}{hint}")
+        sent = f"not {expected_version}" if expected_version is not None else "which changed meanwhile"
+        return cls(f"instance {name!r} is at version {stored_version}, {sent}{hint}")
 
 
 class IdempotencyKeyReused(ApiError):

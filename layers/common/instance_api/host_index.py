@@ -24,15 +24,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from instance_api.domain import Change, Instance, Page
-from instance_api.dynamodb import Expression, call
+from instance_api.aws_errors import error_code
+from instance_api.domain import Change, Page
+from instance_api.dynamodb import CONDITION_FAILED, Expression, call, read_page
 from instance_api.items import from_item, to_item
 
 # How long a removed entry's marker outlives the removal: the stream's 24 h retention, twice.
 MARKER_RETENTION_SECONDS = 2 * 24 * 60 * 60
-# Query rounds one page may take when markers interleave with live entries; past them the
-# page is shorter than `limit` and its nextToken continues (as a page cut at DynamoDB's 1 MB).
-MAX_QUERY_ROUNDS = 8
+# What a swept marker's `seq` adds to the change it retired: the longer key sorts after it,
+# and before any later change of the instance.
+SWEPT = "#swept"
 
 
 class HostIndex:
@@ -64,10 +65,35 @@ class HostIndex:
                     Item=self._entry(change, host_id, present),
                     **expression.request(),
                 )
-            except ClientError:
+            except ClientError as error:
+                if error_code(error) != CONDITION_FAILED:
+                    raise
                 continue  # the entry already holds this change or a later one
             landed += 1
         return landed
+
+    def retire(self, host_id: str, name: str, seen: str) -> bool:
+        """Turn a live entry into a marker, if it still holds the change `seen` (its `seq`):
+        the repair for a removal the stream lost (a dead-lettered delete or update). The
+        marker orders just after that change, so a replay of it cannot bring the entry back,
+        and any later change of the instance still lands. True if it was retired."""
+        expression = Expression()
+        expression.equals("seq", "seen", {"S": seen})
+        expires_at = int(self._clock()) + MARKER_RETENTION_SECONDS
+        marker = {"hostID": {"S": host_id}, "name": {"S": name}, "seq": {"S": f"{seen}{SWEPT}"}}
+        try:
+            call(
+                self._client,
+                self._table,
+                "put_item",
+                Item={**marker, "expiresAt": {"N": str(expires_at)}},
+                **expression.request(),
+            )
+        except ClientError as error:
+            if error_code(error) != CONDITION_FAILED:
+                raise
+            return False  # the stream wrote it again meanwhile: its entry is the truth
+        return True
 
     def list(self, host_id: str, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
         """At most `limit` instances on `host_id` (in `namespace`, if given) after `start_after`, by name."""
@@ -79,16 +105,9 @@ class HostIndex:
             expression.equals("namespace", "namespace", {"S": namespace})
         request = {"KeyConditionExpression": key, **expression.request("FilterExpression")}
         start = None if start_after is None else {"hostID": {"S": host_id}, "name": {"S": start_after["name"]}}
-        items: list[Instance] = []
-        for _ in range(MAX_QUERY_ROUNDS):
-            if start is not None:
-                request["ExclusiveStartKey"] = start
-            response = call(self._client, self._table, "query", Limit=limit + 1 - len(items), **request)
-            items += [from_item(item) for item in response.get("Items", [])]
-            start = response.get("LastEvaluatedKey")
-            if len(items) > limit or start is None:
-                break
+        read, evaluated = read_page(self._client, self._table, "query", request, limit, start)
+        items = [from_item(item) for item in read]
         if len(items) > limit:
             items = items[:limit]
             return Page(items, {"hostID": host_id, "name": items[-1]["name"]})
-        return Page(items, None if start is None else {"hostID": host_id, "name": start["name"]["S"]})
+        return Page(items, None if evaluated is None else {"hostID": host_id, "name": evaluated["name"]["S"]})

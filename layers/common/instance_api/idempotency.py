@@ -36,9 +36,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from instance_api import wiring
-from instance_api.aws_errors import StoreFailure, is_retryable
+from instance_api.aws_errors import translated
 from instance_api.domain import CreateCommand, Instance
-from instance_api.errors import IdempotencyKeyReused, RequestInProgress, Unavailable
+from instance_api.errors import IdempotencyKeyReused, RequestInProgress
 from instance_api.names import name_from_seed
 
 if TYPE_CHECKING:
@@ -115,9 +115,7 @@ def create_instance(command: CreateCommand, *, key: str, caller: str, lambda_con
     except IdempotencyAlreadyInProgressError:
         raise RequestInProgress() from None
     except IdempotencyPersistenceLayerError as error:
-        if is_retryable(error):
-            raise Unavailable() from error
-        raise StoreFailure("the idempotency store failed") from error
+        raise translated(error, "the idempotency store") from error
     # A replay comes back from the utility's JSON with its keys sorted: answer in field order.
     fields: dict[str, Any] = dict(answer)
     return cast("Instance", {field: fields[field] for field in Instance.__annotations__})

@@ -18,6 +18,15 @@ from instance_api.domain import UNCONDITIONAL, Change, Changes, Expected, Instan
 from instance_api.errors import Conflict, NamespaceMismatch, NotFound
 
 
+def meets(stored: Instance, expected: Expected) -> bool:
+    """The stored instance is what a write requires (refusal says why not)."""
+    return (
+        expected.scope in (None, stored["namespace"])
+        and expected.namespace in (None, stored["namespace"])
+        and expected.version in (None, stored["version"])
+    )
+
+
 def refusal(expected: Expected, name: str, stored: Instance | None, *, reapply: bool) -> Exception:
     """Why a write that `expected` this failed, from the instance it met (None: absent or a
     tombstone): 404 before 400 before 409, so "outside the scope" reads as "absent"."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from instance_api.aws_errors import CALL_ERRORS, StoreFailure, error_code, is_retryable
-from instance_api.errors import Unavailable
+from instance_api.aws_errors import CALL_ERRORS, error_code, translated
+from instance_api.keys import CURRENT
 
 
 class SecretStore:
@@ -21,11 +21,7 @@ class SecretStore:
         try:
             response = self._client.get_secret_value(SecretId=secret_id, VersionStage=stage)
         except CALL_ERRORS as error:
-            if error_code(error) == "ResourceNotFoundException" and stage != "AWSCURRENT":
+            if error_code(error) == "ResourceNotFoundException" and stage != CURRENT:
                 return None
-            if is_retryable(error):
-                raise Unavailable() from error
-            raise StoreFailure(
-                f"Secrets Manager GetSecretValue failed with {error_code(error) or type(error).__name__}"
-            ) from error
+            raise translated(error, "Secrets Manager GetSecretValue") from error
         return str(response["SecretString"]).encode("utf-8")

@@ -11,19 +11,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from instance_api.aws_errors import StoreFailure
-from instance_api.domain import CreateCommand, DeleteCommand, Expected, GetQuery, Instance, ListQuery, UpdateCommand
+from instance_api.domain import (
+    CreateCommand,
+    DeleteCommand,
+    Expected,
+    GetQuery,
+    Instance,
+    ListQuery,
+    UpdateCommand,
+    rfc3339,
+)
 from instance_api.names import generate_name
 from instance_api.pagination import PageTokens
 from instance_api.ports import HostIndexRepository, InstanceRepository
 
 
-def _rfc3339(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def now() -> str:
     """RFC 3339 UTC with milliseconds, e.g. 2026-11-27T10:00:00.000Z."""
-    return _rfc3339(datetime.now(UTC))
+    return rfc3339(datetime.now(UTC))
 
 
 def _scope(query: ListQuery) -> str | None:
@@ -104,6 +109,6 @@ class InstanceService:
         deleted = datetime.now(UTC)
         expires = int((deleted + self._tombstone_retention).timestamp())
         self._store.delete(
-            command.name, _rfc3339(deleted), expires, Expected(version=command.version, scope=command.scope)
+            command.name, rfc3339(deleted), expires, Expected(version=command.version, scope=command.scope)
         )
         return {"name": command.name}

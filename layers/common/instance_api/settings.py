@@ -11,10 +11,7 @@ class MissingSetting(RuntimeError):
 
 
 def _required(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise MissingSetting(f"environment variable {name} is not set")
-    return value
+    return _present(name, os.environ.get(name) or None)
 
 
 # What the contract asks of a tombstone's retention when the environment does not say.

@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 
 from instance_api.aws_errors import StoreFailure
 from instance_api.domain import UNCONDITIONAL, Changes, Expected, Instance, Page
-from instance_api.dynamodb import Expression, call
+from instance_api.dynamodb import Expression, call, read_page
 from instance_api.errors import AlreadyExists, NotFound
 from instance_api.items import (
     CREATION_TOKEN,
@@ -41,10 +41,6 @@ from instance_api.ports import refusal
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-
-# At most this many reads make one page (each stops at 1 MB, a scan's at Limit items
-# before its filter drops tombstones).
-_PAGE_READS = 4
 
 # What an update may replace: the attribute, and its new value when the change sets it.
 _UPDATABLE: tuple[tuple[str, Callable[[Changes], dict[str, Any] | None]], ...] = (
@@ -187,19 +183,13 @@ class InstanceStore:
         Asking DynamoDB for limit + 1 items tells whether another page exists, so the
         last page does not end with an empty one. A scan's Limit counts the tombstones its
         filter then drops, and a response stops at 1 MB: a short read is continued, up to
-        _PAGE_READS requests, so a page comes back short (or empty, with a nextToken) only
+        dynamodb.PAGE_READS requests, so a page comes back short (or empty, with a nextToken) only
         when far more tombstones than instances lie in its stretch of the table.
         """
-        request = self._list_request(namespace)
-        items: list[Instance] = []
-        evaluated = self._start_key(namespace, start_after) if start_after is not None else None
-        for _ in range(_PAGE_READS):
-            more = {"ExclusiveStartKey": evaluated} if evaluated is not None else {}
-            response = self._call(request["operation"], **request["parameters"], Limit=limit + 1 - len(items), **more)
-            items += [from_item(item) for item in response.get("Items", [])]
-            evaluated = response.get("LastEvaluatedKey")
-            if len(items) > limit or evaluated is None:
-                break
+        operation, request = self._list_request(namespace)
+        start = self._start_key(namespace, start_after) if start_after is not None else None
+        read, evaluated = read_page(self._client, self._table, operation, request, limit, start)
+        items = [from_item(item) for item in read]
         if len(items) > limit:
             last = items[limit - 1]
             return Page(items[:limit], {"name": last["name"], "namespace": last["namespace"]})
@@ -207,12 +197,12 @@ class InstanceStore:
             return Page(items, None)
         return Page(items, {key: value["S"] for key, value in evaluated.items()})
 
-    def _list_request(self, namespace: str | None) -> dict[str, Any]:
+    def _list_request(self, namespace: str | None) -> tuple[str, dict[str, Any]]:
         """A namespace's: a query on its index (which holds no tombstones); else a filtered scan."""
         expression = Expression()
         if namespace is None:
             filtered = f"attribute_not_exists({expression.name(DELETED_AT)})"
-            return {"operation": "scan", "parameters": {"FilterExpression": filtered, **expression.request()}}
+            return "scan", {"FilterExpression": filtered, **expression.request()}
         if self._namespace_index is None:
             raise StoreFailure("listing by namespace needs NAMESPACE_INDEX_NAME")
         namespace_value = expression.value("namespace", {"S": namespace})
@@ -221,7 +211,7 @@ class InstanceStore:
             "KeyConditionExpression": f"{expression.name('namespace')} = {namespace_value}",
             **expression.request(),
         }
-        return {"operation": "query", "parameters": parameters}
+        return "query", parameters
 
     @staticmethod
     def _start_key(namespace: str | None, start_after: dict[str, str]) -> dict[str, Any]:
