@@ -145,8 +145,30 @@ def test_given_forged_tokens_when_decoding_many_then_the_keys_are_not_read_for_e
     for _ in range(50):
         with pytest.raises(BadRequest):
             tokens.decode(forged, None)
-    assert secret.reads == reads, "within min_refresh, a bad signature re-reads nothing"
+    assert secret.reads == reads + 1, "AWSPREVIOUS read once; within min_refresh nothing is read again"
     clock.now += 6
     with pytest.raises(BadRequest):
         tokens.decode(forged, None)
-    assert secret.reads == reads + 2, "after it, one re-read (AWSCURRENT and AWSPREVIOUS)"
+    assert secret.reads == reads + 2, "after it, AWSCURRENT is read again once"
+
+
+def test_given_tokens_signed_with_the_current_key_when_listing_then_one_secret_read_serves_them() -> None:
+    secret = Secret(KEY)
+    tokens = tokens_for(secret)
+    for _ in range(5):
+        assert tokens.decode(tokens.encode("team-a", LAST), "team-a") == LAST
+    assert secret.reads == 1, "AWSPREVIOUS is read only when a token needs it"
+
+
+def test_given_secrets_manager_failing_when_a_forged_token_comes_then_it_is_still_a_400() -> None:
+    secret, clock = Secret(KEY), Clock()
+    tokens = tokens_for(secret, clock)
+    issued = tokens.encode(None, {"name": "a"})
+    forged = signed_with(b"f" * 32).encode(None, {"name": "a"})
+    with pytest.raises(BadRequest):
+        tokens.decode(forged, None)  # both stages read while Secrets Manager answers
+    secret.stages = {}  # now every read fails: no version has either stage
+    clock.now += 6  # past min_refresh: the next bad token would re-read the keys
+    with pytest.raises(BadRequest, match="not valid for this listing"):
+        tokens.decode(forged, None)
+    assert tokens.decode(issued, None) == {"name": "a"}, "the keys read before still serve"

@@ -10,7 +10,7 @@ which is what a container with an older copy sees right after a rotation.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 CURRENT = "AWSCURRENT"
 PREVIOUS = "AWSPREVIOUS"
@@ -25,39 +25,47 @@ class RotatingKey:
         min_refresh: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """`fetch(stage)` reads the secret's value at a version stage, None when it has none."""
+        """`fetch(stage)` reads the secret's value at a version stage, None when it has none.
+
+        The current value is read on first use; the previous one only when a token is not
+        signed with the current one (most lists never need it): one Secrets Manager call per
+        container and `max_age`, not two."""
         self._fetch = fetch
         self._max_age = max_age
         self._min_refresh = min_refresh
         self._clock = clock
-        self._values: tuple[bytes, ...] = ()
+        self._current: bytes | None = None
+        self._previous: bytes | None = None
+        self._previous_read = False
         self._read_at = float("-inf")
 
-    def _read(self) -> None:
+    def _read_current(self) -> bytes:
         current = self._fetch(CURRENT)
         if current is None:
             raise LookupError("the key has no current value")
-        previous = self._fetch(PREVIOUS)
-        self._values = (current,) if previous is None else (current, previous)
-        self._read_at = self._clock()
-
-    def _fresh(self) -> tuple[bytes, ...]:
-        if self._clock() - self._read_at >= self._max_age:
-            self._read()
-        return self._values
+        self._current, self._previous_read, self._read_at = current, False, self._clock()
+        return current
 
     def current(self) -> bytes:
         """What new tokens are signed with."""
-        return self._fresh()[0]
+        if self._current is None or self._clock() - self._read_at >= self._max_age:
+            return self._read_current()
+        return self._current
 
-    def accepted(self) -> tuple[bytes, ...]:
-        """What a token may be signed with: the current key and the previous one."""
-        return self._fresh()
+    def accepted(self) -> Iterator[bytes]:
+        """What a token may be signed with: the current key, then the previous one."""
+        yield self.current()
+        if not self._previous_read:
+            self._previous, self._previous_read = self._fetch(PREVIOUS), True
+        if self._previous is not None:
+            yield self._previous
 
     def refresh(self) -> bool:
         """Read the key again unless it was read within `min_refresh`; True if it changed."""
         if self._clock() - self._read_at < self._min_refresh:
             return False
-        before = self._values
-        self._read()
-        return self._values != before
+        before = self._current
+        try:
+            return self._read_current() != before
+        except Exception:  # noqa: BLE001 - a failed re-read must not make a client's bad token a 5xx
+            return False

@@ -17,6 +17,7 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
 from typing import Protocol
 
 from instance_api.errors import BadRequest
@@ -38,7 +39,7 @@ class KeyRing(Protocol):
 
     def current(self) -> bytes: ...
 
-    def accepted(self) -> tuple[bytes, ...]: ...
+    def accepted(self) -> Iterator[bytes]: ...
 
     def refresh(self) -> bool: ...
 
