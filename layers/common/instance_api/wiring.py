@@ -14,8 +14,6 @@ import functools
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from instance_api.change_events import ChangePublisher
-from instance_api.host_index import HostIndex
 from instance_api.keys import CURRENT, RotatingKey
 from instance_api.pagination import PageTokens
 from instance_api.secret_store import SecretStore
@@ -26,6 +24,7 @@ from instance_api.store import InstanceStore
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+    from instance_api.change_events import ChangePublisher
     from instance_api.ports import HostIndexRepository, InstanceRepository
 
 # Connect fast and read fast, retry a little: a throttled table must answer (503) well
@@ -114,13 +113,17 @@ def service() -> InstanceService:
 def host_index() -> HostIndexRepository:
     if _installed_host_index:
         return _installed_host_index[0]
+    from instance_api.host_index import HostIndex  # a host query's, not every request's, import
+
     return HostIndex(dynamodb_client(), settings().require_host_index_table())
 
 
 @functools.cache
 def change_publisher() -> ChangePublisher:
     # The regional endpoint on AWS; locally AWS_ENDPOINT_URL_EVENTBRIDGE (botocore reads it) points
-    # at the emulator's EventBridge stand-in.
+    # at the emulator's EventBridge stand-in. Only the change consumer imports it.
+    from instance_api.change_events import ChangePublisher
+
     return ChangePublisher(_client("events"), settings().require_event_bus())
 
 
