@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,29 +11,15 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials, ReadOnlyCredentials
 
-from tests.http.local_api import HttpResult
+from tests.http.local_api import HeaderListApi, HttpResult
 
 
-class SignedApi:
+class SignedApi(HeaderListApi):
     """Sends requests to `base_url` (a stage's root, e.g. https://id.execute-api.../dev)."""
 
     def __init__(self, base_url: str, credentials: Credentials | ReadOnlyCredentials, region: str) -> None:
         self.base_url = base_url.rstrip("/")
         self._signer = SigV4Auth(credentials, "execute-api", region)
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: bytes | str | dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> HttpResult:
-        all_headers = dict(headers or {})
-        if isinstance(body, dict):
-            all_headers.setdefault("Content-Type", "application/json")
-            body = json.dumps(body)
-        payload = body.encode() if isinstance(body, str) else body
-        return self.request_with_headers(method, path, payload, list(all_headers.items()))
 
     def request_with_headers(
         self, method: str, path: str, body: bytes | None, headers: list[tuple[str, str]]

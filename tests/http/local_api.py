@@ -43,8 +43,9 @@ class HttpApi(Protocol):
         """Headers as a list, so one name may come twice (in two cases, say)."""
 
 
-class LocalApi(LocalApiProcess):
-    """`python -m devtools.local_api` as a user starts it, with a plain HTTP client."""
+class HeaderListApi:
+    """`request` for clients that send headers as a list (`request_with_headers`): a dict body
+    goes as JSON with its Content-Type, a str body as UTF-8."""
 
     def request(
         self,
@@ -53,13 +54,21 @@ class LocalApi(LocalApiProcess):
         body: bytes | str | dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> HttpResult:
-        payload = json.dumps(body).encode() if isinstance(body, dict) else body
         all_headers = dict(headers or {})
         if isinstance(body, dict):
             all_headers.setdefault("Content-Type", "application/json")
-        return self.request_with_headers(
-            method, path, payload.encode() if isinstance(payload, str) else payload, list(all_headers.items())
-        )
+            body = json.dumps(body)
+        payload = body.encode() if isinstance(body, str) else body
+        return self.request_with_headers(method, path, payload, list(all_headers.items()))
+
+    def request_with_headers(
+        self, method: str, path: str, body: bytes | None, headers: list[tuple[str, str]]
+    ) -> HttpResult:
+        raise NotImplementedError
+
+
+class LocalApi(HeaderListApi, LocalApiProcess):
+    """`python -m devtools.local_api` as a user starts it, with a plain HTTP client."""
 
     def request_with_headers(
         self, method: str, path: str, body: bytes | None, headers: list[tuple[str, str]]
