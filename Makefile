@@ -35,12 +35,14 @@ FUZZ_SEED ?= 20261127
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-# The client (client/, the `instancectl` command) is installed editable on top, without
-# dependencies: its pins are dev.txt's own (tests/client/test_package.py keeps them equal).
-$(VENV)/.installed: requirements/dev.txt layers/common/requirements.txt client/pyproject.toml
+# The layer (layers/common, the `instance_api` package) and the client (client/, the
+# `instancectl` command) are installed editable on top, without dependencies: theirs are
+# dev.txt's own (tests/client/test_package.py keeps the client's equal).
+$(VENV)/.installed: requirements/dev.txt layers/common/requirements.txt layers/common/pyproject.toml client/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.13 (pyenv install 3.13.0)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --requirement requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps --editable ./layers/common
 	$(BIN)/pip install --quiet --no-deps --editable ./client
 	@touch $@
 
@@ -126,8 +128,9 @@ fuzz: $(VENV)/.installed ## fuzz the local API from openapi.yaml (FUZZ_EXAMPLES,
 bench: $(VENV)/.installed $(SAM_VENV)/.installed ## measure speed, size and memory against their goals
 	$(BIN)/python -m bench
 
-openapi: $(VENV)/.installed ## regenerate openapi.yaml from template.yaml and the models
+openapi: $(VENV)/.installed ## regenerate openapi.yaml and the change events' JSON Schema from template.yaml and the models
 	$(BIN)/python -m devtools.openapi
+	$(BIN)/python -m devtools.event_schema
 
 build: $(VENV)/.installed $(SAM_VENV)/.installed ## sam build into .aws-sam/build
 	$(SAM) build

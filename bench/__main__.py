@@ -27,8 +27,6 @@ from typing import Any
 from devtools import lambda_artifact
 from devtools.template import ROOT
 
-sys.path.insert(0, str(ROOT / "layers" / "common"))
-
 RESULTS_PATH = Path(__file__).with_name("results.json")
 GOALS = {
     "cold_start_ratio": 1.15,

@@ -41,10 +41,12 @@ from devtools.local_events import LocalEventBridge
 from devtools.stream_events import record
 from devtools.tables import create_tables
 from devtools.template import Template
-from instance_api.domain import CREATED, Change, Changes, CreateCommand, UpdateCommand
-from instance_api.host_index import HostIndex
-from instance_api.items import to_item
-from instance_api.service import InstanceService
+from instance_api.aws.host_index import HostIndex
+from instance_api.aws.items import to_item
+from instance_api.domain.changes import CREATED, Change
+from instance_api.domain.commands import CreateCommand, UpdateCommand
+from instance_api.domain.instance import Desired
+from instance_api.domain.service import InstanceService
 
 CONSUMER = "PublishChangesFunction"
 BATCH = 100
@@ -90,8 +92,9 @@ def _recorded_batches(endpoint: str, batches: int) -> list[list[dict[str, Any]]]
     def writes(service: InstanceService) -> None:
         for number in range(batches * BATCH // 2):
             name = f"feed-{number}"
-            service.create(CreateCommand(name, "team-a", {"image": ""}, share_storage=False, host_ids=["h-1", "h-2"]))
-            service.update(UpdateCommand(name, Changes(host_ids=["h-2", f"h-{number}"])))
+            desired: Desired = {"spec": {"image": ""}, "shareStorage": False, "hostIDs": ["h-1", "h-2"]}
+            service.create(CreateCommand(name, "team-a", desired))
+            service.update(UpdateCommand(name, {"hostIDs": ["h-2", f"h-{number}"]}))
 
     records = record(endpoint, writes)
     return [records[start : start + BATCH] for start in range(0, len(records), BATCH)]

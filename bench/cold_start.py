@@ -32,9 +32,10 @@ from devtools.lambda_environment import lambda_environment
 from devtools.local_aws import client, local_environment
 from devtools.local_events import LocalEventBridge
 from devtools.template import Template
-from instance_api.change_events import SOURCE
-from instance_api.domain import CREATED, Instance
-from instance_api.items import to_item
+from instance_api.aws.eventbridge import SOURCE
+from instance_api.aws.items import to_item
+from instance_api.domain.changes import CREATED
+from instance_api.domain.instance import Instance
 
 NAME = "web-1"
 

@@ -32,13 +32,11 @@ from devtools.dynamodb_local import DynamoDBLocal
 from devtools.embedded_dynamodb import EmbeddedDynamoDB
 from devtools.local_aws import client
 from devtools.tables import create_table
-from devtools.template import ROOT, Template
-
-sys.path.insert(0, str(ROOT / "layers" / "common"))
-
-from instance_api.domain import CREATED, UPDATED, Change, Instance
-from instance_api.host_index import HostIndex
-from instance_api.items import to_item
+from devtools.template import Template
+from instance_api.aws.host_index import HostIndex
+from instance_api.aws.items import to_item
+from instance_api.domain.changes import CREATED, UPDATED, Change
+from instance_api.domain.instance import Instance
 
 SAMPLES = 30
 T0 = "2026-11-28T10:00:00.000Z"

@@ -28,7 +28,7 @@ from devtools.embedded_dynamodb import EmbeddedDynamoDB
 from devtools.fresh_interpreter import HandlerRun
 from devtools.lambda_environment import lambda_environment
 from devtools.local_aws import client, local_environment
-from devtools.template import LOCAL_REGION, ROOT, FunctionSpec
+from devtools.template import LOCAL_REGION, FunctionSpec
 
 if TYPE_CHECKING:
     from bench.cold_start import Call, Pair
@@ -134,7 +134,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.peers", description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=int(os.environ.get("BENCH_PAIRS") or 20))
     arguments = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT / "layers" / "common"))  # bench.cold_start reads the layer's items module
     store = EmbeddedDynamoDB()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-peers-") as scratch:

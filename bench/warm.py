@@ -20,11 +20,11 @@ from typing import Any
 from bench.cold_start import CASES, FUNCTIONS, STORED
 from devtools.events import load_event
 from devtools.in_memory_store import InMemoryHostIndex, InMemoryStore
-from devtools.in_process import load_handler_module
+from devtools.in_process import compose, load_handler_module
 from devtools.lambda_runtime import LambdaContext
 from devtools.template import Template
-from instance_api import wiring
-from instance_api.domain import CREATED, Change
+from instance_api.composition import Composition
+from instance_api.domain.changes import CREATED, Change
 
 WARM_UP_CALLS = 200  # the first calls warm caches; they are not "warm" yet
 HOST = "host-a"
@@ -80,8 +80,8 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
         os.environ.update(spec.environment)
         store, index = InMemoryStore(), InMemoryHostIndex()
         index.apply(Change(CREATED, {**STORED, "hostIDs": [HOST]}, None, STORED["createdAt"]))
-        wiring.install_store(store, index)
         module = load_handler_module(spec)
+        compose(module, Composition(store=store, host_index=index))
 
         def before(instance: str = instance, store: InMemoryStore = store) -> None:
             store.items.pop(STORED["name"], None)
@@ -91,5 +91,4 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
         results[operation] = _summary(
             _timed(module.lambda_handler, request, LambdaContext(logical_id), before, iterations, status)
         )
-    wiring.reset()
     return results

@@ -28,14 +28,9 @@ import sys
 from typing import Any
 
 from devtools.local_aws import client
-from devtools.template import ROOT
-
-# The layer is not an installed package: put it on the path, as Lambda's /opt/python is.
-sys.path.insert(0, str(ROOT / "layers" / "common"))
-
-from instance_api.domain import CREATED, Change
-from instance_api.host_index import HostIndex
-from instance_api.items import from_item, is_tombstone
+from instance_api.aws.host_index import HostIndex
+from instance_api.aws.items import from_item, is_tombstone
+from instance_api.domain.changes import CREATED, Change
 
 
 def backfill(dynamodb: Any, table: str, index_table: str) -> tuple[int, int]:

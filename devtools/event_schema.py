@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from devtools.openapi import instance_schemas
+from devtools.instance_schema import instance_schemas
 from devtools.template import ROOT
-from instance_api.rules import DNS_LABEL_MAX, DNS_LABEL_PATTERN
+from instance_api.domain.rules import DNS_LABEL_MAX, DNS_LABEL_PATTERN
 
 EVENT_SCHEMA_PATH = ROOT / "docs" / "events" / "instance-change.schema.json"
 DEFS = "#/$defs/"

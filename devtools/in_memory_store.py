@@ -1,6 +1,6 @@
 """The instance repository and the host index over dicts: the fakes the bench and the tests use.
 
-They keep the contracts of ports.InstanceRepository and ports.HostIndexRepository as the
+They keep the contracts of the domain's ports (InstanceRepository, HostIndexRepository) as the
 DynamoDB adapters do (the store tier runs the same tests against both): each call is atomic
 under a lock, a condition that fails raises the error the client would see (or, for the
 index, leaves the newer entry) and changes nothing.
@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import threading
 
-from instance_api.domain import UNCONDITIONAL, Change, Changes, Expected, Instance, Page
-from instance_api.errors import AlreadyExists, NotFound
-from instance_api.ports import meets, refusal
+from instance_api.domain.changes import Change
+from instance_api.domain.commands import UNCONDITIONAL, Expected
+from instance_api.domain.errors import AlreadyExists, NotFound
+from instance_api.domain.instance import Changes, Draft, Instance, Page
+from instance_api.domain.ports import meets, refusal
 
 
 class InMemoryStore:
@@ -24,14 +26,14 @@ class InMemoryStore:
         self.tokens: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def create(self, instance: Instance, *, token: str | None = None) -> Instance:
-        name = instance["name"]
+    def create(self, draft: Draft, *, token: str | None = None) -> Instance:
+        name = draft["name"]
         with self._lock:
             if name in self.items:
                 if token is not None and self.tokens.get(name) == token:
                     return self.items[name]
                 raise AlreadyExists.instance(name)
-            stored: Instance = {**instance, "version": self.tombstones.pop(name, 0) + 1}
+            stored: Instance = {**draft, "version": self.tombstones.pop(name, 0) + 1}
             self.items[name] = stored
             if token is not None:
                 self.tokens[name] = token
@@ -54,13 +56,7 @@ class InMemoryStore:
     def update(self, name: str, changes: Changes, updated_at: str, expected: Expected = UNCONDITIONAL) -> Instance:
         with self._lock:
             stored = self._meeting(name, expected, reapply=True)
-            updated: Instance = {**stored, "version": stored["version"] + 1, "updatedAt": updated_at}
-            if changes.spec is not None:
-                updated["spec"] = changes.spec
-            if changes.share_storage is not None:
-                updated["shareStorage"] = changes.share_storage
-            if changes.host_ids is not None:
-                updated["hostIDs"] = list(changes.host_ids)
+            updated: Instance = {**stored, **changes, "version": stored["version"] + 1, "updatedAt": updated_at}
             self.items[name] = updated
             return updated
 

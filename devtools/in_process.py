@@ -17,3 +17,9 @@ def load_handler_module(spec: FunctionSpec) -> ModuleType:
     module = importlib.util.module_from_spec(loader_spec)
     loader_spec.loader.exec_module(module)
     return module
+
+
+def compose(module: ModuleType, root: object) -> None:
+    """Have a loaded handler answer from `root`, a Composition given the parts it replaces
+    (an in-memory store, say), instead of the one its module built from the environment."""
+    module.__dict__["root"] = root

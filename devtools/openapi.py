@@ -4,41 +4,34 @@ One source of truth each: the operations are the template's routes with an expli
 (the route fallback's ANY routes are the 404/405 described in `info`), each method's builder
 describing it on the seed's path or on a namespace's (`Scope`); request and response
 schemas come from the pydantic models and the Instance type; query parameters and headers
-from http_query and http_headers; statuses and reasons from the errors the functions and API Gateway
+from http/query.py and http/headers.py; statuses and reasons from the errors the functions and API Gateway
 answer with. tests/unit/test_openapi.py fails when the committed file is stale.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import TypeAdapter
 from pydantic.json_schema import models_json_schema
 
+from devtools.instance_schema import SCHEMAS, instance_schemas
 from devtools.template import ROOT, Template
-
-# The layer is not an installed package: put it on the path, as Lambda's /opt/python is.
-sys.path.insert(0, str(ROOT / "layers" / "common"))
-
-from instance_api import errors, http_headers, http_query
-from instance_api.domain import Instance
-from instance_api.models import (
+from instance_api.http import answers, headers, query
+from instance_api.http.models import (
     DNS_LABEL_SCHEMA,
     HOST_ID_SCHEMA,
     CreateInstanceRequest,
     DeleteInstanceRequest,
     UpdateInstanceRequest,
 )
-from instance_api.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
+from instance_api.http.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
 
 OPENAPI_PATH = ROOT / "openapi.yaml"
-SCHEMAS = "#/components/schemas/"
 
 # What answers each status: its reasons, and whether API Gateway itself may produce it.
 STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
@@ -108,26 +101,6 @@ def _request_schemas() -> dict[str, Any]:
         {"required": ["shareStorage"]},
         {"required": ["hostIDs"]},
     ]
-    return schemas
-
-
-def instance_schemas(refs: str = SCHEMAS) -> dict[str, Any]:
-    """The Instance (and InstanceSpec) as responses and change events carry them; `refs` is
-    where the schemas are (the OpenAPI document's components, or a JSON Schema's $defs)."""
-    schemas: dict[str, Any] = {}
-    instance = TypeAdapter(Instance).json_schema(ref_template=refs + "{model}", mode="serialization")
-    for definition_name, definition in instance.pop("$defs", {}).items():
-        schemas.setdefault(definition_name, definition)
-    instance["additionalProperties"] = False
-    for timestamp in ("createdAt", "updatedAt"):
-        instance["properties"][timestamp] = {
-            "type": "string",
-            "format": "date-time",
-            "description": "RFC 3339 UTC with milliseconds.",
-        }
-    instance["properties"]["version"] |= {"minimum": 1}
-    schemas["Instance"] = instance
-    schemas["InstanceSpec"]["additionalProperties"] = False
     return schemas
 
 
@@ -300,11 +273,11 @@ def _create(scope: Scope) -> dict[str, Any]:
         ),
         "parameters": [
             {
-                "name": http_headers.IDEMPOTENCY_KEY_HEADER,
+                "name": headers.IDEMPOTENCY_KEY_HEADER,
                 "in": "header",
                 "required": False,
                 "description": "Makes retries of this create safe for an hour (per caller).",
-                "schema": {"type": "string", "minLength": 1, "maxLength": http_headers.IDEMPOTENCY_KEY_MAX},
+                "schema": {"type": "string", "minLength": 1, "maxLength": headers.IDEMPOTENCY_KEY_MAX},
             }
         ],
         "requestBody": _body("CreateInstanceRequest", scope.said(SEED_CREATE, _without_namespace(SEED_CREATE))),
@@ -394,13 +367,13 @@ def _get(scope: Scope) -> dict[str, Any]:
             ),
             _query(
                 "limit",
-                {"type": "integer", "minimum": 1, "maximum": http_query.LIST_LIMIT_MAX},
-                f"Page size (default {http_query.LIST_LIMIT_DEFAULT}); a page may hold fewer.",
+                {"type": "integer", "minimum": 1, "maximum": query.LIST_LIMIT_MAX},
+                f"Page size (default {query.LIST_LIMIT_DEFAULT}); a page may hold fewer.",
                 50,
             ),
             _query(
                 "nextToken",
-                {"type": "string", "minLength": 1, "maxLength": http_query.NEXT_TOKEN_MAX},
+                {"type": "string", "minLength": 1, "maxLength": query.NEXT_TOKEN_MAX},
                 "From the previous page of the same listing.",
                 "v1.eyJzIjpudWxsLCJrIjp7Im5hbWUiOiJ3ZWItMSJ9fQ.signature",
             ),
@@ -471,7 +444,7 @@ def _components() -> dict[str, Any]:
         "headers": {
             "RetryAfter": {
                 "description": "Seconds to wait before retrying.",
-                "schema": {"type": "integer", "minimum": 0, "example": errors.RETRY_AFTER_SECONDS},
+                "schema": {"type": "integer", "minimum": 0, "example": answers.RETRY_AFTER_SECONDS},
             }
         },
         "securitySchemes": {
@@ -527,11 +500,8 @@ def render(document: dict[str, Any]) -> str:
 
 
 def main(path: Path = OPENAPI_PATH) -> None:
-    from devtools import event_schema
-
     path.write_text(render(build()), encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}")
-    event_schema.main()
 
 
 if __name__ == "__main__":

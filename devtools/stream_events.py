@@ -10,7 +10,6 @@ consumer is tested on is what the store writes, tombstones included once deletes
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -19,20 +18,23 @@ from typing import Any
 from devtools.local_api.streams import lambda_record
 from devtools.local_aws import client, streams_client
 from devtools.tables import create_table
-from devtools.template import ROOT, Template
-
-# The layer is not an installed package: put it on the path, as Lambda's /opt/python is.
-sys.path.insert(0, str(ROOT / "layers" / "common"))
-
-from instance_api.domain import Changes, CreateCommand, DeleteCommand, UpdateCommand
-from instance_api.service import InstanceService
-from instance_api.store import InstanceStore
+from devtools.template import Template
+from instance_api.aws.store import InstanceStore
+from instance_api.domain.commands import CreateCommand, DeleteCommand, UpdateCommand
+from instance_api.domain.instance import Changes
+from instance_api.domain.ports import InstanceRepository
+from instance_api.domain.service import InstanceService
 
 Writes = Callable[[InstanceService], None]
 
 
-def _no_tokens() -> Any:
-    raise AssertionError("recording writes lists nothing")
+def _lists_nothing() -> Any:
+    raise AssertionError("a writer lists nothing")
+
+
+def writer(store: InstanceRepository) -> InstanceService:
+    """The operations over `store`, for writes only (a listing fails): what records are made of."""
+    return InstanceService(store, _lists_nothing, _lists_nothing, timedelta(days=30))
 
 
 def record(endpoint: str, writes: Writes, template: Template | None = None) -> list[dict[str, Any]]:
@@ -41,7 +43,7 @@ def record(endpoint: str, writes: Writes, template: Template | None = None) -> l
     dynamodb = client(endpoint, template.region)
     table = create_table(dynamodb, template.table("InstancesTable"), f"recorded-{uuid.uuid4().hex[:12]}")
     try:
-        writes(InstanceService(InstanceStore(dynamodb, table), _no_tokens, timedelta(days=30)))
+        writes(writer(InstanceStore(dynamodb, table)))
         stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
         return _read_all(streams_client(endpoint, template.region), stream_arn)
     finally:
@@ -65,14 +67,14 @@ def _read_all(streams: Any, stream_arn: str) -> list[dict[str, Any]]:
 
 def _create(service: InstanceService, hosts: list[str]) -> None:
     image = "registry.example.com/team/web:1.4.2"
-    service.create(CreateCommand("web-1", "team-a", {"image": image}, share_storage=True, host_ids=hosts))
+    service.create(CreateCommand("web-1", "team-a", {"spec": {"image": image}, "shareStorage": True, "hostIDs": hosts}))
 
 
 def life_of_an_instance(service: InstanceService) -> None:
     """events/stream.json's writes: web-1 created on two hosts, moved to another pair, deleted
     (its tombstone kept), and created again over its tombstone on one host."""
     _create(service, ["host-a", "host-b"])
-    changes = Changes(spec={"image": "registry.example.com/team/web:1.5.0"}, host_ids=["host-b", "host-c"])
-    service.update(UpdateCommand(name="web-1", changes=changes))
-    service.delete(DeleteCommand(name="web-1", version=None))
+    changes: Changes = {"spec": {"image": "registry.example.com/team/web:1.5.0"}, "hostIDs": ["host-b", "host-c"]}
+    service.update(UpdateCommand("web-1", changes))
+    service.delete(DeleteCommand("web-1"))
     _create(service, ["host-a"])

@@ -11,7 +11,7 @@ import pytest
 
 from devtools.dynamodb_local import dynamodb_local_unavailable
 from devtools.events import load_event
-from instance_api.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
+from instance_api.http.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
 
 # Each DynamoDB engine a tier runs on, by its session fixture (tests/conftest.py).
 ENGINES = [

@@ -6,17 +6,20 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from instance_api import wiring
-from instance_api.api import Call, InstanceApi
-from instance_api.bodies import parse_delete
+from instance_api.composition import Composition
+from instance_api.domain.commands import DeleteCommand
+from instance_api.http.deletes import DELETE
+from instance_api.http.request import Request
+from instance_api.http.resolver import InstanceApi
 from instance_api.observability import logger, metrics
 
+root = Composition()
 app = InstanceApi()
 
 
-@app.operation("DELETE", "delete")
-def delete_instance(call: Call) -> dict[str, str]:
-    return wiring.service().delete(parse_delete(call.event, call.namespace))
+@app.operation("DELETE", DELETE)
+def delete_instance(request: Request[DeleteCommand]) -> dict[str, str]:
+    return root.service.delete(request.command)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -6,21 +6,22 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from instance_api import wiring
-from instance_api.api import Call, InstanceApi
-from instance_api.http_headers import reject_body
-from instance_api.http_query import get_or_list, parse_get, parse_list
+from instance_api.composition import Composition
+from instance_api.domain.commands import GetQuery, ListQuery
+from instance_api.http.reads import get_or_list
+from instance_api.http.request import Request
+from instance_api.http.resolver import InstanceApi
 from instance_api.observability import logger, metrics
 
+root = Composition()
 app = InstanceApi()
 
 
 @app.operation("GET", get_or_list)
-def get_or_list_instances(call: Call) -> Any:
-    reject_body(call.event)
-    if call.operation == "get":
-        return wiring.service().get(parse_get(call.event, call.namespace))
-    return wiring.service().list(parse_list(call.event, call.namespace))
+def get_or_list_instances(request: Request[GetQuery | ListQuery]) -> Any:
+    if isinstance(request.command, GetQuery):
+        return root.service.get(request.command)
+    return root.service.list(request.command)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

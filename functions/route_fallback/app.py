@@ -11,10 +11,12 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from instance_api.api import InstanceApi
+from instance_api.composition import Composition
+from instance_api.http.resolver import InstanceApi
 from instance_api.observability import logger, metrics
 
-app = InstanceApi()
+root = Composition()
+app = InstanceApi(allowed_methods=lambda: root.settings.allowed_methods)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -6,21 +6,21 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from instance_api import wiring
-from instance_api.api import Call, InstanceApi
-from instance_api.bodies import parse_body
-from instance_api.domain import Instance
-from instance_api.http_query import reject_query_string
-from instance_api.models import UpdateInstanceRequest
+from instance_api.composition import Composition
+from instance_api.domain.commands import UpdateCommand
+from instance_api.domain.instance import Instance
+from instance_api.http.request import Request
+from instance_api.http.resolver import InstanceApi
+from instance_api.http.writes import UPDATE
 from instance_api.observability import logger, metrics
 
+root = Composition()
 app = InstanceApi()
 
 
-@app.operation("PUT", "update")
-def update_instance(call: Call) -> Instance:
-    reject_query_string(call.event)
-    return wiring.service().update(parse_body(call.event, UpdateInstanceRequest).command(call.namespace))
+@app.operation("PUT", UPDATE)
+def update_instance(request: Request[UpdateCommand]) -> Instance:
+    return root.service.update(request.command)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

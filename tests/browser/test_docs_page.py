@@ -9,7 +9,7 @@ import uuid
 import yaml
 
 from devtools.openapi import OPENAPI_PATH
-from instance_api.routes import INSTANCE_PATH
+from instance_api.http.routes import INSTANCE_PATH
 from tests.browser.conftest import Browser
 from tests.browser.docs_page import DocsPage, Operation
 from tests.http.local_api import LocalApi

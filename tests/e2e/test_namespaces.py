@@ -23,7 +23,7 @@ import pytest
 from botocore.credentials import Credentials
 from moto import mock_aws
 
-from instance_api.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
+from instance_api.http.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
 from tests.e2e.conftest import DeployedStage
 from tests.e2e.signing import SignedApi, assumed_role_credentials
 from tests.http.local_api import HttpResult, LocalApi

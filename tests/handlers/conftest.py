@@ -18,12 +18,12 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
-from devtools.in_process import load_handler_module
+from devtools.in_process import compose, load_handler_module
 from devtools.lambda_runtime import LambdaContext
 from devtools.local_aws import create_secrets
 from devtools.tables import create_tables
 from devtools.template import LOCAL_REGION, Template
-from instance_api import idempotency, wiring
+from instance_api.composition import Composition
 from instance_api.observability import logger, metrics
 from tests.support import ApiResponse, api_event, decode_proxy_response
 
@@ -62,8 +62,8 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDBClient]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", LOCAL_REGION)
-    # Every invoke starts the functions' caches afresh (wiring.reset), and a new botocore
-    # session per client costs ~70 ms of loading service models: one session serves all.
+    # Every invoke starts from a new Composition, and a new botocore session per client
+    # costs ~70 ms of loading service models: one session serves all.
     shared = _shared_session()
     monkeypatch.setattr(botocore.session, "get_session", lambda env_vars=None: shared)
     with mock_aws():
@@ -74,11 +74,7 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDBClient]:
         events: Any = session.create_client("events", region_name=LOCAL_REGION)
         for bus in TEMPLATE.event_buses():
             events.create_event_bus(Name=bus)
-        wiring.reset()
-        idempotency.reset()
         yield client
-    wiring.reset()
-    idempotency.reset()
 
 
 MAKE_API_CALL = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
@@ -113,9 +109,9 @@ def invoke_raw(dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch) -> Inv
             monkeypatch.delenv(name, raising=False)
         for name, value in spec.environment.items():
             monkeypatch.setenv(name, value)
-        wiring.reset()
-        idempotency.reset()
         module = _MODULES.get(logical_id) or _MODULES.setdefault(logical_id, load_handler_module(spec))
+        # What the container built so far is forgotten: this invoke's environment is read afresh.
+        compose(module, Composition())
         context = LambdaContext(logical_id, timeout_ms=remaining_ms)
         return module.lambda_handler(event, context)
 

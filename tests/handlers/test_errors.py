@@ -16,9 +16,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 from pydantic import BaseModel
 
-from instance_api import wiring
-from instance_api.api import Call, InstanceApi
-from instance_api.service import InstanceService
+from instance_api.domain.commands import CreateCommand
+from instance_api.domain.service import InstanceService
+from instance_api.http.request import Request
+from instance_api.http.resolver import InstanceApi
+from instance_api.http.writes import CREATE
 from tests.handlers.conftest import MAKE_API_CALL, Api, intercept_aws
 
 if TYPE_CHECKING:
@@ -137,8 +139,8 @@ class Payload(BaseModel):
 def resolve(event: dict[str, Any]) -> ApiResponse:
     app = InstanceApi()
 
-    @app.operation("POST", "create")
-    def create(call: Call) -> None:
+    @app.operation("POST", CREATE)
+    def create(request: Request[CreateCommand]) -> None:
         raise AssertionError("these tests send no create")
 
     @app.post("/validated", enable_validation=True)
@@ -194,13 +196,8 @@ def test_given_powertools_unsupported_content_type_when_raised_then_415_in_our_e
     assert_envelope(response, 415, "create failed")
 
 
-def test_given_a_method_the_function_does_not_route_when_resolving_then_405_in_our_envelope(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("TABLE_NAME", "InstancesTable")  # every function's environment has it (Globals)
-    wiring.reset()
+def test_given_a_method_the_function_does_not_route_when_resolving_then_405_in_our_envelope() -> None:
     response = resolve(api_event("PATCH"))
-    wiring.reset()
     assert_envelope(response, 405, "create failed")
     assert response.reason == "MethodNotAllowed"
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from instance_api.items import from_item
+from instance_api.aws.items import from_item
 from tests.handlers.conftest import Api, InvokeRaw, intercept_aws
 from tests.stream_records import batch, image, insert, named, on_hosts, recorded
 from tests.support import api_event, assert_envelope

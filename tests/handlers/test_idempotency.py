@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from botocore.exceptions import ClientError
 
-from instance_api import idempotency
-from instance_api.models import CreateInstanceRequest
-from tests.handlers.conftest import Api, Invoke, intercept_aws
+from instance_api.http import idempotency
+from instance_api.http.models import CreateInstanceRequest
+from tests.handlers.conftest import FUNCTIONS, Api, Invoke, intercept_aws
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 from tests.support import ApiResponse, api_event, assert_envelope
 
 ALICE = "arn:aws:iam::111122223333:user/alice"
@@ -69,12 +73,13 @@ def test_given_the_same_key_with_another_body_when_creating_then_422_invalid_and
 
 
 def test_given_a_first_request_still_in_flight_when_retrying_then_409_conflict_with_retry_after(
-    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+    invoke: Invoke, dynamodb: DynamoDBClient
 ) -> None:
     body = {"namespace": "team-a"}
     # The first request's in-progress record, written the way the utility writes it.
     create(invoke, {"name": "warm-up"}, "other-key")
-    layer = idempotency.persistence_layer()
+    table = FUNCTIONS["CreateInstanceFunction"].environment["IDEMPOTENCY_TABLE_NAME"]
+    layer = DynamoDBPersistenceLayer(table_name=table, boto3_client=dynamodb)
     layer.configure(idempotency.config(), key_prefix=idempotency.KEY_PREFIX)
     command = CreateInstanceRequest.model_validate(body).command()
     layer.save_inprogress(data=idempotency.record(command, "key-1", ALICE), remaining_time_in_millis=60_000)

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devtools.template import LOCAL_REGION
-from instance_api import names
+from instance_api.domain import names
 from tests.handlers.conftest import Api, Invoke
 from tests.support import ApiResponse, api_event, assert_envelope
 

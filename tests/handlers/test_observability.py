@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from instance_api.service import InstanceService
+from instance_api.domain.service import InstanceService
 from tests.handlers.conftest import Api
 from tests.handlers.test_errors import client_error, fail_dynamodb
 from tests.support import ApiResponse

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from instance_api.routes import NAMESPACED_INSTANCE_PATH
+from instance_api.http.routes import NAMESPACED_INSTANCE_PATH
 from tests.handlers.conftest import Invoke
 from tests.support import api_event, assert_envelope
 

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from instance_api.routes import INSTANCE_PATH as PATH
+from instance_api.http.routes import INSTANCE_PATH as PATH
 from tests.http.local_api import HttpResult
 
 __all__ = ["PATH", "check", "race", "unique"]

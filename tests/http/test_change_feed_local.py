@@ -8,24 +8,19 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 
 from devtools.local_aws import client
+from devtools.stream_events import writer
 from devtools.tables import create_table
 from devtools.template import ROOT, Template
-from instance_api.domain import CreateCommand, DeleteCommand
-from instance_api.service import InstanceService
-from instance_api.store import InstanceStore
+from instance_api.aws.store import InstanceStore
+from instance_api.domain.commands import CreateCommand, DeleteCommand
 from tests.http.local_api import LocalApi
 from tests.http.test_changes import WITHIN_S, create, events_of, on_host, within
 
 TEMPLATE = Template.load()
-
-
-def _no_tokens() -> object:
-    raise AssertionError("no listing here")
 
 
 @pytest.fixture
@@ -37,10 +32,12 @@ def history(embedded_dynamodb: str) -> Iterator[str]:
     table = TEMPLATE.table("InstancesTable")
     request = {key: value for key, value in table.create_table_request.items() if key != "StreamSpecification"}
     dynamodb.create_table(**request)
-    service = InstanceService(InstanceStore(dynamodb, table.name), _no_tokens, timedelta(days=30))  # type: ignore[arg-type]
+    service = writer(InstanceStore(dynamodb, table.name))
     for name in ("old-1", "old-2", "old-3"):
-        service.create(CreateCommand(name, "team-a", {"image": ""}, share_storage=False, host_ids=["host-old"]))
-    service.delete(DeleteCommand("old-3", version=None))
+        service.create(
+            CreateCommand(name, "team-a", {"spec": {"image": ""}, "shareStorage": False, "hostIDs": ["host-old"]})
+        )
+    service.delete(DeleteCommand("old-3"))
     yield embedded_dynamodb
     for name in {table.name for table in TEMPLATE.tables()} & set(dynamodb.list_tables()["TableNames"]):
         dynamodb.delete_table(TableName=name)
@@ -106,8 +103,8 @@ def test_given_removals_the_stream_lost_when_running_the_backfill_command_then_i
     command = [sys.executable, "-m", "devtools.backfill_host_index", "--endpoint", history]
     subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
     # The stream's delete of old-1 and move of old-2 to host-new went to the dead-letter queue.
-    service = InstanceService(InstanceStore(dynamodb, "InstancesTable"), _no_tokens, timedelta(days=30))  # type: ignore[arg-type]
-    service.delete(DeleteCommand("old-1", version=None))
+    service = writer(InstanceStore(dynamodb, "InstancesTable"))
+    service.delete(DeleteCommand("old-1"))
     dynamodb.update_item(
         TableName="InstancesTable",
         Key={"name": {"S": "old-2"}},

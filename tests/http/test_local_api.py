@@ -19,7 +19,7 @@ import pytest
 from devtools.local_api import launch
 from devtools.local_api.gateway import LocalApiGateway
 from devtools.template import ROOT, Template
-from instance_api.routes import NAMESPACED_INSTANCE_PATH
+from instance_api.http.routes import NAMESPACED_INSTANCE_PATH
 from tests.http.local_api import FIXTURE_APP, SIGINT_IGNORED, LocalApi
 from tests.support import require_dynamodb_local
 

@@ -118,8 +118,11 @@ def test_given_the_built_layer_when_listing_it_then_third_party_code_is_bytecode
     third_party = [path for path in python.rglob("*.py") if "instance_api" not in path.parts]
     assert third_party == [], "third-party packages ship as bytecode only"
     assert (python / "pydantic" / "main.pyc").is_file()
-    assert (python / "instance_api" / "api.py").is_file()
-    assert list((python / "instance_api" / "__pycache__").glob("api.cpython-313.pyc"))
+    sources = ROOT / "layers" / "common"
+    for source in (sources / "instance_api").rglob("*.py"):
+        built = python / source.relative_to(sources)
+        assert built.is_file(), built
+        assert list((built.parent / "__pycache__").glob(f"{built.stem}.cpython-313.pyc")), built
     assert not (python / "bin").exists()
 
 

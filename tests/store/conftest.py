@@ -17,9 +17,9 @@ from devtools.in_memory_store import InMemoryHostIndex, InMemoryStore
 from devtools.local_aws import client
 from devtools.tables import create_table
 from devtools.template import Template
-from instance_api.host_index import HostIndex
-from instance_api.ports import HostIndexRepository, InstanceRepository
-from instance_api.store import InstanceStore
+from instance_api.aws.host_index import HostIndex
+from instance_api.aws.store import InstanceStore
+from instance_api.domain.ports import HostIndexRepository, InstanceRepository
 from tests.support import ENGINES
 
 TEMPLATE = Template.load()

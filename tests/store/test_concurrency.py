@@ -10,9 +10,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from instance_api.domain import Changes, Expected
-from instance_api.errors import AlreadyExists, Conflict
-from instance_api.ports import InstanceRepository
+from instance_api.domain.commands import Expected
+from instance_api.domain.errors import AlreadyExists, Conflict
+from instance_api.domain.instance import Changes
+from instance_api.domain.ports import InstanceRepository
 from tests.store.test_store import EXPIRES, T1, instance
 
 
@@ -71,7 +72,7 @@ def test_given_16_updates_carrying_one_version_when_racing_then_exactly_one_wins
 ) -> None:
     store.create(instance("contested"))
     outcomes = race(
-        16, lambda index: store.update("contested", Changes(host_ids=[f"h{index}"]), T1, Expected(version=1))
+        16, lambda index: store.update("contested", Changes(hostIDs=[f"h{index}"]), T1, Expected(version=1))
     )
     winners = [outcome for outcome in outcomes if isinstance(outcome, dict)]
     assert len(winners) == 1
@@ -82,7 +83,7 @@ def test_given_16_updates_carrying_one_version_when_racing_then_exactly_one_wins
 
 def test_given_64_unversioned_updates_when_racing_then_none_is_lost(store: InstanceRepository) -> None:
     store.create(instance("counter"))
-    outcomes = race(64, lambda index: store.update("counter", Changes(host_ids=[f"h{index}"]), T1))
+    outcomes = race(64, lambda index: store.update("counter", Changes(hostIDs=[f"h{index}"]), T1))
     assert all(isinstance(outcome, dict) for outcome in outcomes)
     assert store.get("counter")["version"] == 65
     assert sorted(outcome["version"] for outcome in outcomes) == list(range(2, 66))  # type: ignore[index]

@@ -10,10 +10,11 @@ import pytest
 
 from devtools.local_aws import client
 from devtools.tables import create_table
-from instance_api.domain import CREATED, DELETED, UPDATED, Change, Instance
-from instance_api.dynamodb import PAGE_READS
-from instance_api.host_index import MARKER_RETENTION_SECONDS, HostIndex
-from instance_api.ports import HostIndexRepository
+from instance_api.aws.dynamodb import PAGE_READS
+from instance_api.aws.host_index import MARKER_RETENTION_SECONDS, HostIndex
+from instance_api.domain.changes import CREATED, DELETED, UPDATED, Change
+from instance_api.domain.instance import Instance
+from instance_api.domain.ports import HostIndexRepository
 from tests.store.conftest import TEMPLATE
 from tests.store.test_store import instance
 

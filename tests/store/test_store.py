@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from instance_api.domain import Changes, Expected, Instance
-from instance_api.errors import AlreadyExists, Conflict, InvalidRequest, NotFound
-from instance_api.ports import InstanceRepository
+from instance_api.domain.commands import Expected
+from instance_api.domain.errors import AlreadyExists, Conflict, Invalid, NotFound
+from instance_api.domain.instance import Changes, Instance
+from instance_api.domain.ports import InstanceRepository
 
 T0 = "2026-11-27T10:00:00.000Z"
 T1 = "2026-11-27T11:30:00.000Z"
@@ -60,7 +61,7 @@ def test_given_an_item_when_updating_then_one_request_sets_fields_and_increments
     store: InstanceRepository,
 ) -> None:
     store.create(instance("web-1", hostIDs=["a"]))
-    updated = store.update("web-1", Changes(spec={"image": "nginx:2"}, share_storage=True), T1)
+    updated = store.update("web-1", Changes(spec={"image": "nginx:2"}, shareStorage=True), T1)
     assert updated == instance(
         "web-1", hostIDs=["a"], spec={"image": "nginx:2"}, shareStorage=True, version=2, updatedAt=T1
     )
@@ -69,16 +70,16 @@ def test_given_an_item_when_updating_then_one_request_sets_fields_and_increments
 
 def test_given_no_item_when_updating_then_not_found_and_nothing_is_created(store: InstanceRepository) -> None:
     with pytest.raises(NotFound):
-        store.update("ghost", Changes(host_ids=["h"]), T1)
+        store.update("ghost", Changes(hostIDs=["h"]), T1)
     with pytest.raises(NotFound):
         store.get("ghost")
 
 
 def test_given_a_stale_version_when_updating_then_conflict_and_the_item_is_unchanged(store: InstanceRepository) -> None:
     store.create(instance("web-1"))
-    store.update("web-1", Changes(host_ids=["x"]), T1)
+    store.update("web-1", Changes(hostIDs=["x"]), T1)
     with pytest.raises(Conflict, match="version 2, not 1"):
-        store.update("web-1", Changes(host_ids=["y"]), T1, Expected(version=1))
+        store.update("web-1", Changes(hostIDs=["y"]), T1, Expected(version=1))
     assert store.get("web-1")["hostIDs"] == ["x"]
 
 
@@ -86,14 +87,14 @@ def test_given_another_namespace_when_updating_then_invalid_and_the_item_is_unch
     store: InstanceRepository,
 ) -> None:
     store.create(instance("web-1", namespace="team-a"))
-    with pytest.raises(InvalidRequest, match="namespace is immutable"):
-        store.update("web-1", Changes(share_storage=True), T1, Expected(namespace="team-b"))
+    with pytest.raises(Invalid, match="namespace is immutable"):
+        store.update("web-1", Changes(shareStorage=True), T1, Expected(namespace="team-b"))
     assert store.get("web-1")["version"] == 1
 
 
 def test_given_the_matching_namespace_and_version_when_updating_then_it_succeeds(store: InstanceRepository) -> None:
     store.create(instance("web-1", namespace="team-a"))
-    updated = store.update("web-1", Changes(share_storage=True), T1, Expected(version=1, namespace="team-a"))
+    updated = store.update("web-1", Changes(shareStorage=True), T1, Expected(version=1, namespace="team-a"))
     assert updated["version"] == 2
 
 
@@ -111,8 +112,8 @@ def test_given_no_item_when_deleting_then_not_found(store: InstanceRepository) -
 
 def test_given_a_stale_version_when_deleting_then_conflict_and_it_stays(store: InstanceRepository) -> None:
     store.create(instance("web-1"))
-    store.update("web-1", Changes(share_storage=True), T1)
-    store.update("web-1", Changes(share_storage=False), T1)
+    store.update("web-1", Changes(shareStorage=True), T1)
+    store.update("web-1", Changes(shareStorage=False), T1)
     with pytest.raises(Conflict, match="version 3, not 2"):
         store.delete("web-1", T1, EXPIRES, Expected(version=2))
     assert store.get("web-1")["version"] == 3
@@ -183,21 +184,21 @@ def test_given_items_larger_than_a_1_mb_page_when_listing_then_pages_resume_and_
 
 def test_given_a_deleted_instance_when_reading_or_writing_it_then_it_is_absent(store: InstanceRepository) -> None:
     store.create(instance("gone", version=1))
-    store.update("gone", Changes(share_storage=True), T1)
+    store.update("gone", Changes(shareStorage=True), T1)
     store.delete("gone", T1, EXPIRES)
     with pytest.raises(NotFound):
         store.get("gone")
     with pytest.raises(NotFound):
-        store.update("gone", Changes(share_storage=False), T1)
+        store.update("gone", Changes(shareStorage=False), T1)
     with pytest.raises(NotFound):
-        store.update("gone", Changes(share_storage=False), T1, Expected(version=2))
+        store.update("gone", Changes(shareStorage=False), T1, Expected(version=2))
     with pytest.raises(NotFound):
         store.delete("gone", T1, EXPIRES)
 
 
 def test_given_a_deleted_name_when_creating_it_again_then_its_version_continues(store: InstanceRepository) -> None:
     store.create(instance("again"))
-    store.update("again", Changes(share_storage=True), T1)
+    store.update("again", Changes(shareStorage=True), T1)
     store.delete("again", T1, EXPIRES, Expected(version=2))
     recreated = store.create(instance("again", namespace="team-b", hostIDs=["h"]))
     assert recreated == instance("again", namespace="team-b", hostIDs=["h"], version=3)
@@ -275,9 +276,9 @@ def test_given_an_instance_of_another_namespace_when_addressed_in_a_scope_then_a
     with pytest.raises(NotFound):
         store.get("theirs", scope="team-a")
     with pytest.raises(NotFound):
-        store.update("theirs", Changes(share_storage=True), T1, Expected(scope="team-a"))
+        store.update("theirs", Changes(shareStorage=True), T1, Expected(scope="team-a"))
     with pytest.raises(NotFound):
-        store.update("theirs", Changes(share_storage=True), T1, Expected(version=9, scope="team-a"))
+        store.update("theirs", Changes(shareStorage=True), T1, Expected(version=9, scope="team-a"))
     with pytest.raises(NotFound):
         store.delete("theirs", T1, EXPIRES, Expected(scope="team-a"))
     with pytest.raises(NotFound):
@@ -287,7 +288,7 @@ def test_given_an_instance_of_another_namespace_when_addressed_in_a_scope_then_a
 
 def test_given_an_instance_in_the_scope_when_written_then_as_on_the_seed_path(store: InstanceRepository) -> None:
     store.create(instance("ours", "team-a"))
-    assert store.update("ours", Changes(share_storage=True), T1, Expected(version=1, scope="team-a"))["version"] == 2
+    assert store.update("ours", Changes(shareStorage=True), T1, Expected(version=1, scope="team-a"))["version"] == 2
     with pytest.raises(Conflict):
         store.delete("ours", T1, EXPIRES, Expected(version=1, scope="team-a"))
     store.delete("ours", T1, EXPIRES, Expected(version=2, scope="team-a"))
@@ -299,8 +300,8 @@ def test_given_another_namespace_in_a_body_when_updating_on_the_seed_path_then_t
     store: InstanceRepository,
 ) -> None:
     store.create(instance("upd1", "team-secret"))
-    with pytest.raises(InvalidRequest) as refused:
-        store.update("upd1", Changes(share_storage=True), T1, Expected(namespace="team-b"))
+    with pytest.raises(Invalid) as refused:
+        store.update("upd1", Changes(shareStorage=True), T1, Expected(namespace="team-b"))
     assert "team-secret" not in refused.value.message
 
 

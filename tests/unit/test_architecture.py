@@ -1,77 +1,113 @@
-"""The house's shape, pinned: dependencies point one way, and each home is the only one.
+"""The house's shape, pinned: the layer's folders are its architecture, and imports point inward.
 
-Read from the source (imports are parsed, nothing is run). The layer's modules are ranked
-from the domain (0) up to the resolver (5): a module imports only modules ranked below it,
-so a reader goes from a function's app.py down to the DynamoDB call without meeting an
-import that points back up. Dev tools never reach into the tests, runtime code never
-reaches into the dev tools, and the code cites the project's own contract.
+Read from the source (imports are parsed, nothing is run), TYPE_CHECKING imports included:
+
+    functions -> composition -> http / aws / changes -> domain
+
+- `domain` (the instance, commands, outcomes, ports, the service) imports only itself and the
+  standard library: no HTTP, no AWS, no Powertools, no pydantic.
+- `http` (the edge), `aws` (the adapters) and `changes` (the stream) import the domain, never
+  each other, except that `changes` reads stream images with the aws item marshaller.
+- Only the composition root sees every adapter, and in the runtime code only the functions
+  import it: nothing inside the layer reaches back into it.
+- No import cycle among the layer's modules, nor among the dev tools'.
+- Dev tools never reach into the tests, runtime code never reaches into the dev tools, nothing
+  edits sys.path to find the layer (it is an installed package), and the code cites the
+  project's own contract.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devtools.template import ROOT
 
-LAYER = ROOT / "layers" / "common" / "instance_api"
-
-# What each module of the layer is, by rank: lower ranks never import higher ones.
-RANKS = {
-    # the domain, field rules and error model: plain data and plain functions
-    "domain": 0,
-    "errors": 0,
-    "rules": 0,
-    "image_reference": 0,
-    "routes": 0,
-    "names": 0,
-    "settings": 0,
-    "keys": 0,
-    # what is built on them: the envelope, the repository port, the marshaller, tokens
-    "aws_errors": 1,
-    "envelope": 1,
-    "ports": 1,
-    "items": 1,
-    "pagination": 1,
-    "details": 1,
-    "secret_store": 2,
-    "dynamodb": 2,
-    # the adapters and the operations, which know no HTTP
-    "store": 3,
-    "service": 2,
-    "observability": 2,
-    "models": 2,
-    "changes": 2,
-    "host_index": 3,
-    "change_events": 2,
-    # the composition root and HTTP parsing
-    "wiring": 4,
-    "http_query": 3,
-    "http_headers": 3,
-    # what reads a whole request or stream batch, and what runs an operation for one
-    "bodies": 4,
-    "idempotency": 5,
-    "consumer": 5,
-    "api": 5,
-}
-HTTP_PARSING = {"http_query", "http_headers", "bodies", "details", "models", "api"}
+LAYER = ROOT / "layers" / "common"
+PACKAGE = "instance_api"
 
 
-def imported_modules(path: Path, package: str) -> set[str]:
-    """The modules of `package` that `path` imports, at any depth of its code."""
-    names: set[str] = set()
+def imports_of(path: Path) -> Iterator[str]:
+    """Every module `path` imports (a `from x import y` counts as x.y, a submodule or a name in x)."""
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == package:
-                names.update(alias.name for alias in node.names)
-            elif node.module.startswith(f"{package}."):
-                names.add(node.module.split(".")[1])
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[1] for alias in node.names if alias.name.startswith(f"{package}."))
-    return names
+            yield from (alias.name for alias in node.names)
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+LAYER_MODULES = {module_name(path, LAYER): path for path in sorted((LAYER / PACKAGE).rglob("*.py"))}
+
+
+def ours(path: Path) -> set[str]:
+    """The layer's modules that `path` imports."""
+    return {name for name in imports_of(path) if name in LAYER_MODULES}
+
+
+def top(module: str) -> str:
+    """The part of the layer a module belongs to: its subpackage, or the top-level module."""
+    return module.split(".")[1] if module.count(".") else module
+
+
+# What each part of the layer may import of the layer (itself always).
+MAY_IMPORT = {
+    "domain": set(),
+    "http": {"domain", "observability"},
+    "aws": {"domain"},
+    "changes": {"domain", "observability", "aws.items"},
+    "observability": set(),
+    "settings": {"domain"},
+    "composition": {"domain", "http", "aws", "changes", "settings", "observability"},
+    "__init__": set(),
+}
+# Third-party packages each part must not import (the domain: none at all).
+FORBIDDEN_LIBRARIES = {
+    "domain": ("botocore", "boto3", "aws_lambda_powertools", "pydantic", "pydantic_core", "mypy_boto3_dynamodb"),
+    "http": ("botocore", "boto3", "mypy_boto3_dynamodb"),
+    "aws": ("aws_lambda_powertools", "pydantic", "pydantic_core"),
+    "changes": ("pydantic", "pydantic_core"),
+}
+
+
+def _part(module: str) -> str:
+    return "__init__" if module == PACKAGE else top(module)
+
+
+def test_given_the_layer_when_listing_its_parts_then_they_are_the_folders_of_the_architecture() -> None:
+    assert {_part(module) for module in LAYER_MODULES} == set(MAY_IMPORT)
+    assert {path.name for path in (LAYER / PACKAGE).iterdir() if path.is_dir() and path.name != "__pycache__"} == {
+        "domain",
+        "http",
+        "aws",
+        "changes",
+    }
+
+
+@pytest.mark.parametrize("module", sorted(LAYER_MODULES))
+def test_given_a_layer_module_when_reading_its_imports_then_each_points_inward(module: str) -> None:
+    part = _part(module)
+    allowed = MAY_IMPORT[part] | {part}
+    for imported in ours(LAYER_MODULES[module]):
+        target = top(imported)
+        assert target in allowed or imported.removeprefix(f"{PACKAGE}.") in allowed, f"{module} imports {imported}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in LAYER_MODULES if _part(m) in FORBIDDEN_LIBRARIES))
+def test_given_a_layer_module_when_reading_its_imports_then_it_uses_no_library_of_another_ring(module: str) -> None:
+    forbidden = FORBIDDEN_LIBRARIES[_part(module)]
+    libraries = {name.split(".")[0] for name in imports_of(LAYER_MODULES[module])}
+    assert not libraries & set(forbidden), f"{module} imports {libraries & set(forbidden)}"
 
 
 def tracked(*patterns: str) -> list[Path]:
@@ -79,39 +115,71 @@ def tracked(*patterns: str) -> list[Path]:
     return [ROOT / line for line in listed.stdout.splitlines()]
 
 
-def test_given_the_layer_when_listing_its_modules_then_each_has_a_rank() -> None:
-    modules = {path.stem for path in LAYER.glob("*.py") if path.stem != "__init__"}
-    assert modules == set(RANKS)
+def test_given_the_runtime_code_when_reading_its_imports_then_only_the_functions_use_the_composition_root() -> None:
+    users = {
+        path.relative_to(ROOT).as_posix()
+        for path in tracked("layers/*.py", "functions/*.py")
+        if f"{PACKAGE}.composition" in imports_of(path)
+    }
+    assert users == {path.relative_to(ROOT).as_posix() for path in tracked("functions/*/app.py")}
 
 
-@pytest.mark.parametrize("module", sorted(RANKS))
-def test_given_a_layer_module_when_reading_its_imports_then_each_points_down(module: str) -> None:
-    for imported in imported_modules(LAYER / f"{module}.py", "instance_api"):
-        assert RANKS[imported] < RANKS[module], f"{module} ({RANKS[module]}) imports {imported} ({RANKS[imported]})"
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of `graph`, if it has one (depth-first, white/grey/black)."""
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> list[str] | None:
+        state[node] = 1
+        for neighbour in sorted(graph.get(node, ())):
+            if state.get(neighbour) == 1:
+                return [*trail[trail.index(neighbour) :], neighbour] if neighbour in trail else [node, neighbour]
+            if neighbour not in state and (found := visit(neighbour, [*trail, neighbour])):
+                return found
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node, [node])):
+            return found
+    return None
 
 
-# The operations, storage and the change consumer: none of them reads HTTP.
-NOT_HTTP = ["domain", "ports", "items", "store", "service", "wiring", "pagination", "keys", "secret_store"]
-NOT_HTTP += ["dynamodb", "changes", "host_index", "change_events", "consumer"]
+def test_given_the_layer_when_following_its_imports_then_there_is_no_cycle() -> None:
+    graph = {module: ours(path) - {module} for module, path in LAYER_MODULES.items()}
+    assert _cycle(graph) is None
 
 
-@pytest.mark.parametrize("module", NOT_HTTP)
-def test_given_the_operations_and_storage_when_reading_their_imports_then_none_is_about_http(module: str) -> None:
-    assert not imported_modules(LAYER / f"{module}.py", "instance_api") & HTTP_PARSING
+def test_given_the_dev_tools_when_following_their_imports_then_there_is_no_cycle() -> None:
+    modules = {module_name(path, ROOT): path for path in tracked("devtools/*.py", "bench/*.py")}
+    graph = {
+        module: {name for name in imports_of(path) if name in modules} - {module} for module, path in modules.items()
+    }
+    assert _cycle(graph) is None
 
 
 def test_given_the_runtime_code_when_reading_its_imports_then_it_never_reaches_dev_tools_or_tests() -> None:
     for path in tracked("layers/*.py", "functions/*.py"):
         for package in ("devtools", "tests", "bench"):
-            assert not imported_modules(path, package), f"{path.relative_to(ROOT)} imports {package}"
-            assert f"import {package}" not in path.read_text(encoding="utf-8"), path
+            assert not any(name.split(".")[0] == package for name in imports_of(path)), f"{path} imports {package}"
 
 
 def test_given_the_dev_tools_and_the_bench_when_reading_their_imports_then_they_never_reach_the_tests() -> None:
     for path in tracked("devtools/*.py", "bench/*.py"):
-        text = path.read_text(encoding="utf-8")
-        assert "from tests" not in text
-        assert "import tests" not in text, path
+        assert not any(name.split(".")[0] == "tests" for name in imports_of(path)), path
+
+
+# A path into the checkout: what code once put on sys.path to import the layer. (A fresh
+# interpreter built like Lambda's, the runtime stand-in's or a probe's, sets its own path
+# from its arguments: that is the interpreter under test, not a way to find the layer.)
+CHECKOUT_PATH = re.compile(r"sys\.path.*(ROOT|layers|__file__)")
+
+
+def test_given_any_python_file_when_reading_it_then_it_edits_no_sys_path_to_find_the_layer() -> None:
+    for path in tracked("*.py"):
+        if path == Path(__file__):
+            continue
+        found = CHECKOUT_PATH.search(path.read_text(encoding="utf-8"))
+        assert found is None, f"{path.relative_to(ROOT)}: {found.group(0) if found else ''}"
 
 
 def test_given_the_repository_when_citing_the_contract_then_it_cites_its_own_copy() -> None:

@@ -10,9 +10,10 @@ import jsonschema
 import pytest
 
 from devtools.event_schema import EVENT_SCHEMA_PATH, build, render
-from instance_api.change_events import SOURCE, ChangePublisher, PublishFailed, detail, entry
-from instance_api.changes import MalformedRecord, change_of
-from instance_api.domain import CREATED, DELETED, UPDATED, Change, rfc3339
+from instance_api.aws.eventbridge import SOURCE, EventBridgePublisher, PublishFailed, detail, entry
+from instance_api.changes.records import MalformedRecord, change_of
+from instance_api.domain.changes import CREATED, DELETED, UPDATED, Change
+from instance_api.domain.instance import rfc3339
 from tests.stream_records import (
     at_version,
     image,
@@ -205,7 +206,7 @@ class _Refusing:
 
 def test_given_eventbridge_refuses_the_entry_when_publishing_then_the_record_fails() -> None:
     with pytest.raises(PublishFailed, match="InternalFailure try later"):
-        ChangePublisher(_Refusing(), "bus").publish(change(recorded()[0]))
+        EventBridgePublisher(_Refusing(), "bus").publish(change(recorded()[0]))
 
 
 def test_given_other_names_and_hosts_when_building_changes_then_each_stands_alone() -> None:

@@ -12,7 +12,7 @@ from devtools.fresh_interpreter import HandlerRun
 from devtools.lambda_environment import lambda_environment
 from devtools.template import LOCAL_REGION, ROOT, Template
 
-HEAVY = ("pydantic", "boto3", "aws_xray_sdk", "instance_api.idempotency", "instance_api.models", "moto")
+HEAVY = ("pydantic", "boto3", "aws_xray_sdk", "instance_api.http.idempotency", "instance_api.http.models", "moto")
 
 
 def loaded_at_import(logical_id: str) -> set[str]:
@@ -33,15 +33,15 @@ def loaded_at_import(logical_id: str) -> set[str]:
     [
         ("GetInstanceFunction", set()),
         ("RouteFallbackFunction", set()),
-        ("CreateInstanceFunction", {"pydantic", "instance_api.models"}),
-        ("UpdateInstanceFunction", {"pydantic", "instance_api.models"}),
-        ("DeleteInstanceFunction", {"pydantic", "instance_api.models"}),
+        ("CreateInstanceFunction", {"pydantic", "instance_api.http.models"}),
+        ("UpdateInstanceFunction", {"pydantic", "instance_api.http.models"}),
+        ("DeleteInstanceFunction", set()),
     ],
 )
 def test_given_each_function_when_imported_then_it_loads_only_what_its_requests_need(
     logical_id: str, expected: set[str]
 ) -> None:
     # No function imports boto3 (botocore builds the client), the X-Ray SDK, or the
-    # idempotency utility (only a create with the header loads it); get and the route
-    # fallback validate no body, so they load no pydantic either.
+    # idempotency utility (only a create with the header loads it); get, delete and the route
+    # fallback read no body with the request models, so they load no pydantic either.
     assert loaded_at_import(logical_id) == expected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from instance_api.image_reference import problem
+from instance_api.domain.image_reference import problem
 
 SHA256 = "sha256:" + "f" * 64
 

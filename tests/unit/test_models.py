@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from instance_api.details import field_errors
-from instance_api.models import CreateInstanceRequest, DeleteInstanceRequest, UpdateInstanceRequest
+from instance_api.http.details import field_errors
+from instance_api.http.models import CreateInstanceRequest, DeleteInstanceRequest, UpdateInstanceRequest
 
 
 def parse[M: BaseModel](model: type[M], body: dict[str, Any]) -> M:

@@ -6,8 +6,8 @@ import secrets
 
 import pytest
 
-from instance_api import names
-from instance_api.models import check_dns_label
+from instance_api.domain import names
+from instance_api.http.models import check_dns_label
 
 
 def test_given_a_generated_name_when_inspecting_it_then_it_is_20_characters_of_the_alphabet() -> None:

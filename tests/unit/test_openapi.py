@@ -11,9 +11,9 @@ from openapi_spec_validator import validate
 
 from devtools.openapi import OPENAPI_PATH, STATUSES, build, render
 from devtools.template import Template
-from instance_api import image_reference
-from instance_api.models import DNS_LABEL_SCHEMA
-from instance_api.routes import INSTANCE_PATH, INSTANCE_RESOURCES, NAMESPACED_INSTANCE_PATH
+from instance_api.domain import image_reference
+from instance_api.http.models import DNS_LABEL_SCHEMA
+from instance_api.http.routes import INSTANCE_PATH, INSTANCE_RESOURCES, NAMESPACED_INSTANCE_PATH
 from tests.unit.test_image_reference import INVALID, VALID
 
 DOCUMENT: dict[str, Any] = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from instance_api.errors import BadRequest
-from instance_api.keys import CURRENT, PREVIOUS, RotatingKey
-from instance_api.pagination import PageTokens, _mac
+from instance_api.domain.errors import Malformed
+from instance_api.domain.keys import CURRENT, PREVIOUS, RotatingKey
+from instance_api.domain.pagination import PageTokens, _mac
 
 KEY = b"k" * 32
 LAST = {"name": "web-2", "namespace": "team-a"}
@@ -65,26 +65,26 @@ def test_given_a_token_when_reading_it_then_no_raw_dynamodb_key_shows() -> None:
 @pytest.mark.parametrize("other_scope", ["team-b", None])
 def test_given_a_token_from_another_listing_when_decoding_then_it_is_rejected(other_scope: str | None) -> None:
     tokens = signed_with(KEY)
-    with pytest.raises(BadRequest):
+    with pytest.raises(Malformed):
         tokens.decode(tokens.encode("team-a", LAST), other_scope)
 
 
 def test_given_a_token_signed_by_another_deployment_when_decoding_then_it_is_rejected() -> None:
     foreign = signed_with(b"f" * 32).encode("team-a", LAST)
-    with pytest.raises(BadRequest):
+    with pytest.raises(Malformed):
         signed_with(KEY).decode(foreign, "team-a")
 
 
 def test_given_a_token_whose_payload_was_edited_when_decoding_then_it_is_rejected() -> None:
     version, _, mac = signed_with(KEY).encode("team-a", LAST).split(".")
     forged = base64.urlsafe_b64encode(json.dumps({"s": "team-a", "k": {"name": "zzz"}}).encode()).decode().rstrip("=")
-    with pytest.raises(BadRequest):
+    with pytest.raises(Malformed):
         signed_with(KEY).decode(f"{version}.{forged}.{mac}", "team-a")
 
 
 @pytest.mark.parametrize("garbage", ["", "x", "v1", "v1..", "v2.abc.def", "v1.!!!.???", "v1.e30.AAAA", "ü.ü.ü"])
 def test_given_garbage_when_decoding_then_it_is_rejected_as_a_bad_request(garbage: str) -> None:
-    with pytest.raises(BadRequest, match="nextToken is not valid for this listing"):
+    with pytest.raises(Malformed, match="nextToken is not valid for this listing"):
         signed_with(KEY).decode(garbage, None)
 
 
@@ -93,7 +93,7 @@ def test_given_a_validly_signed_token_of_the_wrong_shape_when_decoding_then_it_i
     tokens = signed_with(KEY)
     body = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
     token = f"v1.{body}.{_mac(KEY, f'v1.{body}')}"
-    with pytest.raises(BadRequest):
+    with pytest.raises(Malformed):
         tokens.decode(token, None)
 
 
@@ -122,7 +122,7 @@ def test_given_a_token_signed_with_a_key_two_rotations_old_when_decoding_then_it
     secret.rotate(b"n" * 32)
     secret.rotate(b"m" * 32)
     clock.now += 301
-    with pytest.raises(BadRequest):
+    with pytest.raises(Malformed):
         tokens.decode(issued, "team-a")
 
 
@@ -143,11 +143,11 @@ def test_given_forged_tokens_when_decoding_many_then_the_keys_are_not_read_for_e
     reads = secret.reads
     forged = signed_with(b"f" * 32).encode(None, {"name": "a"})
     for _ in range(50):
-        with pytest.raises(BadRequest):
+        with pytest.raises(Malformed):
             tokens.decode(forged, None)
     assert secret.reads == reads + 1, "AWSPREVIOUS read once; within min_refresh nothing is read again"
     clock.now += 6
-    with pytest.raises(BadRequest):
+    with pytest.raises(Malformed):
         tokens.decode(forged, None)
     assert secret.reads == reads + 2, "after it, AWSCURRENT is read again once"
 
@@ -165,10 +165,10 @@ def test_given_secrets_manager_failing_when_a_forged_token_comes_then_it_is_stil
     tokens = tokens_for(secret, clock)
     issued = tokens.encode(None, {"name": "a"})
     forged = signed_with(b"f" * 32).encode(None, {"name": "a"})
-    with pytest.raises(BadRequest):
+    with pytest.raises(Malformed):
         tokens.decode(forged, None)  # both stages read while Secrets Manager answers
     secret.stages = {}  # now every read fails: no version has either stage
     clock.now += 6  # past min_refresh: the next bad token would re-read the keys
-    with pytest.raises(BadRequest, match="not valid for this listing"):
+    with pytest.raises(Malformed, match="not valid for this listing"):
         tokens.decode(forged, None)
     assert tokens.decode(issued, None) == {"name": "a"}, "the keys read before still serve"

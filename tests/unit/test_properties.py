@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
-from instance_api import image_reference
-from instance_api.models import CreateInstanceRequest, UpdateInstanceRequest, check_dns_label
+from instance_api.domain import image_reference
+from instance_api.http.models import CreateInstanceRequest, UpdateInstanceRequest, check_dns_label
 
 PROPERTY_SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,28 +1,53 @@
-"""From proxy event to model: size, media type, JSON shape, and query-string rules."""
+"""From proxy event to command, in the resolver's fixed order: size, media type, JSON, fields, command."""
 
 from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from instance_api.bodies import MAX_BODY_BYTES, parse_body, parse_delete
-from instance_api.domain import DeleteCommand, GetQuery, ListQuery
-from instance_api.errors import BadRequest, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
-from instance_api.http_query import get_or_list, parse_get, parse_list, reject_query_string
-from instance_api.models import CreateInstanceRequest
+from devtools.lambda_runtime import LambdaContext
+from instance_api.domain.commands import CreateCommand, DeleteCommand, Expected, GetQuery, ListQuery
+from instance_api.domain.errors import Invalid, Malformed
+from instance_api.http.body import MAX_BODY_BYTES
+from instance_api.http.deletes import DELETE, read_body
+from instance_api.http.details import field_errors
+from instance_api.http.errors import PayloadTooLarge, UnsupportedMediaType
+from instance_api.http.models import DeleteInstanceRequest
+from instance_api.http.reads import get_or_list
+from instance_api.http.request import Operation, decode
+from instance_api.http.writes import CREATE, UPDATE
 from tests.support import api_event
-
-
-def parse_get_or_list(event: APIGatewayProxyEvent) -> GetQuery | ListQuery:
-    """What the get function does with a GET: a get when `name` is there, else a list."""
-    return parse_get(event) if get_or_list(event) == "get" else parse_list(event)
 
 
 def event(method: str = "POST", **kwargs: object) -> APIGatewayProxyEvent:
     return APIGatewayProxyEvent(api_event(method, **kwargs))  # type: ignore[arg-type]
+
+
+def command(operation: Operation[Any], request: APIGatewayProxyEvent) -> Any:
+    return decode(operation, request, LambdaContext()).command  # type: ignore[arg-type]
+
+
+def parse_body(request: APIGatewayProxyEvent) -> CreateCommand:
+    created: CreateCommand = command(CREATE, request)
+    return created
+
+
+def parse_get_or_list(request: APIGatewayProxyEvent) -> GetQuery | ListQuery:
+    """What the get function does with a GET: a get when `name` is there, else a list."""
+    read: GetQuery | ListQuery = command(get_or_list(request), request)
+    return read
+
+
+def parse_delete(request: APIGatewayProxyEvent) -> DeleteCommand:
+    deleted: DeleteCommand = command(DELETE, request)
+    return deleted
 
 
 def body_of_size(size: int) -> str:
@@ -35,19 +60,17 @@ def body_of_size(size: int) -> str:
 
 
 def test_given_a_body_of_exactly_64_kib_when_parsing_then_it_is_accepted() -> None:
-    assert parse_body(event(body=body_of_size(MAX_BODY_BYTES)), CreateInstanceRequest).name == "a"
+    assert parse_body(event(body=body_of_size(MAX_BODY_BYTES))).name == "a"
 
 
 def test_given_a_body_one_byte_over_64_kib_when_parsing_then_it_is_too_large() -> None:
     with pytest.raises(PayloadTooLarge):
-        parse_body(event(body=body_of_size(MAX_BODY_BYTES + 1)), CreateInstanceRequest)
+        parse_body(event(body=body_of_size(MAX_BODY_BYTES + 1)))
 
 
 def test_given_a_body_over_64_kib_with_a_wrong_media_type_when_parsing_then_size_is_reported_first() -> None:
     with pytest.raises(PayloadTooLarge):
-        parse_body(
-            event(body="x" * (MAX_BODY_BYTES + 1), headers={"Content-Type": "text/plain"}), CreateInstanceRequest
-        )
+        parse_body(event(body="x" * (MAX_BODY_BYTES + 1), headers={"Content-Type": "text/plain"}))
 
 
 @pytest.mark.parametrize(
@@ -55,56 +78,56 @@ def test_given_a_body_over_64_kib_with_a_wrong_media_type_when_parsing_then_size
     ["application/json", "application/json; charset=utf-8", "APPLICATION/JSON", "application/merge-patch+json"],
 )
 def test_given_a_json_media_type_when_parsing_then_the_body_is_accepted(content_type: str) -> None:
-    parsed = parse_body(event(body={"name": "a"}, headers={"Content-Type": content_type}), CreateInstanceRequest)
+    parsed = parse_body(event(body={"name": "a"}, headers={"Content-Type": content_type}))
     assert parsed.name == "a"
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", ""])
 def test_given_another_media_type_when_parsing_then_it_is_unsupported(content_type: str) -> None:
     with pytest.raises(UnsupportedMediaType, match="Content-Type must be application/json"):
-        parse_body(event(body={"name": "a"}, headers={"Content-Type": content_type}), CreateInstanceRequest)
+        parse_body(event(body={"name": "a"}, headers={"Content-Type": content_type}))
 
 
 def test_given_a_lower_case_content_type_header_when_parsing_then_it_is_found() -> None:
     raw = api_event("POST", body={"name": "a"})
     raw["headers"] = {"content-type": "application/json"}
-    assert parse_body(APIGatewayProxyEvent(raw), CreateInstanceRequest).name == "a"
+    assert parse_body(APIGatewayProxyEvent(raw)).name == "a"
 
 
 def test_given_a_base64_encoded_body_when_parsing_then_it_is_decoded_first() -> None:
     raw = api_event("POST", body=base64.b64encode(b'{"name": "b64"}').decode())
     raw["isBase64Encoded"] = True
-    assert parse_body(APIGatewayProxyEvent(raw), CreateInstanceRequest).name == "b64"
+    assert parse_body(APIGatewayProxyEvent(raw)).name == "b64"
 
 
 def test_given_a_body_flagged_base64_that_is_not_when_parsing_then_it_is_a_bad_request() -> None:
     raw = api_event("POST", body="{not base64}")
     raw["isBase64Encoded"] = True
-    with pytest.raises(BadRequest, match="not valid base64"):
-        parse_body(APIGatewayProxyEvent(raw), CreateInstanceRequest)
+    with pytest.raises(Malformed, match="not valid base64"):
+        parse_body(APIGatewayProxyEvent(raw))
 
 
 @pytest.mark.parametrize("body", [None, ""])
 def test_given_no_body_when_a_body_is_required_then_it_is_a_bad_request(body: str | None) -> None:
-    with pytest.raises(BadRequest, match="must be a JSON object"):
-        parse_body(event(body=body), CreateInstanceRequest)
+    with pytest.raises(Malformed, match="must be a JSON object"):
+        parse_body(event(body=body))
 
 
 @pytest.mark.parametrize("body", ["[]", '"name"', "1", "null", "true"])
 def test_given_json_that_is_not_an_object_when_parsing_then_it_is_a_bad_request(body: str) -> None:
-    with pytest.raises(BadRequest, match="must be a JSON object"):
-        parse_body(event(body=body), CreateInstanceRequest)
+    with pytest.raises(Malformed, match="must be a JSON object"):
+        parse_body(event(body=body))
 
 
 @pytest.mark.parametrize("body", ["{", "{'name': 'a'}", '{"name": "a",}', "\xff"])
 def test_given_malformed_json_when_parsing_then_it_is_a_bad_request(body: str) -> None:
-    with pytest.raises(BadRequest, match="not valid JSON"):
-        parse_body(event(body=body), CreateInstanceRequest)
+    with pytest.raises(Malformed, match="not valid JSON"):
+        parse_body(event(body=body))
 
 
 def test_given_several_invalid_fields_when_parsing_then_each_is_in_details() -> None:
-    with pytest.raises(InvalidRequest) as caught:
-        parse_body(event(body={"name": "A", "hostIDs": ["ok", ""], "x": 1}), CreateInstanceRequest)
+    with pytest.raises(Invalid) as caught:
+        parse_body(event(body={"name": "A", "hostIDs": ["ok", ""], "x": 1}))
     assert [detail["field"] for detail in caught.value.details or []] == ["name", "hostIDs[1]", "x"]
     assert caught.value.message == "3 fields are invalid; see details"
 
@@ -117,7 +140,7 @@ def test_given_name_when_parsing_a_get_then_it_is_a_get() -> None:
 
 
 def test_given_an_empty_name_when_parsing_a_get_then_it_is_malformed_not_a_list() -> None:
-    with pytest.raises(InvalidRequest) as caught:
+    with pytest.raises(Invalid) as caught:
         parse_get_or_list(event("GET", query={"name": ""}))
     assert caught.value.details == [{"field": "name", "message": "must be 1-63 characters long"}]
 
@@ -133,18 +156,18 @@ def test_given_list_parameters_when_parsing_then_they_are_read() -> None:
 
 @pytest.mark.parametrize("limit", ["0", "501", "-1", "ten", "1.5", "", "١٢"])
 def test_given_a_limit_outside_1_to_500_when_listing_then_it_is_invalid(limit: str) -> None:
-    with pytest.raises(InvalidRequest, match="limit must be an integer from 1 to 500"):
+    with pytest.raises(Invalid, match="limit must be an integer from 1 to 500"):
         parse_get_or_list(event("GET", query={"limit": limit}))
 
 
 def test_given_an_invalid_namespace_when_listing_then_it_is_invalid() -> None:
-    with pytest.raises(InvalidRequest, match="namespace"):
+    with pytest.raises(Invalid, match="namespace"):
         parse_get_or_list(event("GET", query={"namespace": "Team_A"}))
 
 
 @pytest.mark.parametrize("token", ["", "t" * 2049])
 def test_given_a_next_token_of_impossible_length_when_listing_then_it_is_a_bad_request(token: str) -> None:
-    with pytest.raises(BadRequest, match="nextToken"):
+    with pytest.raises(Malformed, match="nextToken"):
         parse_get_or_list(event("GET", query={"nextToken": token}))
 
 
@@ -155,41 +178,113 @@ def test_given_a_next_token_of_impossible_length_when_listing_then_it_is_a_bad_r
 def test_given_unknown_or_repeated_query_parameters_when_getting_then_they_are_invalid(
     query: dict[str, str | list[str]], field: str
 ) -> None:
-    with pytest.raises(InvalidRequest) as caught:
+    with pytest.raises(Invalid) as caught:
         parse_get_or_list(event("GET", query=query))
     assert [detail["field"] for detail in caught.value.details or []] == [field]
 
 
-def test_given_any_query_string_on_create_or_update_when_parsing_then_it_is_invalid() -> None:
-    with pytest.raises(InvalidRequest, match="dryRun is not a known query parameter"):
-        reject_query_string(event(query={"dryRun": "true"}))
+@pytest.mark.parametrize("operation", [CREATE, UPDATE])
+def test_given_any_query_string_on_create_or_update_when_parsing_then_it_is_invalid(operation: Operation[Any]) -> None:
+    with pytest.raises(Invalid, match="dryRun is not a known query parameter"):
+        command(operation, event(body={"name": "a", "shareStorage": True}, query={"dryRun": "true"}))
 
 
 # -- delete ----------------------------------------------------------------------------------
 
 
 def test_given_a_name_in_the_body_when_parsing_a_delete_then_it_is_used() -> None:
-    assert parse_delete(event("DELETE", body={"name": "a", "version": 2})) == DeleteCommand("a", 2)
+    assert parse_delete(event("DELETE", body={"name": "a", "version": 2})) == DeleteCommand("a", Expected(version=2))
 
 
 def test_given_a_name_in_the_query_when_parsing_a_delete_then_it_is_used() -> None:
-    assert parse_delete(event("DELETE", query={"name": "a"})) == DeleteCommand("a", None)
+    assert parse_delete(event("DELETE", query={"name": "a"})) == DeleteCommand("a")
 
 
 def test_given_the_same_name_in_body_and_query_when_parsing_a_delete_then_it_is_accepted() -> None:
-    assert parse_delete(event("DELETE", body={"name": "a"}, query={"name": "a"})) == DeleteCommand("a", None)
+    assert parse_delete(event("DELETE", body={"name": "a"}, query={"name": "a"})) == DeleteCommand("a")
 
 
 def test_given_a_version_in_the_body_and_name_in_the_query_when_parsing_a_delete_then_both_apply() -> None:
-    assert parse_delete(event("DELETE", body={"version": 3}, query={"name": "a"})) == DeleteCommand("a", 3)
+    assert parse_delete(event("DELETE", body={"version": 3}, query={"name": "a"})) == DeleteCommand(
+        "a", Expected(version=3)
+    )
 
 
 def test_given_different_names_in_body_and_query_when_parsing_a_delete_then_it_is_invalid() -> None:
-    with pytest.raises(InvalidRequest, match="differs"):
+    with pytest.raises(Invalid, match="differs"):
         parse_delete(event("DELETE", body={"name": "a"}, query={"name": "b"}))
 
 
 @pytest.mark.parametrize("body", [None, "{}"])
 def test_given_no_name_anywhere_when_parsing_a_delete_then_name_is_required(body: str | None) -> None:
-    with pytest.raises(InvalidRequest, match="name is required"):
+    with pytest.raises(Invalid, match="name is required"):
         parse_delete(event("DELETE", body=body))
+
+
+# -- the fixed order ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE"])
+def test_given_any_method_with_a_body_over_64_kib_when_reading_then_size_is_refused_before_anything_else(
+    method: str,
+) -> None:
+    operation = {"GET": get_or_list(event("GET")), "POST": CREATE, "PUT": UPDATE, "DELETE": DELETE}[method]
+    request = event(method, body="x" * (MAX_BODY_BYTES + 1), headers={"Content-Type": "text/plain"}, query={"z": "1"})
+    with pytest.raises(PayloadTooLarge):
+        command(operation, request)
+
+
+def test_given_a_get_with_a_json_body_when_reading_then_it_is_a_bad_request() -> None:
+    with pytest.raises(Malformed, match="a GET takes no request body"):
+        parse_get_or_list(event("GET", body={"name": "a"}))
+
+
+def test_given_a_get_with_a_body_that_is_not_json_when_reading_then_its_media_type_is_refused_first() -> None:
+    with pytest.raises(UnsupportedMediaType):
+        parse_get_or_list(event("GET", body="name=a", headers={"Content-Type": "text/plain"}))
+
+
+def test_given_a_bad_query_and_a_body_that_is_not_json_when_creating_then_the_media_type_is_refused_first() -> None:
+    with pytest.raises(UnsupportedMediaType):
+        parse_body(event(body="name=a", headers={"Content-Type": "text/plain"}, query={"z": "1"}))
+
+
+def test_given_a_bad_query_and_bad_fields_when_creating_then_the_query_is_refused_first() -> None:
+    with pytest.raises(Invalid) as caught:
+        parse_body(event(body={"name": "A"}, query={"z": "1"}))
+    assert caught.value.details == [{"field": "z", "message": "is not a known query parameter"}]
+
+
+# -- the delete body, read without pydantic, answers as the model the document shows ------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats() | st.text(max_size=70),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=5,
+)
+DELETE_BODIES = st.dictionaries(
+    st.sampled_from(["name", "version", "extra", "Name", ""]) | st.text(max_size=8),
+    st.sampled_from(["web-1", "Web-1", "", "a" * 64, 0, 1, 2**63 - 1, 2**63, True, "3"]) | JSON_VALUES,
+    max_size=4,
+)
+
+
+def _model_answer(document: dict[str, Any]) -> Any:
+    try:
+        model = DeleteInstanceRequest.model_validate(document)
+    except ValidationError as error:
+        return field_errors(error.errors(include_url=False, include_input=False))
+    return (model.name, model.version)
+
+
+def _reader_answer(document: dict[str, Any]) -> Any:
+    try:
+        body = read_body(document)
+    except Invalid as error:
+        return error.details
+    return (body.name, body.version)
+
+
+@given(DELETE_BODIES)
+def test_given_any_delete_body_when_read_by_hand_then_the_answer_is_the_models(document: dict[str, Any]) -> None:
+    assert _reader_answer(document) == _model_answer(document)

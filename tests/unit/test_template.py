@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from devtools.template import ROOT, Template, load_raw
-from instance_api.routes import INSTANCE_RESOURCES
+from instance_api.http.routes import INSTANCE_RESOURCES
 
 RAW = load_raw()
 RESOURCES: dict[str, Any] = RAW["Resources"]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from devtools.template import LOCAL_ACCOUNT, LOCAL_REGION, ROOT, Template
-from instance_api.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
+from instance_api.http.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
 from tests.unit.test_template import FUNCTIONS, RAW, RESOURCES
 
 TEMPLATE = Template.load()

@@ -1,31 +1,37 @@
-"""The composition root: settings, the AWS clients, the store, the keys and the token signer,
-and for the change consumer the host index and the change publisher.
+"""The composition root: what each function needs, built from its environment on first use.
 
-Each is built on first use and kept for the container's life, so importing a handler does
-no I/O and tests can point the functions at moto or DynamoDB Local between cases
-(`reset()`), or hand the operations another repository (`install_store()`). The keys are
-read from Secrets Manager only by the requests that need them: a list (the pagination
-key), a create with an Idempotency-Key and no name (the key names are derived with).
+A function's app.py makes one `Composition` and asks it for what it calls (`service`,
+`idempotent_creates`, `consumer`); each part is built on first use and kept for the
+container's life, so importing a handler does no I/O and a function builds only what its
+requests use (a list reads the pagination key, a keyed create the idempotency utility, a
+host query the host index). Only the functions import this module; nothing in the layer
+reaches back into it.
+
+Tests and the bench give a `Composition` the parts they replace (an in-memory store, a
+recording publisher, settings of their own) and leave the rest to be built as in
+production: there is no module-level state to reset.
 """
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
-from instance_api.keys import CURRENT, RotatingKey
-from instance_api.pagination import PageTokens
-from instance_api.secret_store import SecretStore
-from instance_api.service import InstanceService
+from instance_api.aws.errors import translated
+from instance_api.aws.secrets import SecretStore
+from instance_api.aws.store import InstanceStore
+from instance_api.domain.keys import CURRENT, RotatingKey
+from instance_api.domain.pagination import PageTokens
+from instance_api.domain.ports import ChangePublisher, HostIndexRepository, InstanceRepository
+from instance_api.domain.service import InstanceService
 from instance_api.settings import Settings
-from instance_api.store import InstanceStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-    from instance_api.change_events import ChangePublisher
-    from instance_api.ports import HostIndexRepository, InstanceRepository
+    from instance_api.changes.consumer import ChangeConsumer
+    from instance_api.http.idempotency import IdempotentCreates
 
 # Connect fast and read fast, retry a little: a throttled table must answer (503) well
 # inside API Gateway's 29 s, where botocore's legacy mode would retry DynamoDB 10 times.
@@ -42,14 +48,6 @@ CLIENT_CONFIG: dict[str, Any] = {
 KEY_MAX_AGE_SECONDS = 300
 KEY_MIN_REFRESH_SECONDS = 5
 
-_installed_store: list[InstanceRepository] = []
-_installed_host_index: list[HostIndexRepository] = []
-
-
-@functools.cache
-def settings() -> Settings:
-    return Settings.from_env()
-
 
 def _client(service: str, endpoint_url: str | None = None) -> Any:
     # botocore, not boto3: the same client without boto3's import cost at cold start.
@@ -61,84 +59,102 @@ def _client(service: str, endpoint_url: str | None = None) -> Any:
     )
 
 
-@functools.cache
-def dynamodb_client() -> DynamoDBClient:
-    return cast("DynamoDBClient", _client("dynamodb", settings().dynamodb_endpoint_url))
+class Composition:
+    """Each part is a cached property: built on first use from `settings` (the environment's,
+    read on first use, unless given) and the parts built before it. A part given to the
+    constructor is used as it is, and nothing it would have been built from is read."""
 
+    def __init__(
+        self,
+        *,
+        settings: Settings | None = None,
+        store: InstanceRepository | None = None,
+        host_index: HostIndexRepository | None = None,
+        publisher: ChangePublisher | None = None,
+    ) -> None:
+        given = {"settings": settings, "store": store, "host_index": host_index, "publisher": publisher}
+        # A cached_property reads the instance's __dict__ first: a given part is never built.
+        self.__dict__.update({name: part for name, part in given.items() if part is not None})
 
-@functools.cache
-def secrets() -> SecretStore:
-    return SecretStore(_client("secretsmanager"))
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings.from_env()
 
+    @cached_property
+    def dynamodb(self) -> DynamoDBClient:
+        return cast("DynamoDBClient", _client("dynamodb", self.settings.dynamodb_endpoint_url))
 
-@functools.cache
-def pagination_key() -> RotatingKey:
-    secret = settings().require_pagination_key_secret()
-    return RotatingKey(
-        lambda stage: secrets().value(secret, stage),
-        max_age=KEY_MAX_AGE_SECONDS,
-        min_refresh=KEY_MIN_REFRESH_SECONDS,
-    )
+    @cached_property
+    def secrets(self) -> SecretStore:
+        return SecretStore(_client("secretsmanager"))
 
+    @cached_property
+    def pagination_key(self) -> RotatingKey:
+        secret = self.settings.require_pagination_key_secret()
+        return RotatingKey(
+            lambda stage: self.secrets.value(secret, stage),
+            max_age=KEY_MAX_AGE_SECONDS,
+            min_refresh=KEY_MIN_REFRESH_SECONDS,
+        )
 
-@functools.cache
-def name_key() -> bytes:
-    """The key generated names are derived with; never rotated (rotating it would let a
-    retry that spans the rotation create a second instance), so read once."""
-    key = secrets().value(settings().require_name_key_secret(), CURRENT)
-    assert key is not None
-    return key
+    @cached_property
+    def name_key(self) -> bytes:
+        """The key generated names are derived with; never rotated (rotating it would let a
+        retry that spans the rotation create a second instance), so read once."""
+        key = self.secrets.value(self.settings.require_name_key_secret(), CURRENT)
+        assert key is not None
+        return key
 
+    @cached_property
+    def store(self) -> InstanceRepository:
+        return InstanceStore(self.dynamodb, self.settings.table_name, self.settings.namespace_index_name)
 
-@functools.cache
-def instance_store() -> InstanceRepository:
-    if _installed_store:
-        return _installed_store[0]
-    config = settings()
-    return InstanceStore(dynamodb_client(), config.table_name, config.namespace_index_name)
+    @cached_property
+    def page_tokens(self) -> PageTokens:
+        return PageTokens(self.pagination_key)
 
+    @cached_property
+    def host_index(self) -> HostIndexRepository:
+        from instance_api.aws.host_index import HostIndex  # a host query's, not every request's, import
 
-@functools.cache
-def page_tokens() -> PageTokens:
-    return PageTokens(pagination_key())
+        return HostIndex(self.dynamodb, self.settings.require_host_index_table())
 
+    @cached_property
+    def service(self) -> InstanceService:
+        return InstanceService(
+            self.store,
+            lambda: self.page_tokens,
+            lambda: self.host_index,
+            timedelta(days=self.settings.tombstone_retention_days),
+        )
 
-@functools.cache
-def service() -> InstanceService:
-    retention = timedelta(days=settings().tombstone_retention_days)
-    return InstanceService(instance_store(), page_tokens, retention, host_index)
+    @cached_property
+    def idempotent_creates(self) -> IdempotentCreates:
+        # Only a create with an Idempotency-Key pays for the utility's imports (boto3 among them).
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
+        from instance_api.http.idempotency import IdempotentCreates
 
-@functools.cache
-def host_index() -> HostIndexRepository:
-    if _installed_host_index:
-        return _installed_host_index[0]
-    from instance_api.host_index import HostIndex  # a host query's, not every request's, import
+        persistence = DynamoDBPersistenceLayer(
+            table_name=self.settings.require_idempotency_table(), boto3_client=self.dynamodb
+        )
+        return IdempotentCreates(
+            self.service,
+            persistence,
+            lambda: self.name_key,
+            lambda error: translated(error, "the idempotency store"),
+        )
 
-    return HostIndex(dynamodb_client(), settings().require_host_index_table())
+    @cached_property
+    def publisher(self) -> ChangePublisher:
+        # The regional endpoint on AWS; locally AWS_ENDPOINT_URL_EVENTBRIDGE (botocore reads it)
+        # points at the emulator's EventBridge stand-in. Only the change consumer builds it.
+        from instance_api.aws.eventbridge import EventBridgePublisher
 
+        return EventBridgePublisher(_client("events"), self.settings.require_event_bus())
 
-@functools.cache
-def change_publisher() -> ChangePublisher:
-    # The regional endpoint on AWS; locally AWS_ENDPOINT_URL_EVENTBRIDGE (botocore reads it) points
-    # at the emulator's EventBridge stand-in. Only the change consumer imports it.
-    from instance_api.change_events import ChangePublisher
+    @cached_property
+    def consumer(self) -> ChangeConsumer:
+        from instance_api.changes.consumer import ChangeConsumer
 
-    return ChangePublisher(_client("events"), settings().require_event_bus())
-
-
-def install_store(store: InstanceRepository, host_index: HostIndexRepository | None = None) -> None:
-    """Run the operations against `store` (and `host_index`) until `reset()` (benchmarks, tests with fakes)."""
-    reset()
-    _installed_store.append(store)
-    if host_index is not None:
-        _installed_host_index.append(host_index)
-
-
-def reset() -> None:
-    """Forget everything built so far (tests switch environments between cases)."""
-    _installed_store.clear()
-    _installed_host_index.clear()
-    built = (settings, dynamodb_client, secrets, pagination_key, name_key, instance_store, page_tokens, service)
-    for cached in (*built, host_index, change_publisher):
-        cached.cache_clear()
+        return ChangeConsumer(self.host_index, self.publisher)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from instance_api.domain.errors import Fault
 
-class MissingSetting(RuntimeError):
-    """The function was deployed without an environment variable it needs."""
+
+class MissingSetting(Fault):
+    """The function was deployed without an environment variable it needs (a 500 whose detail
+    only the logs see)."""
 
 
 def _required(name: str) -> str:

@@ -1,17 +1,16 @@
 """One DynamoDB request, its failures translated, and the placeholders its expressions need.
 
 Every adapter on DynamoDB (the instance store, the host index) calls through `call`, so
-botocore failures become the same domain errors everywhere (aws_errors.py): throttling
-and timeouts are `Unavailable` (503, retry later), a failed condition stays a
-`ClientError` for the adapter to interpret, anything else is `StoreFailure` (a 500 whose
-detail only the logs see).
+botocore failures become the same domain errors everywhere (errors.py): throttling
+and timeouts are `Unavailable` (retry later), a failed condition stays a `ClientError`
+for the adapter to interpret, anything else is a `Fault` (whose detail only the logs see).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from instance_api.aws_errors import CALL_ERRORS, error_code, translated
+from instance_api.aws.errors import CALL_ERRORS, error_code, translated
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 # At most this many reads make one page: each stops at 1 MB, and a filtered read's Limit

@@ -1,8 +1,9 @@
 """What a botocore failure means for a client: try again later, or the server's fault.
 
-Throttling and DynamoDB-side errors (after the SDK's own retries), timeouts and lost
-connections are `Unavailable` (503 with Retry-After); anything else is `StoreFailure` (a
-500 whose detail only the logs see). Every adapter that calls AWS maps its failures here.
+Throttling and service-side errors (after the SDK's own retries), timeouts and lost
+connections are `Unavailable` (the client may retry); anything else is a `Fault` (a bug or
+a misconfiguration, whose detail only the logs see). Every adapter that calls AWS maps its
+failures here, so no botocore exception leaves the aws package.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from instance_api.errors import Unavailable
+from instance_api.domain.errors import DomainError, Fault, Unavailable
 
 RETRYABLE_ERROR_CODES = frozenset(
     {
@@ -22,10 +23,6 @@ RETRYABLE_ERROR_CODES = frozenset(
     }
 )
 CALL_ERRORS = (ClientError, BotocoreConnectionError, HTTPClientError)
-
-
-class StoreFailure(Exception):
-    """AWS refused a request for a reason the client cannot fix (a bug or misconfiguration)."""
 
 
 def error_code(error: BaseException) -> str:
@@ -45,10 +42,8 @@ def is_retryable(error: BaseException) -> bool:
     return False
 
 
-def translated(error: BaseException, what: str) -> Exception:
-    """What an AWS call's failure is to the client: Unavailable (503, retry later) when it
-    was throttling, a service error or a timeout, else a StoreFailure naming `what` failed
-    and its error code (a 500 whose detail only the logs see)."""
-    if is_retryable(error):
-        return Unavailable()
-    return StoreFailure(f"{what} failed with {error_code(error) or type(error).__name__}")
+def translated(error: BaseException, what: str) -> DomainError:
+    """What an AWS call's failure is to the client, naming `what` failed and its error code
+    for the logs: Unavailable when it was throttling, a service error or a timeout, else a Fault."""
+    cause = f"{what} failed with {error_code(error) or type(error).__name__}"
+    return Unavailable(cause) if is_retryable(error) else Fault(cause)

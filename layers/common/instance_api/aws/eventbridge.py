@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 from typing import Any, Protocol
 
-from instance_api.domain import Change
+from instance_api.domain.changes import Change
 
 SOURCE = "instance-api"
 
@@ -51,7 +51,7 @@ def entry(change: Change, bus: str) -> dict[str, Any]:
     }
 
 
-class ChangePublisher:
+class EventBridgePublisher:
     def __init__(self, client: PutEvents, bus: str) -> None:
         self._client = client
         self._bus = bus

@@ -9,7 +9,7 @@ and change events"). When an instance leaves a host, its entry becomes a hidden 
 skips it.
 
 Writes are idempotent and ordered. An entry keeps the ordering key (`seq`, see
-domain.Change.sequence) of the last change that wrote it, and a write lands only over a
+domain.changes.Change.sequence) of the last change that wrote it, and a write lands only over a
 smaller one. So a retried batch rewrites nothing, and a replayed older record (a redrive,
 a backfill racing the stream) never undoes a newer one, a removal included: that is what
 the markers are for, and they expire once no older record can still arrive (the stream
@@ -24,10 +24,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from instance_api.aws_errors import error_code
-from instance_api.domain import Change, Page
-from instance_api.dynamodb import CONDITION_FAILED, Expression, call, read_page
-from instance_api.items import from_item, to_item
+from instance_api.aws.dynamodb import CONDITION_FAILED, Expression, call, read_page
+from instance_api.aws.errors import error_code
+from instance_api.aws.items import from_item, to_item
+from instance_api.domain.changes import Change
+from instance_api.domain.instance import Page
 
 # How long a removed entry's marker outlives the removal: the stream's 24 h retention, twice.
 MARKER_RETENTION_SECONDS = 2 * 24 * 60 * 60

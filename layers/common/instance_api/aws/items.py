@@ -1,31 +1,57 @@
-"""The one mapping between an instance and its DynamoDB item (attribute-value JSON), tombstones included."""
+"""The one mapping between an instance and its DynamoDB item (attribute-value JSON), tombstones included.
+
+Attributes are named as the API names the fields (`shareStorage`, `hostIDs`), so a change a
+client sends is written under its own names.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from instance_api.domain import Instance, InstanceSpec
+from instance_api.domain.instance import Changes, Draft, Instance, InstanceSpec
 
 
 def spec_value(spec: InstanceSpec) -> dict[str, Any]:
     return {"M": {"image": {"S": spec["image"]}}}
 
 
+def share_value(share: bool) -> dict[str, Any]:
+    return {"BOOL": share}
+
+
 def hosts_value(host_ids: list[str]) -> dict[str, Any]:
     return {"L": [{"S": host} for host in host_ids]}
 
 
-def to_item(instance: Instance) -> dict[str, Any]:
+# How each field an update may change is stored.
+_VALUE_OF: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "spec": spec_value,
+    "shareStorage": share_value,
+    "hostIDs": hosts_value,
+}
+
+
+def change_values(changes: Changes) -> dict[str, dict[str, Any]]:
+    """The attribute values of the fields an update changes, under the fields' own names."""
+    return {field: _VALUE_OF[field](value) for field, value in changes.items()}
+
+
+def draft_item(draft: Draft) -> dict[str, Any]:
+    """A new instance's attributes, all but its `version` (the store's to give)."""
     return {
-        "name": {"S": instance["name"]},
-        "namespace": {"S": instance["namespace"]},
-        "spec": spec_value(instance["spec"]),
-        "shareStorage": {"BOOL": instance["shareStorage"]},
-        "hostIDs": hosts_value(instance["hostIDs"]),
-        "version": {"N": str(instance["version"])},
-        "createdAt": {"S": instance["createdAt"]},
-        "updatedAt": {"S": instance["updatedAt"]},
+        "name": {"S": draft["name"]},
+        "namespace": {"S": draft["namespace"]},
+        "spec": spec_value(draft["spec"]),
+        "shareStorage": share_value(draft["shareStorage"]),
+        "hostIDs": hosts_value(draft["hostIDs"]),
+        "createdAt": {"S": draft["createdAt"]},
+        "updatedAt": {"S": draft["updatedAt"]},
     }
+
+
+def to_item(instance: Instance) -> dict[str, Any]:
+    return {**draft_item(instance), "version": {"N": str(instance["version"])}}
 
 
 def from_item(item: dict[str, Any]) -> Instance:

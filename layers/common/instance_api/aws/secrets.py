@@ -1,15 +1,15 @@
 """Secrets Manager, read at run time: the values behind the functions' keys.
 
 Read with botocore (boto3 would add its import to a cold start); a secret's value is its
-SecretString as UTF-8 bytes. Failures map as every AWS call's do (aws_errors.py).
+SecretString as UTF-8 bytes. Failures map as every AWS call's do (errors.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from instance_api.aws_errors import CALL_ERRORS, error_code, translated
-from instance_api.keys import CURRENT
+from instance_api.aws.errors import CALL_ERRORS, error_code, translated
+from instance_api.domain.keys import CURRENT
 
 
 class SecretStore:

@@ -1,4 +1,4 @@
-"""The DynamoDB adapter of the instance repository (ports.py): the only module that talks to AWS.
+"""The DynamoDB adapter of the instance repository (domain/ports.py).
 
 Every write is a single conditional request, so concurrency is settled by DynamoDB, not by
 read-then-write races. Each asks for `ReturnValuesOnConditionCheckFailure=ALL_OLD`, so one
@@ -10,44 +10,35 @@ table's TTL removes it; a create takes a name that is free or a tombstone, and c
 its version, in the same UpdateItem. Reads, updates, deletes and listings treat a
 tombstone as absent. `name` is a DynamoDB reserved word, so every expression goes through
 attribute names.
-botocore failures become domain errors (dynamodb.call, aws_errors.py): throttling and timeouts
-are `Unavailable`, anything else is `StoreFailure` (a 500 whose detail only the logs see).
+botocore failures become domain errors (dynamodb.call, errors.py): throttling and timeouts
+are `Unavailable`, anything else a `Fault` (whose detail only the logs see).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from instance_api.aws_errors import StoreFailure
-from instance_api.domain import UNCONDITIONAL, Changes, Expected, Instance, Page
-from instance_api.dynamodb import Expression, call, read_page
-from instance_api.errors import AlreadyExists, NotFound
-from instance_api.items import (
+from instance_api.aws.dynamodb import Expression, call, read_page
+from instance_api.aws.items import (
     CREATION_TOKEN,
     DELETED_AT,
     EXPIRES_AT,
     INSTANCE_ONLY,
+    change_values,
     creation_token,
+    draft_item,
     from_item,
-    hosts_value,
     is_tombstone,
-    spec_value,
-    to_item,
 )
-from instance_api.ports import refusal
+from instance_api.domain.commands import UNCONDITIONAL, Expected
+from instance_api.domain.errors import AlreadyExists, Fault, NotFound
+from instance_api.domain.instance import Changes, Draft, Instance, Page
+from instance_api.domain.ports import refusal
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-
-# What an update may replace: the attribute, and its new value when the change sets it.
-_UPDATABLE: tuple[tuple[str, Callable[[Changes], dict[str, Any] | None]], ...] = (
-    ("spec", lambda changes: None if changes.spec is None else spec_value(changes.spec)),
-    ("shareStorage", lambda changes: None if changes.share_storage is None else {"BOOL": changes.share_storage}),
-    ("hostIDs", lambda changes: None if changes.host_ids is None else hosts_value(changes.host_ids)),
-)
 
 
 def _old_item(error: ClientError) -> dict[str, Any] | None:
@@ -86,18 +77,20 @@ class InstanceStore:
     def _call(self, operation: str, **request: Any) -> Any:
         return call(self._client, self._table, operation, **request)
 
-    def create(self, instance: Instance, *, token: str | None = None) -> Instance:
-        """Store `instance` under a free name or over a tombstone (its version continuing the
+    def create(self, draft: Draft, *, token: str | None = None) -> Instance:
+        """Store `draft` under a free name or over a tombstone (its version continuing the
         tombstone's), and return it as stored. A name taken by a live instance is
         AlreadyExists, unless that instance carries `token`: an earlier attempt of this very
         idempotent create wrote it, and it is returned as it is now."""
         expression = Expression()
-        item = to_item(instance)
-        del item["name"], item["version"]
+        item = draft_item(draft)
+        key = {"name": item.pop("name")}
         if token is not None:
             item[CREATION_TOKEN] = {"S": token}
         version = expression.name("version")
-        assignments = [f"{expression.name(key)} = {expression.value(key, value)}" for key, value in item.items()]
+        assignments = [
+            f"{expression.name(attribute)} = {expression.value(attribute, value)}" for attribute, value in item.items()
+        ]
         assignments.append(
             f"{version} = if_not_exists({version}, {expression.value('zero', {'N': '0'})}) "
             f"+ {expression.value('one', {'N': '1'})}"
@@ -111,7 +104,7 @@ class InstanceStore:
         try:
             response = self._call(
                 "update_item",
-                Key={"name": {"S": instance["name"]}},
+                Key=key,
                 UpdateExpression=f"SET {', '.join(assignments)} REMOVE {', '.join(removed)}",
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -121,7 +114,7 @@ class InstanceStore:
             stored = _old_item(error)
             if token is not None and stored is not None and creation_token(stored) == token:
                 return from_item(stored)
-            raise AlreadyExists.instance(instance["name"]) from None
+            raise AlreadyExists.instance(draft["name"]) from None
         return from_item(response["Attributes"])
 
     def get(self, name: str, *, scope: str | None = None) -> Instance:
@@ -138,10 +131,8 @@ class InstanceStore:
             f"{version} = {version} + {expression.value('one', {'N': '1'})}",
             f"{expression.name('updatedAt')} = {expression.value('updatedAt', {'S': updated_at})}",
         ]
-        for attribute, value_of in _UPDATABLE:
-            value = value_of(changes)
-            if value is not None:
-                assignments.append(f"{expression.name(attribute)} = {expression.value(attribute, value)}")
+        for attribute, value in change_values(changes).items():
+            assignments.append(f"{expression.name(attribute)} = {expression.value(attribute, value)}")
         _require(expression, expected)
         try:
             response = self._call(
@@ -204,7 +195,7 @@ class InstanceStore:
             filtered = f"attribute_not_exists({expression.name(DELETED_AT)})"
             return "scan", {"FilterExpression": filtered, **expression.request()}
         if self._namespace_index is None:
-            raise StoreFailure("listing by namespace needs NAMESPACE_INDEX_NAME")
+            raise Fault("listing by namespace needs the namespace index (NAMESPACE_INDEX_NAME)")
         namespace_value = expression.value("namespace", {"S": namespace})
         parameters = {
             "IndexName": self._namespace_index,

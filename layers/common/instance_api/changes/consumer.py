@@ -1,8 +1,9 @@
 """The change consumer: a batch of the instances table's stream into the host index and change events.
 
 Lambda's event source mapping hands the function batches of stream records in the table's
-order. Each record that is a change (changes.change_of) is written to the host index, then
-published; one that is not (tombstone bookkeeping) is skipped.
+order. Each record that is a change (records.change_of) is written to the host index, then
+published; one that is not (tombstone bookkeeping) is skipped. The host index and the
+publisher are the composition root's (ports of the domain), given to `ChangeConsumer`.
 
 Per instance, events must go out in order. Lambda retries a batch from the first record
 reported failed (ReportBatchItemFailures), so once a record fails, every later record of
@@ -22,8 +23,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.base import FailureResponse, SuccessResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from instance_api import wiring
-from instance_api.changes import change_of
+from instance_api.changes.records import change_of
+from instance_api.domain.ports import ChangePublisher, HostIndexRepository
 from instance_api.observability import logger, metrics
 
 
@@ -53,11 +54,16 @@ class OrderedStreamProcessor(BatchProcessor):
         return super()._process_record(record)
 
 
-def publish_change(record: DynamoDBRecord) -> None:
-    """Index and publish the change one record stands for, if it is one."""
-    change = change_of(record.raw_event)
-    if change is None:
-        return
-    wiring.host_index().apply(change)
-    wiring.change_publisher().publish(change)
-    metrics.add_metric(name="ChangeEventsPublished", unit=MetricUnit.Count, value=1)
+class ChangeConsumer:
+    def __init__(self, host_index: HostIndexRepository, publisher: ChangePublisher) -> None:
+        self._host_index = host_index
+        self._publisher = publisher
+
+    def publish_change(self, record: DynamoDBRecord) -> None:
+        """Index and publish the change one record stands for, if it is one."""
+        change = change_of(record.raw_event)
+        if change is None:
+            return
+        self._host_index.apply(change)
+        self._publisher.publish(change)
+        metrics.add_metric(name="ChangeEventsPublished", unit=MetricUnit.Count, value=1)

@@ -11,7 +11,7 @@ the record's event name alone does not say what happened; the images do:
     live instance    tombstone/none   Instance Deleted  (MODIFY to a tombstone, or REMOVE)
     tombstone        none             none              (REMOVE by TTL: hidden bookkeeping)
 
-Instances are read with the one marshaller (items.from_item), so hidden attributes never
+Instances are read with the one marshaller (aws/items.py's from_item), so hidden attributes never
 reach a change, an event or the host index. A record that is none of these (a missing
 image, an item that is not an instance) raises MalformedRecord: the consumer reports it
 failed, and it ends in the dead-letter queue rather than being silently dropped.
@@ -22,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from instance_api.domain import CREATED, DELETED, UPDATED, Change, Instance, rfc3339
-from instance_api.items import DELETED_AT, from_item, is_tombstone
+from instance_api.aws.items import DELETED_AT, from_item, is_tombstone
+from instance_api.domain.changes import CREATED, DELETED, UPDATED, Change
+from instance_api.domain.instance import Instance, rfc3339
 
 # The images each kind of stream record must carry (NEW_AND_OLD_IMAGES).
 _IMAGES = {"INSERT": ("NewImage",), "MODIFY": ("OldImage", "NewImage"), "REMOVE": ("OldImage",)}

@@ -3,7 +3,7 @@
 A token is `v1.<payload>.<mac>`: the payload (base64url JSON) holds the listing's scope
 (the namespace, or null for all) and the last key returned; the mac is HMAC-SHA256 over
 both with the deployment's key (a Secrets Manager secret that CloudFormation generates,
-read at run time: keys.py). Tokens are signed with the current key and accepted with the
+read at run time: domain/keys.py). Tokens are signed with the current key and accepted with the
 current or the previous one, so a rotation does not break a listing in progress. Opaque
 means "no contract": clients must not parse it. The payload is not secret (it names an
 instance the caller just listed) but cannot be forged, and a token from another listing,
@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterator
 from typing import Protocol
 
-from instance_api.errors import BadRequest
+from instance_api.domain.errors import Malformed
 
 _VERSION = "v1"
 MIN_KEY_LENGTH = 32
@@ -68,7 +68,7 @@ class PageTokens:
 
     def decode(self, token: str, scope: str | None) -> dict[str, str]:
         """The last key of the page `token` ends, if it was issued for this `scope`."""
-        rejected = BadRequest("nextToken is not valid for this listing; start again without it")
+        rejected = Malformed("nextToken is not valid for this listing; start again without it")
         version, _, rest = token.partition(".")
         payload, _, mac = rest.partition(".")
         if version != _VERSION or not token.isascii():

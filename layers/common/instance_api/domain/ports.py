@@ -1,21 +1,23 @@
-"""What the operations need from storage: one interface, two implementations.
+"""What the operations need from storage: one interface each, several implementations.
 
-`store.InstanceStore` implements it on DynamoDB; `devtools.in_memory_store` implements it
-over a dict for benchmarks and tests. The host index likewise: `host_index.HostIndex` on
-DynamoDB, `devtools.in_memory_store.InMemoryHostIndex` over a dict. Each method is one
-atomic step: the conditions (name free, name present, what `Expected` requires) are
-checked and applied together, and a failed one raises the error the client sees
-(AlreadyExists, or what `refusal` says: NotFound, NamespaceMismatch, Conflict). A deleted
-instance leaves a tombstone (docs/contract.md, "Integrity"): absent for every read and
-write, except that a create continues its version.
+`aws.store.InstanceStore` implements the instance repository on DynamoDB;
+`devtools.in_memory_store` implements it over a dict for benchmarks and tests. The host
+index likewise: `aws.host_index.HostIndex` on DynamoDB, `devtools.in_memory_store.InMemoryHostIndex`
+over a dict. Each method is one atomic step: the conditions (name free, name present, what
+`Expected` requires) are checked and applied together, and a failed one raises the outcome
+the client sees (AlreadyExists, or what `refusal` says: NotFound, NamespaceMismatch,
+Conflict). A deleted instance leaves a tombstone (docs/contract.md, "Integrity"): absent
+for every read and write, except that a create continues its version.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from instance_api.domain import UNCONDITIONAL, Change, Changes, Expected, Instance, Page
-from instance_api.errors import Conflict, NamespaceMismatch, NotFound
+from instance_api.domain.changes import Change
+from instance_api.domain.commands import UNCONDITIONAL, Expected
+from instance_api.domain.errors import Conflict, DomainError, NamespaceMismatch, NotFound
+from instance_api.domain.instance import Changes, Draft, Instance, Page
 
 
 def meets(stored: Instance, expected: Expected) -> bool:
@@ -27,9 +29,9 @@ def meets(stored: Instance, expected: Expected) -> bool:
     )
 
 
-def refusal(expected: Expected, name: str, stored: Instance | None, *, reapply: bool) -> Exception:
+def refusal(expected: Expected, name: str, stored: Instance | None, *, reapply: bool) -> DomainError:
     """Why a write that `expected` this failed, from the instance it met (None: absent or a
-    tombstone): 404 before 400 before 409, so "outside the scope" reads as "absent"."""
+    tombstone): absent before invalid before stale, so "outside the scope" reads as "absent"."""
     if stored is None or expected.scope not in (None, stored["namespace"]):
         return NotFound.instance(name, expected.scope)
     if expected.namespace is not None and stored["namespace"] != expected.namespace:
@@ -38,10 +40,10 @@ def refusal(expected: Expected, name: str, stored: Instance | None, *, reapply: 
 
 
 class InstanceRepository(Protocol):
-    def create(self, instance: Instance, *, token: str | None = None) -> Instance:
-        """Store `instance` if its name is free or a tombstone (continuing the tombstone's
-        version) and return it as stored; else AlreadyExists, unless the live instance
-        carries `token` (this idempotent create wrote it before): then that instance."""
+    def create(self, draft: Draft, *, token: str | None = None) -> Instance:
+        """Store `draft` if its name is free or a tombstone, numbered 1 or one more than the
+        tombstone's version, and return it as stored; else AlreadyExists, unless the live
+        instance carries `token` (this idempotent create wrote it before): then that instance."""
 
     def get(self, name: str, *, scope: str | None = None) -> Instance:
         """The stored instance (in namespace `scope`, if given), else raise NotFound."""
@@ -63,3 +65,8 @@ class HostIndexRepository(Protocol):
 
     def list(self, host_id: str, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
         """At most `limit` instances on `host_id` (of `namespace`, if given) after `start_after`, sorted by name."""
+
+
+class ChangePublisher(Protocol):
+    def publish(self, change: Change) -> None:
+        """Put `change` on the bus as its event; raise if the bus did not take it."""

@@ -1,7 +1,8 @@
 """Field rules as plain functions: why a value breaks a rule, or None when it keeps it.
 
-The models (pydantic) wrap these for request bodies; query strings use them directly, so a
-function that validates no body (get, list) never imports pydantic at all.
+The request models (pydantic, instance_api.http.models) wrap these for the create and
+update bodies; query strings and the delete body use them directly, so the functions that
+validate no such body (get, delete) never import pydantic at all.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ import re
 
 DNS_LABEL_MAX = 63
 HOST_ID_MAX = 253
+HOST_IDS_MAX = 256
+# A version is a DynamoDB number the API keeps in a signed 64-bit range.
+VERSION_MIN = 1
+VERSION_MAX = 2**63 - 1
 
 # Also the JSON Schema patterns of the OpenAPI document (models.py), anchored there.
 DNS_LABEL_PATTERN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"

@@ -1,7 +1,7 @@
 """The operations: what create, update, get, list and delete do, over any repository.
 
-The service takes domain commands (domain.py) and a repository (ports.py); it knows
-neither HTTP nor DynamoDB. wiring.py builds the one the functions use.
+The service takes the commands of commands.py and the ports of ports.py; it knows neither
+HTTP nor DynamoDB, and reads no environment: the composition root gives it what it uses.
 """
 
 from __future__ import annotations
@@ -10,28 +10,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from instance_api.aws_errors import StoreFailure
-from instance_api.domain import (
-    CreateCommand,
-    DeleteCommand,
-    Expected,
-    GetQuery,
-    Instance,
-    ListQuery,
-    UpdateCommand,
-    rfc3339,
-)
-from instance_api.names import generate_name
-from instance_api.pagination import PageTokens
-from instance_api.ports import HostIndexRepository, InstanceRepository
+from instance_api.domain.commands import CreateCommand, DeleteCommand, GetQuery, ListQuery, UpdateCommand
+from instance_api.domain.instance import Draft, Instance, rfc3339
+from instance_api.domain.names import generate_name
+from instance_api.domain.pagination import PageTokens
+from instance_api.domain.ports import HostIndexRepository, InstanceRepository
+
+Clock = Callable[[], datetime]
 
 
-def now() -> str:
-    """RFC 3339 UTC with milliseconds, e.g. 2026-11-27T10:00:00.000Z."""
-    return rfc3339(datetime.now(UTC))
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
-def _scope(query: ListQuery) -> str | None:
+def _token_scope(query: ListQuery) -> str | None:
     """What a listing's tokens are bound to: its namespace (None: all), or its host and namespace
     (a host ID's `=` never appears in a namespace, so the two kinds never collide)."""
     if query.host_id is None:
@@ -40,21 +32,24 @@ def _scope(query: ListQuery) -> str | None:
 
 
 class InstanceService:
-    """`tokens` is called only by a list: the key that signs them is needed for nothing else.
-    A deleted instance's tombstone is kept `tombstone_retention` (docs/contract.md: at least
-    30 days), so a version read before the delete never matches the instance re-created after."""
+    """`tokens` and `host_index` are called only by the listings that need them: the key that
+    signs tokens, and the host index's table, are needed for nothing else. A deleted
+    instance's tombstone is kept `tombstone_retention` (docs/contract.md: at least 30 days),
+    so a version read before the delete never matches the instance re-created after."""
 
     def __init__(
         self,
         store: InstanceRepository,
         tokens: Callable[[], PageTokens],
+        host_index: Callable[[], HostIndexRepository],
         tombstone_retention: timedelta,
-        host_index: Callable[[], HostIndexRepository] | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self._store = store
         self._tokens = tokens
-        self._tombstone_retention = tombstone_retention
         self._host_index = host_index
+        self._tombstone_retention = tombstone_retention
+        self._clock = clock
 
     def create(
         self, command: CreateCommand, *, generated_name: str | None = None, token: str | None = None
@@ -62,29 +57,21 @@ class InstanceService:
         """Store a new instance; `generated_name` replaces a random one when the client sent none.
 
         With `token` (an idempotent create's), an existing instance that an earlier attempt of
-        this very create wrote is answered instead of 409: its first attempt wrote the
-        instance but lost its answer.
+        this very create wrote is answered instead of AlreadyExists: its first attempt wrote
+        the instance but lost its answer.
         """
-        timestamp = now()
-        instance: Instance = {
+        timestamp = rfc3339(self._clock())
+        draft: Draft = {
             "name": command.name or generated_name or generate_name(),
             "namespace": command.namespace,
-            "spec": command.spec,
-            "shareStorage": command.share_storage,
-            "hostIDs": list(command.host_ids),
-            "version": 1,  # or one more than a tombstone's: the store writes the version
+            **command.desired,
             "createdAt": timestamp,
             "updatedAt": timestamp,
         }
-        return self._store.create(instance, token=token)
+        return self._store.create(draft, token=token)
 
     def update(self, command: UpdateCommand) -> Instance:
-        return self._store.update(
-            command.name,
-            command.changes,
-            now(),
-            Expected(command.expected_version, command.expected_namespace, command.scope),
-        )
+        return self._store.update(command.name, command.changes, rfc3339(self._clock()), command.expected)
 
     def get(self, query: GetQuery) -> Instance:
         return self._store.get(query.name, scope=query.scope)
@@ -94,21 +81,17 @@ class InstanceService:
         follows the table's stream). A token carries its listing's scope, so one listing's
         token is refused by any other."""
         tokens = self._tokens()
-        scope = _scope(query)
+        scope = _token_scope(query)
         start_after = tokens.decode(query.next_token, scope) if query.next_token else None
         if query.host_id is None:
             page = self._store.list(query.namespace, query.limit, start_after)
         else:
-            if self._host_index is None:
-                raise StoreFailure("listing by host needs the host index (HOST_INDEX_TABLE_NAME)")
             page = self._host_index().list(query.host_id, query.namespace, query.limit, start_after)
         next_token = tokens.encode(scope, page.last_key) if page.last_key else None
         return {"items": page.items, "nextToken": next_token}
 
     def delete(self, command: DeleteCommand) -> dict[str, str]:
-        deleted = datetime.now(UTC)
+        deleted = self._clock()
         expires = int((deleted + self._tombstone_retention).timestamp())
-        self._store.delete(
-            command.name, rfc3339(deleted), expires, Expected(version=command.version, scope=command.scope)
-        )
+        self._store.delete(command.name, rfc3339(deleted), expires, command.expected)
         return {"name": command.name}

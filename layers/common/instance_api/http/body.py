@@ -1,8 +1,8 @@
-"""Request bodies: from an API Gateway proxy event to a validated request model.
+"""Request bodies: an API Gateway proxy event's body as bytes, and those bytes as JSON.
 
-Checks run cheapest first: size (413), then media type (415), then JSON shape (400
-BadRequest), then field rules (400 Invalid with `details`). Only the functions that take
-a body import this module, and with it pydantic.
+The resolver (request.py) checks the size on these bytes first, whatever the method, then
+the media type, then decodes them here; each operation's own reader then checks the fields.
+Nothing here imports pydantic.
 """
 
 from __future__ import annotations
@@ -12,15 +12,8 @@ import binascii
 import json
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
-
-from instance_api.details import invalid
-from instance_api.domain import DeleteCommand
-from instance_api.errors import BadRequest, InvalidRequest, PayloadTooLarge, clip
-from instance_api.http_headers import require_json_media_type
-from instance_api.http_query import single_query_values, validated
-from instance_api.models import DeleteInstanceRequest
-from instance_api.rules import dns_label_problem
+from instance_api.domain.errors import Malformed, clip
+from instance_api.http.errors import PayloadTooLarge
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -28,18 +21,24 @@ if TYPE_CHECKING:
 MAX_BODY_BYTES = 64 * 1024
 
 
-def _body_bytes(event: APIGatewayProxyEvent) -> bytes:
+def body_bytes(event: APIGatewayProxyEvent) -> bytes:
+    """The body as sent (base64 decoded), refused past MAX_BODY_BYTES whatever the method."""
     body = event.body
     if not body:
         return b""
     if event.is_base64_encoded:
         try:
-            return base64.b64decode(body, validate=True)
+            raw = base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError) as error:
-            raise BadRequest("the request body is not valid base64") from error
-    # surrogatepass: a string API Gateway could not have made from UTF-8 still becomes bytes,
-    # which the UTF-8 check below then refuses (400), rather than failing here (500).
-    return body.encode("utf-8", "surrogatepass")
+            raise Malformed("the request body is not valid base64") from error
+    else:
+        # surrogatepass: a string API Gateway could not have made from UTF-8 still becomes
+        # bytes, which the UTF-8 check of decode_json then refuses (400), rather than failing
+        # here (500).
+        raw = body.encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the request body must be at most {MAX_BODY_BYTES} bytes")
+    return raw
 
 
 class _RepeatedKey(ValueError):
@@ -77,62 +76,23 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")  # NaN, Infinity: Python's extension, not JSON
 
 
-def _decode(raw: bytes) -> Any:
+def decode_json(raw: bytes) -> Any:
     """The body as JSON: UTF-8 text, each key once, numbers bounded, nesting bounded."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadRequest("the request body is not UTF-8 text") from None
+        raise Malformed("the request body is not UTF-8 text") from None
     try:
         decoded = json.loads(text, object_pairs_hook=_object, parse_int=_integer, parse_constant=_not_json)
         if "\\u" in text:
             # A \u escape can name half of a surrogate pair, which is no character at all.
             json.dumps(decoded, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        raise BadRequest("the request body escapes a character that is not Unicode (a lone surrogate)") from None
+        raise Malformed("the request body escapes a character that is not Unicode (a lone surrogate)") from None
     except _RepeatedKey as repeated:
-        raise BadRequest(f"the request body repeats the key {clip(repeated.key)!r}; send each key once") from None
+        raise Malformed(f"the request body repeats the key {clip(repeated.key)!r}; send each key once") from None
     except RecursionError:
-        raise BadRequest("the request body nests too deeply to be an instance") from None
+        raise Malformed("the request body nests too deeply to be an instance") from None
     except ValueError:
-        raise BadRequest("the request body is not valid JSON") from None
+        raise Malformed("the request body is not valid JSON") from None
     return decoded
-
-
-def parse_optional_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]) -> Model | None:
-    """Validate the JSON body against `model`; None when there is no body."""
-    raw = _body_bytes(event)
-    if not raw:
-        return None
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the request body must be at most {MAX_BODY_BYTES} bytes")
-    require_json_media_type(event)
-    decoded = _decode(raw)
-    if not isinstance(decoded, dict):
-        raise BadRequest("the request body must be a JSON object")
-    try:
-        return model.model_validate(decoded)
-    except ValidationError as error:
-        raise invalid(error.errors(include_url=False, include_input=False)) from None
-
-
-def parse_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]) -> Model:
-    """Validate the JSON body against `model`; a missing body is a 400."""
-    parsed = parse_optional_body(event, model)
-    if parsed is None:
-        raise BadRequest("the request body must be a JSON object")
-    return parsed
-
-
-def parse_delete(event: APIGatewayProxyEvent, scope: str | None = None) -> DeleteCommand:
-    """Name from the JSON body (the seed's `-d@delete.json`) or from `?name=`."""
-    query = single_query_values(event, frozenset({"name"}))
-    body = parse_optional_body(event, DeleteInstanceRequest)
-    query_name = validated("name", query["name"], dns_label_problem) if "name" in query else None
-    body_name = body.name if body else None
-    if query_name and body_name and query_name != body_name:
-        raise InvalidRequest.for_fields([{"field": "name", "message": "differs between the query string and the body"}])
-    name = query_name or body_name
-    if name is None:
-        raise InvalidRequest.for_fields([{"field": "name", "message": "is required (in the JSON body or as ?name=)"}])
-    return DeleteCommand(name=name, version=body.version if body else None, scope=scope)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from instance_api.errors import FieldError, InvalidRequest
+from instance_api.domain.errors import FieldError, Invalid
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -56,5 +56,5 @@ def field_errors(errors: Sequence[ErrorDetails], drop_prefix: tuple[str, ...] = 
     return details
 
 
-def invalid(errors: Sequence[ErrorDetails], drop_prefix: tuple[str, ...] = ()) -> InvalidRequest:
-    return InvalidRequest.for_fields(field_errors(errors, drop_prefix))
+def invalid(errors: Sequence[ErrorDetails], drop_prefix: tuple[str, ...] = ()) -> Invalid:
+    return Invalid.for_fields(field_errors(errors, drop_prefix))

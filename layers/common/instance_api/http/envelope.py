@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from instance_api.errors import ApiError
+from instance_api.http.answers import Answer
 
 # "request" is for answers about the request itself, not an operation (an unrouted method or
 # path): the contract's gateway-level "request failed".
-Operation = Literal["create", "update", "get", "list", "delete", "request"]
+OperationName = Literal["create", "update", "get", "list", "delete", "request"]
 
 
-def success_body(operation: Operation, data: Any) -> dict[str, Any]:
+def success_body(operation: OperationName, data: Any) -> dict[str, Any]:
     return {"code": 200, "message": f"{operation} succeed", "data": data}
 
 
-def error_body(operation: Operation, error: ApiError, request_id: str) -> dict[str, Any]:
-    data: dict[str, Any] = {"error": error.message, "reason": error.reason, "requestId": request_id}
-    if error.details is not None:
-        data["details"] = error.details
-    return {"code": error.status, "message": f"{operation} failed", "data": data}
+def error_body(operation: OperationName, answer: Answer, request_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"error": answer.message, "reason": answer.reason, "requestId": request_id}
+    if answer.details is not None:
+        data["details"] = answer.details
+    return {"code": answer.status, "message": f"{operation} failed", "data": data}

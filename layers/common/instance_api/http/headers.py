@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from instance_api.errors import BadRequest, InvalidRequest, UnsupportedMediaType, clip
+from instance_api.domain.errors import Invalid, Malformed, clip
+from instance_api.http.errors import UnsupportedMediaType
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -35,11 +36,9 @@ def idempotency_key(event: APIGatewayProxyEvent) -> str | None:
     if not values:
         return None
     if len(values) > 1:
-        raise InvalidRequest.for_fields([{"field": IDEMPOTENCY_KEY_HEADER, "message": "must be given once"}])
+        raise Invalid.field(IDEMPOTENCY_KEY_HEADER, "must be given once")
     if not 1 <= len(values[0]) <= IDEMPOTENCY_KEY_MAX:
-        raise InvalidRequest.for_fields(
-            [{"field": IDEMPOTENCY_KEY_HEADER, "message": f"must be 1-{IDEMPOTENCY_KEY_MAX} characters long"}]
-        )
+        raise Invalid.field(IDEMPOTENCY_KEY_HEADER, f"must be 1-{IDEMPOTENCY_KEY_MAX} characters long")
     return values[0]
 
 
@@ -68,7 +67,7 @@ def require_json_media_type(event: APIGatewayProxyEvent) -> None:
     one counts would depend on who reads it)."""
     content_types = header_values(event, "Content-Type")
     if len(content_types) > 1:
-        raise BadRequest("Content-Type must be given once")
+        raise Malformed("Content-Type must be given once")
     media_type, _, parameters = (content_types[0] if content_types else "").partition(";")
     media_type = media_type.strip().lower()
     if media_type != "application/json" and not (
@@ -80,13 +79,6 @@ def require_json_media_type(event: APIGatewayProxyEvent) -> None:
         )
     charsets = _charsets(parameters)
     if len(charsets) > 1:
-        raise BadRequest("the Content-Type's charset must be given once")
+        raise Malformed("the Content-Type's charset must be given once")
     if charsets and charsets[0].lower() not in _UTF8:
         raise UnsupportedMediaType(f"the request body must be UTF-8 JSON, not charset {clip(charsets[0])}")
-
-
-def reject_body(event: APIGatewayProxyEvent) -> None:
-    """A GET takes no body: one that is not JSON is 415, as any body's; a JSON one is 400."""
-    if event.body:
-        require_json_media_type(event)
-        raise BadRequest("a GET takes no request body; send the query string only")

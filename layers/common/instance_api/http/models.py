@@ -7,26 +7,27 @@ raise `PydanticCustomError` so each message reads as a sentence about the field.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from instance_api import image_reference
-from instance_api.details import OWN_RULE
-from instance_api.domain import Changes, CreateCommand, UpdateCommand
-from instance_api.errors import OutOfScope, clip
-from instance_api.rules import (
+from instance_api.domain import image_reference
+from instance_api.domain.commands import CreateCommand, Expected, UpdateCommand
+from instance_api.domain.errors import OutOfScope, clip
+from instance_api.domain.instance import CHANGEABLE, Changes, Desired
+from instance_api.domain.rules import (
     DNS_LABEL_MAX,
     DNS_LABEL_PATTERN,
     HOST_ID_MAX,
     HOST_ID_PATTERN,
+    HOST_IDS_MAX,
+    VERSION_MAX,
+    VERSION_MIN,
     dns_label_problem,
     host_id_problem,
 )
-
-HOST_IDS_MAX = 256
-VERSION_MAX = 2**63 - 1
+from instance_api.http.details import OWN_RULE
 
 
 def check_dns_label(value: str) -> str:
@@ -104,7 +105,7 @@ ImageReference = Annotated[
         }
     ),
 ]
-Version = Annotated[int, Field(ge=1, le=VERSION_MAX)]
+Version = Annotated[int, Field(ge=VERSION_MIN, le=VERSION_MAX)]
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -140,13 +141,12 @@ class CreateInstanceRequest(_RequestBody):
         """On a namespaced path (`scope`) the instance goes there; a body namespace must agree."""
         if scope is not None and "namespace" in self.model_fields_set and self.namespace != scope:
             raise OutOfScope()
-        return CreateCommand(
-            name=self.name,
-            namespace=scope or self.namespace,
-            spec={"image": self.spec.image},
-            share_storage=self.shareStorage,
-            host_ids=list(self.hostIDs),
-        )
+        desired: Desired = {
+            "spec": {"image": self.spec.image},
+            "shareStorage": self.shareStorage,
+            "hostIDs": list(self.hostIDs),
+        }
+        return CreateCommand(self.name, scope or self.namespace, desired)
 
 
 class UpdateInstanceRequest(_RequestBody):
@@ -170,15 +170,14 @@ class UpdateInstanceRequest(_RequestBody):
         then looked for there only."""
         if scope is not None and self.namespace not in (None, scope):
             raise OutOfScope()
-        changes = Changes(
-            spec={"image": self.spec.image} if self.spec is not None else None,
-            share_storage=self.shareStorage,
-            host_ids=list(self.hostIDs) if self.hostIDs is not None else None,
-        )
+        changes = cast("Changes", self.model_dump(include=set(CHANGEABLE), exclude_none=True))
         expected_namespace = self.namespace if scope is None else None
-        return UpdateCommand(self.name, changes, self.version, expected_namespace, scope)
+        return UpdateCommand(self.name, changes, Expected(self.version, expected_namespace, scope))
 
 
+# The delete function reads this body without pydantic (deletes.read_body); the model is what
+# the OpenAPI document shows (its docstring is the schema's description), and
+# tests/unit/test_request_parsing.py holds the two to the same answers for any body.
 class DeleteInstanceRequest(_RequestBody):
     """Delete's optional JSON body; `name` may instead come from `?name=`."""
 

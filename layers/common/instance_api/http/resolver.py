@@ -1,29 +1,29 @@
-"""The resolver every function uses: its operation named once, every answer in the envelope.
+"""The resolver every function uses: its operation declared once, every answer in the envelope.
 
-A function builds one `InstanceApi` and declares its operation at its route:
+A function builds one `InstanceApi` and hands it the operation it serves (what the operation
+takes: request.py) and the call it makes:
 
     app = InstanceApi()
 
-    @app.operation("POST", "create")
-    def create_instance(call: Call) -> Instance: ...
+    @app.operation("POST", writes.CREATE)
+    def create_instance(request: Request[CreateCommand]) -> Instance: ...
 
-which serves that method on the seed's path and on the namespaced one (`call.namespace` is
-the path's namespace there, None on the seed's path).
+which serves that method on the seed's path and on the namespaced one. The resolver reads the
+request in one fixed order (request.decode) and calls the function with its command.
 
-The decorated function returns the `data` of a success. Errors, ours (`ApiError`, each
-carrying its status and reason), Powertools' own (its 422 request-validation shape, its
-ServiceError `{"statusCode","message"}` shape, its 404) and anything unexpected, become
-the envelope here too; every answer, success or error, records its metric in the same
-place. Powertools' `enable_validation` stays off: bodies are validated by our models
-(bodies.py), which keeps the OpenAPI machinery out of the cold start; the
-RequestValidationError handler below still covers any route that turns it on.
+The function returns the `data` of a success. Errors, the domain's outcomes and the edge's
+own (looked up in answers.py), Powertools' own (its 422 request-validation shape, its
+ServiceError `{"statusCode","message"}` shape, its 404) and anything unexpected, become the
+envelope here too; every answer, success or error, records its metric in the same place.
+Powertools' `enable_validation` stays off: requests are read by request.py, which keeps the
+OpenAPI machinery out of the cold start; the RequestValidationError handler below still
+covers any route that turns it on.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -33,79 +33,85 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from instance_api import wiring
-from instance_api.details import invalid
-from instance_api.envelope import Operation, error_body, success_body
-from instance_api.errors import (
-    ApiError,
-    BadRequest,
-    InternalError,
-    MethodNotAllowed,
-    NotFound,
-    PayloadTooLarge,
-    Unavailable,
-    UnsupportedMediaType,
-    clip,
-)
-from instance_api.http_query import path_namespace
-from instance_api.observability import logger, record_outcome
-from instance_api.routes import INSTANCE_PATH, INSTANCE_RESOURCES, NAMESPACED_INSTANCE_PATH, NAMESPACED_ROUTE
+from instance_api.domain.errors import Invalid, Malformed, NotFound, Unavailable, clip
+from instance_api.http.answers import answer_for
+from instance_api.http.details import invalid
+from instance_api.http.envelope import OperationName, error_body, success_body
+from instance_api.http.errors import MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType
+from instance_api.http.request import Operation, Request, decode, path_namespace
+from instance_api.http.routes import INSTANCE_PATH, INSTANCE_RESOURCES, NAMESPACED_INSTANCE_PATH, NAMESPACED_ROUTE
+from instance_api.observability import logger, metrics
 
 JSON = "application/json"
 
-_SERVICE_ERRORS: dict[int, Callable[[str], ApiError]] = {
-    HTTPStatus.BAD_REQUEST: BadRequest,
+_SERVICE_ERRORS: dict[int, Callable[[str], Exception]] = {
+    HTTPStatus.BAD_REQUEST: Malformed,
     HTTPStatus.NOT_FOUND: NotFound,
     HTTPStatus.METHOD_NOT_ALLOWED: MethodNotAllowed,
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE: PayloadTooLarge,
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: UnsupportedMediaType,
-    HTTPStatus.SERVICE_UNAVAILABLE: lambda _message: Unavailable(),
+    HTTPStatus.SERVICE_UNAVAILABLE: lambda message: Unavailable(f"Powertools answered 503: {message}"),
 }
 
 # The operation a request asks for: fixed for most functions, read from the event for the
 # get function (one route answers both get and list).
-OperationOf = Operation | Callable[[APIGatewayProxyEvent], Operation]
+Chooser = Callable[[APIGatewayProxyEvent], Operation[Any]]
+
+_SUCCESS = {
+    "create": "InstanceCreated",
+    "update": "InstanceUpdated",
+    "get": "InstanceRead",
+    "list": "InstancesListed",
+    "delete": "InstanceDeleted",
+}
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
-    """What an operation's function gets: the request, the operation it asks for, and the
-    namespace its path scopes it to (None on the seed's cluster-wide path)."""
-
-    event: APIGatewayProxyEvent
-    operation: Operation
-    lambda_context: LambdaContext
-    namespace: str | None
+def outcome(operation: OperationName, status: int) -> str:
+    """The metric name for a response of `status` to `operation` (observability.py lists them)."""
+    if status < 400:
+        return _SUCCESS[operation]
+    if status == 404:
+        return "NotFound"
+    if status == 409:
+        return "Conflict"
+    if status == 503:
+        return "Throttled"
+    if status >= 500:
+        return "Error"
+    return "Invalid"
 
 
 class InstanceApi(APIGatewayRestResolver):
-    def __init__(self) -> None:
+    """`allowed_methods` names the methods the API routes on its paths (a 405's Allow header)."""
+
+    def __init__(self, allowed_methods: Callable[[], str | None] = lambda: None) -> None:
         super().__init__()
-        self._operation_of: Callable[[APIGatewayProxyEvent], Operation] = lambda _event: "request"
+        self._allowed_methods = allowed_methods
+        self._operation_of: Callable[[APIGatewayProxyEvent], OperationName] = lambda _event: "request"
         self._methods: set[str] = set()
-        self.exception_handler(ApiError)(self._api_error)
+        self.exception_handler(Exception)(self._failure)
         self.exception_handler(RequestValidationError)(self._powertools_validation)
         self.exception_handler(RequestUnsupportedContentType)(self._powertools_media_type)
         self.exception_handler(ServiceError)(self._powertools_service_error)
         self.not_found(self._no_route)
-        self.exception_handler(Exception)(self._unexpected)
 
-    def operation(self, method: str, name: OperationOf) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
-        """Route `method` on the instance paths to the decorated function, answering `name`."""
-        operation_of = name if callable(name) else lambda _event: name
-        self._operation_of = operation_of
+    def operation[Command](
+        self, method: str, operation: Operation[Command] | Chooser
+    ) -> Callable[[Callable[[Request[Command]], Any]], Callable[[Request[Command]], Any]]:
+        """Route `method` on the instance paths to the decorated function, which answers `operation`."""
+        choose: Chooser = operation if callable(operation) else lambda _event: operation
+        self._operation_of = lambda event: choose(event).name
         self._methods.add(method)
 
-        def register(answer: Callable[[Call], Any]) -> Callable[[Call], Any]:
+        def register(answer: Callable[[Request[Command]], Any]) -> Callable[[Request[Command]], Any]:
             def route(**_path: str) -> Response[str]:
-                # The namespace as API Gateway parsed it (pathParameters), not Powertools' match.
                 event = self.current_event
-                operation = operation_of(event)
-                data = answer(Call(event, operation, self.lambda_context, path_namespace(event)))
-                return self._answer(HTTPStatus.OK, operation, success_body(operation, data))
+                chosen = choose(event)
+                data = answer(decode(chosen, event, self.lambda_context))
+                return self._answer(HTTPStatus.OK, chosen.name, success_body(chosen.name, data))
 
             self.route(INSTANCE_PATH, method)(route)
             self.route(NAMESPACED_ROUTE, method)(route)
@@ -114,28 +120,25 @@ class InstanceApi(APIGatewayRestResolver):
         return register
 
     def _answer(
-        self, status: int, operation: Operation, body: dict[str, Any], headers: dict[str, str] | None = None
+        self, status: int, operation: OperationName, body: dict[str, Any], headers: dict[str, str] | None = None
     ) -> Response[str]:
         """The one way out: every response's metric, then its envelope as JSON."""
-        record_outcome(operation, status)
+        metrics.add_dimension(name="operation", value=operation)
+        metrics.add_metric(name=outcome(operation, status), unit=MetricUnit.Count, value=1)
         return Response(
             status_code=status, content_type=JSON, body=json.dumps(body, separators=(",", ":")), headers=headers
         )
 
-    def _failure(self, error: ApiError) -> Response[str]:
+    def _failure(self, error: Exception) -> Response[str]:
+        answer = answer_for(error)
+        if answer.status == HTTPStatus.SERVICE_UNAVAILABLE:
+            logger.warning("a dependency is unavailable after retries", exc_info=error)
+        elif answer.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            logger.exception("unhandled error", exc_info=error)
         event = self.current_event
         request_id = event.request_context.request_id or getattr(self.lambda_context, "aws_request_id", "")
         operation = self._operation_of(event)
-        return self._answer(error.status, operation, error_body(operation, error, request_id), error.headers)
-
-    def _unexpected(self, error: Exception) -> Response[str]:
-        logger.exception("unhandled error")
-        return self._failure(InternalError())
-
-    def _api_error(self, error: ApiError) -> Response[str]:
-        if isinstance(error, Unavailable):
-            logger.warning("DynamoDB unavailable after retries", exc_info=error.__cause__)
-        return self._failure(error)
+        return self._answer(answer.status, operation, error_body(operation, answer, request_id), answer.headers)
 
     def _powertools_validation(self, error: RequestValidationError) -> Response[str]:
         return self._failure(invalid(list(error.errors()), drop_prefix=("body",)))
@@ -145,9 +148,7 @@ class InstanceApi(APIGatewayRestResolver):
 
     def _powertools_service_error(self, error: ServiceError) -> Response[str]:
         make = _SERVICE_ERRORS.get(error.status_code)
-        if make is None:
-            return self._unexpected(error)
-        return self._failure(make(str(error.msg)))
+        return self._failure(error if make is None else make(str(error.msg)))
 
     def _no_route(self, error: Exception) -> Response[str]:
         # The route fallback function answers here for every method or path the API does not
@@ -159,14 +160,9 @@ class InstanceApi(APIGatewayRestResolver):
         if event.resource == NAMESPACED_INSTANCE_PATH and event.http_method in self._methods:
             try:
                 path_namespace(event)
-            except ApiError as malformed:
+            except Invalid as malformed:
                 return self._failure(malformed)
             return self._failure(NotFound(f"no route for {clip(event.path)}"))
-        allowed = wiring.settings().allowed_methods
+        allowed = self._allowed_methods()
         message = f"method {event.http_method} is not allowed on {event.resource}"
-        return self._failure(
-            MethodNotAllowed(
-                message + (f"; allowed: {allowed}" if allowed else ""),
-                headers={"Allow": allowed} if allowed else None,
-            )
-        )
+        return self._failure(MethodNotAllowed(message + (f"; allowed: {allowed}" if allowed else ""), allowed))

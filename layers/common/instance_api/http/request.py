@@ -1,0 +1,113 @@
+"""One request pipeline: what an operation takes, read from an API Gateway event in one fixed order.
+
+An `Operation` declares what it takes: a body (and the reader that checks its fields), the
+query parameters it knows, whether it reads an Idempotency-Key, and how those fields make
+its command. The resolver reads every request the same way, cheapest check first:
+
+1. the body's size: 413 over 64 KiB, whatever the method;
+2. its media type: 415 unless UTF-8 JSON;
+3. its JSON: 400 BadRequest unless one well-formed object (a repeated key included);
+4. the fields: the path's namespace, the query parameters (each known, each once), the
+   headers the operation reads, then the body's fields: 400 Invalid, with `details`;
+5. the command those fields make, with the rules across fields (a body's namespace against
+   the path's, a delete's name from the body or the query).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from instance_api.domain.errors import Invalid, Malformed
+from instance_api.domain.rules import dns_label_problem
+from instance_api.http.body import body_bytes, decode_json
+from instance_api.http.envelope import OperationName
+from instance_api.http.headers import caller_identity, idempotency_key, require_json_media_type
+from instance_api.http.query import query_values
+from instance_api.http.routes import NAMESPACED_INSTANCE_PATH
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """A request's fields, each checked on its own: the body as its reader made it (None when
+    none was sent), the query parameters, and the namespace the path scopes it to (None on
+    the seed's cluster-wide path)."""
+
+    body: Any
+    query: dict[str, str]
+    scope: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Operation[Command]:
+    """What an operation takes from a request. `body` reads a JSON object's fields (raising
+    Invalid); None means the operation takes no body. `scoped_query` is the query it knows
+    on a namespaced path, when that differs from `query`."""
+
+    name: OperationName
+    command: Callable[[Fields], Command]
+    body: Callable[[dict[str, Any]], Any] | None = None
+    body_required: bool = False
+    query: frozenset[str] = frozenset()
+    scoped_query: frozenset[str] | None = None
+    idempotency_key: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Request[Command]:
+    """What an operation's function gets: its command, and who asked with which key."""
+
+    command: Command
+    idempotency_key: str | None
+    caller: str
+    lambda_context: LambdaContext
+
+
+def path_namespace(event: APIGatewayProxyEvent) -> str | None:
+    """The namespace of a namespaced path (/api/v1/namespaces/{namespace}/instance), as API
+    Gateway parsed it; None on the seed's cluster-wide path."""
+    if event.resource != NAMESPACED_INSTANCE_PATH:
+        return None
+    namespace = (event.path_parameters or {}).get("namespace", "")
+    if problem := dns_label_problem(namespace):
+        raise Invalid.field("namespace", problem)
+    return namespace
+
+
+def _document(event: APIGatewayProxyEvent) -> Any:
+    """Steps 1-3: the body's JSON, or None when there is no body."""
+    raw = body_bytes(event)
+    if not raw:
+        return None
+    require_json_media_type(event)
+    return decode_json(raw)
+
+
+def _body[Command](operation: Operation[Command], event: APIGatewayProxyEvent, document: Any) -> Any:
+    if document is None:
+        if operation.body_required:
+            raise Malformed("the request body must be a JSON object")
+        return None
+    if operation.body is None:
+        raise Malformed(f"a {event.http_method} takes no request body; send the query string only")
+    if not isinstance(document, dict):
+        raise Malformed("the request body must be a JSON object")
+    return operation.body(document)
+
+
+def decode[Command](
+    operation: Operation[Command], event: APIGatewayProxyEvent, lambda_context: LambdaContext
+) -> Request[Command]:
+    """The request `operation` takes, read in the fixed order above."""
+    document = _document(event)
+    scope = path_namespace(event)
+    known = operation.scoped_query if scope is not None and operation.scoped_query is not None else operation.query
+    query = query_values(event, known)
+    key = idempotency_key(event) if operation.idempotency_key else None
+    fields = Fields(_body(operation, event, document), query, scope)
+    return Request(operation.command(fields), key, caller_identity(event), lambda_context)
