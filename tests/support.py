@@ -11,6 +11,7 @@ import pytest
 
 from devtools.dynamodb_local import dynamodb_local_unavailable
 from devtools.events import load_event
+from devtools.template import ROOT
 from instance_api.http.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
 
 # Each DynamoDB engine a tier runs on, by its session fixture (tests/conftest.py).
@@ -18,6 +19,14 @@ ENGINES = [
     pytest.param("embedded_dynamodb", id="embedded"),
     pytest.param("dynamodb_local", id="dynamodb_local", marks=pytest.mark.dynamodb_local),
 ]
+
+
+def marked(document: str, marker: str) -> str:
+    """What a page of the docs holds between `<!-- marker:start -->` and `<!-- marker:end -->`
+    (`document` relative to the repository, e.g. "README.md", "docs/errors.md"): the examples
+    the tests run or check, wherever they are shown."""
+    text = (ROOT / document).read_text(encoding="utf-8")
+    return text.split(f"<!-- {marker}:start -->", 1)[1].split(f"<!-- {marker}:end -->", 1)[0]
 
 
 def require(tier: str, problem: str | None, required_by: str) -> None:

@@ -14,9 +14,10 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from devtools.events import load_event
 from devtools.local_api.streams import EventSourceMapping, FunctionError
-from devtools.template import LOCAL_REGION, ROOT, Template
+from devtools.template import LOCAL_REGION, Template
 from tests.handlers.conftest import InvokeRaw, intercept_aws
 from tests.stream_records import batch, image, insert, named, poison, recorded, remove
+from tests.support import marked
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -212,13 +213,11 @@ def test_given_eventbridge_refuses_a_record_s_event_when_consuming_then_that_rec
     assert ("host-a", "app-2") in index(dynamodb), "indexed first: a retry rewrites nothing"
 
 
-def test_given_the_readme_rule_when_the_consumer_publishes_then_only_deletes_in_prod_reach_the_queue(
+def test_given_the_documented_rule_when_the_consumer_publishes_then_only_deletes_in_prod_reach_the_queue(
     consume: Consume, dynamodb: DynamoDBClient
 ) -> None:
-    """README's "Host agents and automation" rule, run by moto's EventBridge into moto's SQS."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = readme.split("<!-- event-rule:start -->", 1)[1].split("<!-- event-rule:end -->", 1)[0]
-    pattern = re.search(r"--event-pattern '([^']+)'", block)
+    """docs/host-agents.md's rule, run by moto's EventBridge into moto's SQS."""
+    pattern = re.search(r"--event-pattern '([^']+)'", marked("docs/host-agents.md", "event-rule"))
     assert pattern is not None
     session = botocore.session.get_session()
     events: Any = session.create_client("events", region_name=LOCAL_REGION)

@@ -1,4 +1,4 @@
-"""README's "Try it" block is run as written against a fresh `make run` server."""
+"""README's "Try it" block and docs/host-agents.md's host agent are run as written against a fresh `make run` server."""
 
 from __future__ import annotations
 
@@ -16,16 +16,14 @@ import pytest
 
 from devtools.template import ROOT
 from tests.http.local_api import LocalApi
-from tests.support import require
+from tests.support import marked, require
 
 VARYING = {"createdAt", "updatedAt", "requestId"}
 
 
 def try_it_steps() -> list[tuple[str, Path, str]]:
     """(command, working directory, expected output) for each `$ curl` line of the block."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = readme.split("<!-- try-it:start -->", 1)[1].split("<!-- try-it:end -->", 1)[0]
-    lines = [line for line in block.splitlines() if line and not line.startswith("```")]
+    lines = [line for line in marked("README.md", "try-it").splitlines() if line and not line.startswith("```")]
     steps, cwd = [], ROOT
     for index, line in enumerate(lines):
         if line.startswith("$ cd "):
@@ -66,14 +64,12 @@ def test_given_the_readme_when_running_its_try_it_commands_in_order_then_each_an
         assert normalised(json.loads(result.stdout)) == normalised(json.loads(expected)), command
 
 
-def readme_block(marker: str) -> str:
-    """The code inside README's `<!-- marker:start -->` ... `<!-- marker:end -->` fence."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = readme.split(f"<!-- {marker}:start -->", 1)[1].split(f"<!-- {marker}:end -->", 1)[0]
-    return "\n".join(line for line in block.splitlines() if not line.startswith("```"))
+def code_block(document: str, marker: str) -> str:
+    """The code inside a page's `<!-- marker:start -->` ... `<!-- marker:end -->` fence."""
+    return "\n".join(line for line in marked(document, marker).splitlines() if not line.startswith("```"))
 
 
-def test_given_the_readme_host_agent_when_asking_what_runs_on_a_host_then_it_lists_every_page(
+def test_given_the_documented_host_agent_when_asking_what_runs_on_a_host_then_it_lists_every_page(
     fresh_api: LocalApi,
 ) -> None:
     require("host agent", None if shutil.which("jq") else "jq is not installed", "REQUIRE_JQ")
@@ -81,7 +77,9 @@ def test_given_the_readme_host_agent_when_asking_what_runs_on_a_host_then_it_lis
     for name in names:
         fresh_api.request("POST", "/api/v1/instance", {"name": name, "hostIDs": ["host-a", "host-z"]})
     fresh_api.request("POST", "/api/v1/instance", {"name": "elsewhere", "hostIDs": ["host-b"]})
-    script = readme_block("host-agent").replace("127.0.0.1:3000", f"{fresh_api.host}:{fresh_api.port}")
+    script = code_block("docs/host-agents.md", "host-agent").replace(
+        "127.0.0.1:3000", f"{fresh_api.host}:{fresh_api.port}"
+    )
     script = script.replace("limit=500", "limit=2")  # the same loop, over three pages
     deadline = time.monotonic() + 10
     while True:

@@ -1,4 +1,4 @@
-"""README's Errors section: every example body is one the API documents for its status."""
+"""docs/errors.md: every example body is one the API documents for its status."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from devtools.openapi import OPENAPI_PATH, STATUSES
-from devtools.template import ROOT
+from tests.support import marked
 
 DOCUMENT: dict[str, Any] = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
 REGISTRY = Registry().with_resource("urn:openapi", Resource.from_contents(DOCUMENT, default_specification=DRAFT202012))
@@ -20,9 +20,7 @@ METHODS = {"create": "post", "update": "put", "get": "get", "list": "get", "dele
 
 
 def examples() -> list[dict[str, Any]]:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = readme.split("<!-- errors:start -->", 1)[1].split("<!-- errors:end -->", 1)[0]
-    return [json.loads(line) for line in block.splitlines() if line.startswith("{")]
+    return [json.loads(line) for line in marked("docs/errors.md", "errors").splitlines() if line.startswith("{")]
 
 
 @pytest.mark.parametrize("body", examples(), ids=lambda body: f"{body['code']}-{body['data']['reason']}")
