@@ -6,7 +6,7 @@ One host runs `--instances` instances (each also on two other hosts). Three desi
 page of that host's instances, whole, and take an update of one instance's image:
 
 - projection: a table of its own keyed (hostID, name) whose entries hold the whole instance
-  (what instance_api.host_index does): one Query; an update rewrites every host's entry;
+  (what instance_api.aws.host_index does): one Query; an update rewrites every host's entry;
 - keys + BatchGetItem: the same table holding keys only, then the instances read from the
   instances table: a Query and a BatchGetItem (100 keys a call); an update whose hosts do not
   change writes nothing;

@@ -7,7 +7,7 @@ lost: a one-off, safe to run again.
 The change consumer indexes every write from the moment its stream mapping exists; an
 instance written earlier (before the feature was deployed, or longer ago than the stream's
 24 hours) is indexed by this command: it scans the instances table and writes each live
-instance's entries with the consumer's own conditional write (instance_api.host_index),
+instance's entries with the consumer's own conditional write (instance_api.aws.host_index),
 ordered by the instance's version. So it may run while the API takes writes, and twice:
 an entry the stream has already moved on is left alone. Tombstones are skipped.
 

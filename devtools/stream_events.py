@@ -1,6 +1,6 @@
 """Stream records recorded from the real store: what the change consumer is fed.
 
-`record` runs writes through the layer's own store (instance_api.store) on a local DynamoDB
+`record` runs writes through the layer's own store (instance_api.aws.store) on a local DynamoDB
 (the embedded one, or DynamoDB Local) against a fresh copy of the template's instances
 table, reads back its stream, and returns the records as Lambda's event source mapping
 passes them on. `make events` writes one such batch to events/stream.json (for `sam local

@@ -1,6 +1,6 @@
 """Store tier: the instance repository's and the host index's contracts, on each implementation.
 
-The DynamoDB adapters (instance_api.store, instance_api.host_index) against real engines
+The DynamoDB adapters (instance_api.aws.store, instance_api.aws.host_index) against real engines
 over HTTP (embedded moto, AWS's DynamoDB Local), and the in-memory fakes the bench and unit
 tests use (devtools.in_memory_store): the same tests hold for all three, so the fakes cannot drift.
 """

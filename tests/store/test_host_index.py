@@ -1,4 +1,4 @@
-"""The host index contract: on moto and DynamoDB Local (instance_api.host_index), and the fake."""
+"""The host index contract: on moto and DynamoDB Local (instance_api.aws.host_index), and the fake."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ HOST_IDS_MAX = 256
 VERSION_MIN = 1
 VERSION_MAX = 2**63 - 1
 
-# Also the JSON Schema patterns of the OpenAPI document (models.py), anchored there.
+# Also the JSON Schema patterns of the OpenAPI document (http/models.py), anchored there.
 DNS_LABEL_PATTERN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 HOST_ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._:-]*"
 
