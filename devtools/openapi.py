@@ -1,70 +1,99 @@
 """Generate openapi.yaml from template.yaml's routes and the layer's models (`make openapi`).
 
 One source of truth each: the operations are the template's routes with an explicit method
-(the route fallback's ANY routes are the 404/405 described in `info`), each method's builder
-describing it on the seed's path or on a namespace's (`Scope`); request and response
-schemas come from the pydantic models and the Instance type; query parameters and headers
-from http/query.py and http/headers.py; statuses and reasons from the errors the functions and API Gateway
-answer with. tests/unit/test_openapi.py fails when the committed file is stale.
+(the route fallback's ANY routes are the 404/405 described in `info`), each described by its
+builder in `OPERATIONS`; request schemas come from the pydantic models, the Instance from
+the domain type; query parameters and headers from http/query.py and http/headers.py; statuses,
+reasons and their example bodies from the errors and envelope the functions answer with.
+
+The document is made of shared components, so that a generated SDK has one class per
+concept, not one per operation and status (docs/decisions.md, "The OpenAPI document's
+components"): the field rules, the Instance, one success envelope per kind of data, one
+error envelope, one response per error status, one parameter per query parameter or header.
+An operation names the components it uses; what differs between operations (which statuses,
+the `message` its answers carry, its examples) is said in the operation. Adding a parameter
+is an entry in `PARAMETERS`; adding an operation, a builder and an entry in `OPERATIONS`.
+tests/unit/test_openapi.py fails when the committed file is stale.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
+from pydantic import TypeAdapter, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from devtools.instance_schema import SCHEMAS, instance_schemas
 from devtools.template import ROOT, Template
-from instance_api.http import answers, headers, query
+from instance_api.domain import errors
+from instance_api.http import answers, details, envelope
+from instance_api.http import errors as http_errors
+from instance_api.http import headers as http_headers
+from instance_api.http import query as http_query
+from instance_api.http.body import MAX_BODY_BYTES
 from instance_api.http.models import (
-    DNS_LABEL_SCHEMA,
-    HOST_ID_SCHEMA,
     CreateInstanceRequest,
     DeleteInstanceRequest,
+    DnsLabel,
+    HostId,
+    HostIds,
+    ImageReference,
     UpdateInstanceRequest,
+    Version,
 )
 from instance_api.http.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
 
 OPENAPI_PATH = ROOT / "openapi.yaml"
+COMPONENTS = "#/components/"
 
-# What answers each status: its reasons, and whether API Gateway itself may produce it.
-STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
-    400: (
-        "The request is malformed (BadRequest: not UTF-8 JSON, not an object, a repeated key, a bad nextToken) "
-        "or breaks a field rule (Invalid, with at most 20 details).",
-        ("BadRequest", "Invalid"),
-    ),
-    403: ("API Gateway refused the request: not signed with SigV4, or IAM denies the caller.", ("Forbidden",)),
-    404: ("No such instance (on a namespace's path: none in that namespace).", ("NotFound",)),
-    409: ("The name is taken (AlreadyExists) or the version is stale (Conflict).", ("AlreadyExists", "Conflict")),
-    413: (
-        "The body is over 64 KiB (over about 6 MB, Lambda's invoke limit, API Gateway answers).",
-        ("PayloadTooLarge",),
-    ),
-    415: (
-        "The body is sent without a JSON Content-Type, or with a charset other than UTF-8.",
-        ("UnsupportedMediaType",),
-    ),
-    422: ("The Idempotency-Key was used with another body within the hour.", ("Invalid",)),
-    429: ("API Gateway's rate limit for the stage; retry after Retry-After seconds.", ("Throttled",)),
-    500: ("An unexpected error; the body carries only a generic sentence and the requestId.", ("InternalError",)),
-    502: ("A function crashed or timed out (answered by API Gateway).", ("InternalError",)),
-    503: ("DynamoDB throttled or failed after retries; retry after Retry-After seconds.", ("Unavailable",)),
-    504: ("API Gateway's integration timeout passed; retry after Retry-After seconds.", ("Unavailable",)),
+
+def ref(kind: str, name: str) -> dict[str, str]:
+    """A reference to `components/<kind>/<name>`."""
+    return {"$ref": f"{COMPONENTS}{kind}/{name}"}
+
+
+# --- Schemas -------------------------------------------------------------------------------
+
+# Each field rule of the models, one schema: every copy pydantic writes becomes a $ref to it.
+FIELD_RULES: dict[str, dict[str, Any]] = {
+    "DnsLabel": TypeAdapter(DnsLabel).json_schema(),
+    "HostId": TypeAdapter(HostId).json_schema()
+    | {"description": "A host ID: letters, digits and '.', '_', ':', '-', starting with a letter or digit."},
+    "HostIds": TypeAdapter(HostIds).json_schema(),
+    "ImageReference": TypeAdapter(ImageReference).json_schema(),
+    "Version": TypeAdapter(Version).json_schema()
+    | {"description": "The version the write expects the instance to be at: stale is 409 Conflict."},
 }
-RETRY_AFTER = (409, 429, 503, 504)
-# Statuses every operation may answer (validation, auth, throttling, failures), then each one's own.
-COMMON = (400, 403, 429, 500, 502, 503, 504)
-WITH_BODY = (413, 415)
+# Keywords that describe a schema without constraining it; a $ref to a rule keeps those that
+# say more than the rule (pydantic's titles only repeat the property's name).
+_ANNOTATIONS = frozenset({"title", "description", "default", "example", "examples"})
+_KEPT_BESIDE_REF = _ANNOTATIONS - {"title"}
 
-# The create example is the seed note's own body.
-SEED_CREATE = json.loads((ROOT / "events" / "seed" / "create.json").read_text(encoding="utf-8"))
+
+def _constraints(schema: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in schema.items() if key not in _ANNOTATIONS}
+
+
+def _with_field_rules(schema: Any, top: bool = True) -> Any:
+    """`schema` with each copy of a field rule below its top replaced by a $ref to the rule
+    (a default, or a description other than the rule's, kept beside it)."""
+    if isinstance(schema, list):
+        return [_with_field_rules(item, top=False) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    for name, rule in FIELD_RULES.items():
+        if not top and _constraints(schema) == _constraints(rule):
+            kept = {key: value for key, value in schema.items() if key in _KEPT_BESIDE_REF and rule.get(key) != value}
+            return ref("schemas", name) | kept
+    return {key: _with_field_rules(value, top=False) for key, value in schema.items()}
 
 
 def _without_null(schema: Any) -> Any:
@@ -96,106 +125,264 @@ def _request_schemas() -> dict[str, Any]:
         ref_template=SCHEMAS + "{model}",
     )
     schemas: dict[str, Any] = _without_null(definitions["$defs"])
-    schemas["UpdateInstanceRequest"]["anyOf"] = [
-        {"required": ["spec"]},
-        {"required": ["shareStorage"]},
-        {"required": ["hostIDs"]},
+    # In an allOf, not beside the properties: generators (openapi-python-client) type a body
+    # whose top level is an anyOf as Any.
+    schemas["UpdateInstanceRequest"]["allOf"] = [
+        {"anyOf": [{"required": ["spec"]}, {"required": ["shareStorage"]}, {"required": ["hostIDs"]}]}
     ]
     return schemas
 
 
-def _schemas() -> dict[str, Any]:
-    schemas = {**_request_schemas(), **instance_schemas()}
-    schemas["InstancePage"] = {
+def _object(required: list[str], properties: dict[str, Any], description: str | None = None) -> dict[str, Any]:
+    described = {"description": description} if description else {}
+    return {
         "type": "object",
+        **described,
         "additionalProperties": False,
-        "required": ["items", "nextToken"],
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": SCHEMAS + "Instance"}},
+        "required": required,
+        "properties": properties,
+    }
+
+
+# The `message` of an answer names its operation (envelope.OperationName); "request" is API
+# Gateway's own and the route fallback's.
+OPERATION_NAMES: tuple[str, ...] = get_args(envelope.OperationName)
+# One success envelope per kind of data: its schema, the data's, and the operations answering it.
+SUCCESSES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "InstanceResponse": ("Instance", ("create", "update", "get")),
+    "InstancePageResponse": ("InstancePage", ("list",)),
+    "DeletedInstanceResponse": ("DeletedInstance", ("delete",)),
+}
+
+
+def _message(operations: tuple[str, ...], outcome: str) -> dict[str, Any]:
+    """`<operation> <outcome>`: a const for one operation; else a pattern (an enum would be one
+    more class in a generated SDK)."""
+    if len(operations) == 1:
+        return {"type": "string", "const": f"{operations[0]} {outcome}"}
+    return {
+        "type": "string",
+        "pattern": f"^({'|'.join(operations)}) {outcome}$",
+        "description": f"`<operation> {outcome}`; each operation says which of these its answers carry.",
+    }
+
+
+def _success(data: str, operations: tuple[str, ...]) -> dict[str, Any]:
+    return _object(
+        ["code", "message", "data"],
+        {
+            "code": {"type": "integer", "const": 200},
+            "message": _message(operations, "succeed"),
+            "data": ref("schemas", data),
+        },
+        f"A success envelope carrying {'an' if data[0] in 'AEIOU' else 'a'} {data}.",
+    )
+
+
+def _envelopes() -> dict[str, Any]:
+    reasons = list(dict.fromkeys(reason for answer in ERRORS.values() for reason in answer.reasons))
+    return {
+        **{name: _success(data, operations) for name, (data, operations) in SUCCESSES.items()},
+        "ErrorResponse": _object(
+            ["code", "message", "data"],
+            {
+                "code": {"type": "integer", "minimum": 400, "maximum": 599, "description": "The HTTP status."},
+                "message": _message(OPERATION_NAMES, "failed")
+                | {"description": "`<operation> failed`; `request failed` when API Gateway answers."},
+                "data": ref("schemas", "ErrorData"),
+            },
+            "The error envelope of every status from 400 on.",
+        ),
+        "ErrorData": _object(
+            ["error", "reason", "requestId"],
+            {
+                "error": {"type": "string", "description": "One human sentence."},
+                "reason": ref("schemas", "ErrorReason"),
+                "requestId": {"type": "string", "description": "Also in the logs: quote it when reporting."},
+                "details": {
+                    "type": "array",
+                    "maxItems": errors.DETAILS_MAX,
+                    "items": ref("schemas", "FieldError"),
+                    "description": "With 400 Invalid: each field at fault.",
+                },
+            },
+        ),
+        "ErrorReason": {
+            "type": "string",
+            "enum": reasons,
+            # Each value's words, for generators that name members (ALREADY_EXISTS, not ALREADYEXISTS).
+            "x-enum-varnames": reasons,
+            "description": "What went wrong, for a program to branch on; each status's response lists its own.",
+        },
+        "FieldError": _object(
+            ["field", "message"],
+            {
+                "field": {"type": "string", "description": 'A dotted path (hostIDs[2]); "" for the body as a whole.'},
+                "message": {"type": "string"},
+            },
+        ),
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    schemas = {**FIELD_RULES, **_request_schemas(), **instance_schemas(), **_envelopes()}
+    schemas["InstancePage"] = _object(
+        ["items", "nextToken"],
+        {
+            "items": {"type": "array", "items": ref("schemas", "Instance")},
             "nextToken": {
                 "type": ["string", "null"],
                 "description": "Opaque and signed; pass it back for the next page. null: the last page.",
             },
         },
-    }
-    schemas["DeletedInstance"] = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["name"],
-        "properties": {"name": DNS_LABEL_SCHEMA},
-    }
-    schemas["FieldError"] = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["field", "message"],
-        "properties": {
-            "field": {"type": "string", "description": 'A dotted path (hostIDs[2]); "" for the body as a whole.'},
-            "message": {"type": "string"},
-        },
-    }
-    return schemas
+    )
+    schemas["DeletedInstance"] = _object(["name"], {"name": ref("schemas", "DnsLabel")})
+    return {name: _with_field_rules(schema) for name, schema in sorted(schemas.items())}
 
 
-def _success(operations: tuple[str, ...], data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["code", "message", "data"],
-        "properties": {
-            "code": {"type": "integer", "enum": [200]},
-            "message": {"type": "string", "enum": [f"{operation} succeed" for operation in operations]},
-            "data": data,
-        },
+# --- Error responses -----------------------------------------------------------------------
+
+
+def _request_id(status: int, reason: str) -> str:
+    """A request ID for an example: the same at every run, a different one per example."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:instance-api:example:{status}:{reason}"))
+
+
+def _from_function(operation: envelope.OperationName, error: Exception) -> dict[str, Any]:
+    """An error body as our functions send it."""
+    answer = answers.answer_for(error)
+    return envelope.error_body(operation, answer, _request_id(answer.status, answer.reason))
+
+
+def _from_api_gateway(status: int, reason: str, sentence: str) -> dict[str, Any]:
+    """An error body as API Gateway sends it (template.yaml's gateway responses)."""
+    data = {"error": sentence, "reason": reason, "requestId": _request_id(status, reason)}
+    return {"code": status, "message": "request failed", "data": data}
+
+
+def _invalid_fields() -> errors.Invalid:
+    try:
+        CreateInstanceRequest.model_validate({"name": "Web_1", "shareStorage": "yes"})
+    except ValidationError as error:
+        return details.invalid(error.errors())
+    raise AssertionError("the models accept the invalid example body")
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """An error status, shared by every operation that may answer it (components/responses/<name>)."""
+
+    name: str
+    description: str
+    examples: tuple[dict[str, Any], ...]  # one body per reason it may carry
+    retry_after: bool = False
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(body["data"]["reason"] for body in self.examples)
+
+
+ERRORS: dict[int, ErrorAnswer] = {
+    400: ErrorAnswer(
+        "BadRequest",
+        "The request is malformed (BadRequest: not UTF-8 JSON, not an object, a repeated key, a bad nextToken) "
+        f"or breaks a field rule (Invalid, with at most {errors.DETAILS_MAX} details).",
+        (
+            _from_function("create", errors.Malformed("the request body is not valid JSON")),
+            _from_function("create", _invalid_fields()),
+        ),
+    ),
+    403: ErrorAnswer(
+        "Forbidden",
+        "API Gateway refused the request: not signed with SigV4, or IAM denies the caller.",
+        (_from_api_gateway(403, "Forbidden", "Missing Authentication Token"),),
+    ),
+    404: ErrorAnswer(
+        "NotFound",
+        "No such instance (on a namespace's path: none in that namespace).",
+        (_from_function("get", errors.NotFound.instance("web-1")),),
+    ),
+    409: ErrorAnswer(
+        "Conflict",
+        "The name is taken (AlreadyExists) or the version is stale (Conflict).",
+        (
+            _from_function("create", errors.AlreadyExists.instance("web-1")),
+            _from_function("update", errors.Conflict.stale("web-1", 3, 2, reapply=True)),
+        ),
+        retry_after=True,
+    ),
+    413: ErrorAnswer(
+        "PayloadTooLarge",
+        "The body is over 64 KiB (over about 6 MB, Lambda's invoke limit, API Gateway answers).",
+        (
+            _from_function(
+                "update", http_errors.PayloadTooLarge(f"the request body must be at most {MAX_BODY_BYTES} bytes")
+            ),
+        ),
+    ),
+    415: ErrorAnswer(
+        "UnsupportedMediaType",
+        "The body is sent without a JSON Content-Type, or with a charset other than UTF-8.",
+        (_from_function("delete", http_errors.UnsupportedMediaType("Content-Type must be application/json")),),
+    ),
+    422: ErrorAnswer(
+        "IdempotencyKeyReused",
+        "The Idempotency-Key was used with another body within the hour.",
+        (_from_function("create", http_errors.IdempotencyKeyReused()),),
+    ),
+    429: ErrorAnswer(
+        "Throttled",
+        "API Gateway's rate limit for the stage; retry after Retry-After seconds.",
+        (_from_api_gateway(429, "Throttled", "Too Many Requests"),),
+        retry_after=True,
+    ),
+    500: ErrorAnswer(
+        "InternalError",
+        "An unexpected error; the body carries only a generic sentence and the requestId.",
+        (_from_function("list", errors.Fault("an example")),),
+    ),
+    502: ErrorAnswer(
+        "BadGateway",
+        "A function crashed or timed out (answered by API Gateway).",
+        (_from_api_gateway(502, "InternalError", "Internal server error"),),
+    ),
+    503: ErrorAnswer(
+        "Unavailable",
+        "DynamoDB throttled or failed after retries; retry after Retry-After seconds.",
+        (_from_function("delete", errors.Unavailable("an example")),),
+        retry_after=True,
+    ),
+    504: ErrorAnswer(
+        "GatewayTimeout",
+        "API Gateway's integration timeout passed; retry after Retry-After seconds.",
+        (_from_api_gateway(504, "Unavailable", "Endpoint request timed out"),),
+        retry_after=True,
+    ),
+}
+# Statuses every operation may answer (validation, auth, throttling, failures), then each one's own.
+COMMON = (400, 403, 429, 500, 502, 503, 504)
+WITH_BODY = (413, 415)
+
+
+def _error_example(body: dict[str, Any]) -> dict[str, Any]:
+    """An example body, saying whose answer it is: its `message` names that operation (each
+    operation's description says its own), or is API Gateway's."""
+    answerer = "API Gateway" if body["message"] == "request failed" else body["message"].split()[0]
+    return {"summary": f"{body['data']['reason']}, as {answerer} answers it", "value": body}
+
+
+def _error_response(answer: ErrorAnswer) -> dict[str, Any]:
+    examples = {body["data"]["reason"]: _error_example(body) for body in answer.examples}
+    response: dict[str, Any] = {
+        "description": answer.description,
+        "content": {"application/json": {"schema": ref("schemas", "ErrorResponse"), "examples": examples}},
     }
+    if answer.retry_after:
+        response["headers"] = {"Retry-After": ref("headers", "RetryAfter")}
+    return response
 
 
-def _failure(operations: tuple[str, ...], status: int) -> dict[str, Any]:
-    _, reasons = STATUSES[status]
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["code", "message", "data"],
-        "properties": {
-            "code": {"type": "integer", "enum": [status]},
-            "message": {
-                "type": "string",
-                "enum": [*(f"{operation} failed" for operation in operations), "request failed"],
-            },
-            "data": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["error", "reason", "requestId"],
-                "properties": {
-                    "error": {"type": "string", "description": "One human sentence."},
-                    "reason": {"type": "string", "enum": list(reasons)},
-                    "requestId": {"type": "string", "description": "Also in the logs: quote it when reporting."},
-                    "details": {"type": "array", "items": {"$ref": SCHEMAS + "FieldError"}},
-                },
-            },
-        },
-    }
-
-
-def _responses(
-    operations: tuple[str, ...], statuses: tuple[int, ...], data: dict[str, Any], links: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    success: dict[str, Any] = {
-        "description": "Succeeded.",
-        "content": {"application/json": {"schema": _success(operations, data)}},
-    }
-    if links:
-        success["links"] = links
-    responses = {"200": success}
-    for status in sorted(statuses):
-        description, _ = STATUSES[status]
-        response: dict[str, Any] = {
-            "description": description,
-            "content": {"application/json": {"schema": _failure(operations, status)}},
-        }
-        if status in RETRY_AFTER:
-            response["headers"] = {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}
-        responses[str(status)] = response
-    return responses
+# --- Parameters ----------------------------------------------------------------------------
 
 
 def _query(name: str, schema: dict[str, Any], description: str, example: Any) -> dict[str, Any]:
@@ -209,26 +396,66 @@ def _query(name: str, schema: dict[str, Any], description: str, example: Any) ->
     }
 
 
-def _body(schema: str, example: dict[str, Any], required: bool = True) -> dict[str, Any]:
-    return {
-        "required": required,
-        "content": {"application/json": {"schema": {"$ref": SCHEMAS + schema}, "example": example}},
-    }
-
-
-INSTANCE = {"$ref": SCHEMAS + "Instance"}
-NAME_FROM_RESPONSE = "$response.body#/data/name"
-NAMESPACE_PARAMETER = {
-    "name": "namespace",
-    "in": "path",
-    "required": True,
-    "description": (
-        "The namespace every operation on this path is confined to: IAM grants a caller this path for "
-        "one namespace (SECURITY.md). An instance in another namespace answers 404, as if absent."
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "NamespacePath": {
+        "name": "namespace",
+        "in": "path",
+        "required": True,
+        "description": (
+            "The namespace every operation on this path is confined to: IAM grants a caller this path for "
+            "one namespace (SECURITY.md). An instance in another namespace answers 404, as if absent."
+        ),
+        "schema": ref("schemas", "DnsLabel"),
+        "example": "team-a",
+    },
+    "NameQuery": _query(
+        "name",
+        ref("schemas", "DnsLabel"),
+        "The instance: a get of this one instance (with no other parameter), or the one to delete instead "
+        "of the body's `name`.",
+        "web-1",
     ),
-    "schema": DNS_LABEL_SCHEMA,
-    "example": "team-a",
+    "NamespaceQuery": _query("namespace", ref("schemas", "DnsLabel"), "List this namespace only.", "team-a"),
+    "HostIdQuery": _query(
+        "hostID",
+        ref("schemas", "HostId"),
+        "List what should run on this host (in the namespace, if one is given).",
+        "host-a",
+    ),
+    "Limit": _query(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": http_query.LIST_LIMIT_MAX},
+        f"Page size (default {http_query.LIST_LIMIT_DEFAULT}); a page may hold fewer.",
+        50,
+    ),
+    "NextToken": _query(
+        "nextToken",
+        {"type": "string", "minLength": 1, "maxLength": http_query.NEXT_TOKEN_MAX},
+        "From the previous page of the same listing.",
+        "v1.eyJzIjpudWxsLCJrIjp7Im5hbWUiOiJ3ZWItMSJ9fQ.signature",
+    ),
+    "IdempotencyKey": {
+        "name": http_headers.IDEMPOTENCY_KEY_HEADER,
+        "in": "header",
+        "required": False,
+        "description": "Makes retries of this create safe for an hour (per caller).",
+        "schema": {"type": "string", "minLength": 1, "maxLength": http_headers.IDEMPOTENCY_KEY_MAX},
+    },
 }
+# The parameter of each `{name}` in a path.
+PATH_PARAMETERS = {"namespace": "NamespacePath"}
+
+
+def _parameters(*names: str) -> dict[str, Any]:
+    return {"parameters": [ref("parameters", name) for name in names]} if names else {}
+
+
+# --- Operations ----------------------------------------------------------------------------
+
+# The create example is the seed note's own body.
+SEED_CREATE = json.loads((ROOT / "events" / "seed" / "create.json").read_text(encoding="utf-8"))
+EXAMPLE_TIME = "2026-01-05T09:30:00.000Z"
+NAME_FROM_RESPONSE = "$response.body#/data/name"
 
 
 @dataclass(frozen=True)
@@ -236,6 +463,10 @@ class Scope:
     """An instance path: the seed's, across every namespace, or one namespace's own."""
 
     namespaced: bool
+
+    @property
+    def tag(self) -> str:
+        return self.said("Instances", "Namespaced instances")
 
     def operation_id(self, verb: str, noun: str = "Instance") -> str:
         return f"{verb}{'Namespaced' if self.namespaced else ''}{noun}"
@@ -251,13 +482,62 @@ class Scope:
         """What this path says: the seed's words, or the namespaced path's."""
         return namespaced if self.namespaced else seed
 
+    def instance(self, **fields: Any) -> dict[str, Any]:
+        """An instance as an example answer shows it, in this path's example namespace."""
+        instance = {
+            "name": "web-1",
+            "namespace": self.said("default", PARAMETERS["NamespacePath"]["example"]),
+            "spec": {"image": "registry.example.com/team/web:1.4.2"},
+            "shareStorage": False,
+            "hostIDs": ["host-a"],
+            "version": 1,
+            "createdAt": EXAMPLE_TIME,
+            "updatedAt": EXAMPLE_TIME,
+        }
+        return instance | fields
+
 
 SEED, NAMESPACED = Scope(namespaced=False), Scope(namespaced=True)
-SCOPES = {INSTANCE_PATH: SEED, NAMESPACED_INSTANCE_PATH: NAMESPACED}
+TAGS = [
+    {"name": SEED.tag, "description": "Instances of every namespace: for administrators (SECURITY.md)."},
+    {"name": NAMESPACED.tag, "description": "One namespace's instances: the scope IAM grants a team (SECURITY.md)."},
+]
+
+
+def _messages(*operations: str) -> str:
+    """What an operation's answers say in `message` (the envelopes share a pattern)."""
+    succeed = " or ".join(f"`{operation} succeed`" for operation in operations)
+    failed = " or ".join(f"`{operation} failed`" for operation in operations)
+    return f" Its answers' `message`: {succeed}, else {failed} (`request failed` when API Gateway answers)."
+
+
+def _body(schema: str, example: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": required,
+            "content": {"application/json": {"schema": ref("schemas", schema), "example": example}},
+        }
+    }
+
+
+def _responses(
+    success: dict[str, Any], statuses: tuple[int, ...], links: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The 200 (its schema, examples and links are the operation's), then each error status's shared response."""
+    ok = {"description": "Succeeded.", "content": {"application/json": success}} | ({"links": links} if links else {})
+    errors_answered = {str(status): ref("responses", ERRORS[status].name) for status in sorted(statuses)}
+    return {"responses": {"200": ok, **errors_answered}}
+
+
+def _answer(schema: str, operation: envelope.OperationName, data: Any) -> dict[str, Any]:
+    """A success envelope's schema and its example answer."""
+    return {"schema": ref("schemas", schema), "example": envelope.success_body(operation, data)}
 
 
 def _create(scope: Scope) -> dict[str, Any]:
+    body = scope.said(SEED_CREATE, _without_namespace(SEED_CREATE))
     return {
+        "tags": [scope.tag],
         "operationId": scope.operation_id("create"),
         "summary": scope.said("Create an instance", "Create an instance in the namespace"),
         "description": (
@@ -269,22 +549,13 @@ def _create(scope: Scope) -> dict[str, Any]:
             + "An existing name is 409 AlreadyExists"
             + scope.said(". ", ", naming no namespace. ")
             + "With `Idempotency-Key`, a retry with the same body within an hour gets the "
-            "first answer (200), another body 422, a retry while the first runs 409 Conflict."
+            "first answer (200), another body 422, a retry while the first runs 409 Conflict." + _messages("create")
         ),
-        "parameters": [
-            {
-                "name": headers.IDEMPOTENCY_KEY_HEADER,
-                "in": "header",
-                "required": False,
-                "description": "Makes retries of this create safe for an hour (per caller).",
-                "schema": {"type": "string", "minLength": 1, "maxLength": headers.IDEMPOTENCY_KEY_MAX},
-            }
-        ],
-        "requestBody": _body("CreateInstanceRequest", scope.said(SEED_CREATE, _without_namespace(SEED_CREATE))),
-        "responses": _responses(
-            ("create",),
+        **_parameters("IdempotencyKey"),
+        **_body("CreateInstanceRequest", body),
+        **_responses(
+            _answer("InstanceResponse", "create", scope.instance(**body)),
             (*COMMON, *WITH_BODY, 409, 422),
-            INSTANCE,
             links={
                 "GetCreated": scope.link("get", "Instances", **{"query.name": NAME_FROM_RESPONSE}),
                 "UpdateCreated": {
@@ -307,7 +578,10 @@ def _without_namespace(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _update(scope: Scope) -> dict[str, Any]:
+    change = {"name": "test", "spec": {"image": "registry.example.com/team/web:1.4.2"}, "version": 1}
+    updated = scope.instance(**change | {"version": 2, "updatedAt": "2026-01-05T10:00:00.000Z"})
     return {
+        "tags": [scope.tag],
         "operationId": scope.operation_id("update"),
         "summary": scope.said("Update an instance", "Update an instance in the namespace"),
         "description": (
@@ -318,15 +592,12 @@ def _update(scope: Scope) -> dict[str, Any]:
                 " or in another namespace (which is left untouched), 409 Conflict if `version` was sent "
                 "and is stale; a body `namespace` other than the path's is 400.",
             )
+            + _messages("update")
         ),
-        "requestBody": _body(
-            "UpdateInstanceRequest",
-            {"name": "test", "spec": {"image": "registry.example.com/team/web:1.4.2"}, "version": 1},
-        ),
-        "responses": _responses(
-            ("update",),
+        **_body("UpdateInstanceRequest", change),
+        **_responses(
+            _answer("InstanceResponse", "update", updated),
             (*COMMON, *WITH_BODY, 404, 409),
-            INSTANCE,
             links={
                 "GetUpdated": scope.link("get", "Instances", **{"query.name": NAME_FROM_RESPONSE}),
                 "DeleteUpdated": scope.link("delete", **{"query.name": NAME_FROM_RESPONSE}),
@@ -341,9 +612,21 @@ HOST_QUERY = (
 )
 
 
-def _get(scope: Scope) -> dict[str, Any]:
-    namespace_query = _query("namespace", DNS_LABEL_SCHEMA, "List this namespace only.", "team-a")
+def _get_answers(scope: Scope) -> dict[str, Any]:
+    """GET answers one instance (by name) or a page: two envelopes, an example of each."""
+    page = {"items": [scope.instance()], "nextToken": None}
     return {
+        "schema": {"oneOf": [ref("schemas", "InstanceResponse"), ref("schemas", "InstancePageResponse")]},
+        "examples": {
+            "get": {"summary": "With name: the instance", "value": envelope.success_body("get", scope.instance())},
+            "list": {"summary": "Without name: a page (the last)", "value": envelope.success_body("list", page)},
+        },
+    }
+
+
+def _get(scope: Scope) -> dict[str, Any]:
+    return {
+        "tags": [scope.tag],
         "operationId": scope.operation_id("get", "Instances"),
         "summary": scope.said(
             "Get one instance by name, or list a page (of all, a namespace or a host)",
@@ -355,58 +638,35 @@ def _get(scope: Scope) -> dict[str, Any]:
             "With `name`: that instance if it is in the path's namespace (a strongly consistent read), else "
             "404. Without: a page of the namespace's instances, sorted by name; pass `nextToken` back for "
             "the next page. A `namespace` query parameter is 400: the path names it." + HOST_QUERY,
-        ),
-        "parameters": [
-            _query("name", DNS_LABEL_SCHEMA, "Get this instance (takes no other parameter).", "web-1"),
-            *scope.said([namespace_query], []),
-            _query(
-                "hostID",
-                HOST_ID_SCHEMA | {"description": "A host ID, as in an instance's `hostIDs`."},
-                "List what should run on this host (in the namespace, if one is given).",
-                "host-a",
-            ),
-            _query(
-                "limit",
-                {"type": "integer", "minimum": 1, "maximum": query.LIST_LIMIT_MAX},
-                f"Page size (default {query.LIST_LIMIT_DEFAULT}); a page may hold fewer.",
-                50,
-            ),
-            _query(
-                "nextToken",
-                {"type": "string", "minLength": 1, "maxLength": query.NEXT_TOKEN_MAX},
-                "From the previous page of the same listing.",
-                "v1.eyJzIjpudWxsLCJrIjp7Im5hbWUiOiJ3ZWItMSJ9fQ.signature",
-            ),
-        ],
-        "responses": _responses(
-            ("get", "list"),
-            (*COMMON, 404),
-            {"anyOf": [INSTANCE, {"$ref": SCHEMAS + "InstancePage"}]},
-        ),
+        )
+        + _messages("get", "list"),
+        **_parameters("NameQuery", *scope.said(["NamespaceQuery"], []), "HostIdQuery", "Limit", "NextToken"),
+        **_responses(_get_answers(scope), (*COMMON, 404)),
     }
 
 
 def _delete(scope: Scope) -> dict[str, Any]:
     return {
+        "tags": [scope.tag],
         "operationId": scope.operation_id("delete"),
         "summary": scope.said("Delete an instance", "Delete an instance in the namespace"),
         "description": (
             "Names the instance in the body (with an optional `version`) or as `?name=`. 404 if absent"
             + scope.said("", " or in another namespace (nothing is deleted)")
             + ", 409 Conflict if `version` was sent and is stale."
+            + _messages("delete")
         ),
-        "parameters": [_query("name", DNS_LABEL_SCHEMA, "The instance, instead of the body.", "web-1")],
-        "requestBody": _body("DeleteInstanceRequest", {"name": "test"}, required=False),
-        "responses": _responses(("delete",), (*COMMON, *WITH_BODY, 404, 409), {"$ref": SCHEMAS + "DeletedInstance"}),
+        **_parameters("NameQuery"),
+        **_body("DeleteInstanceRequest", {"name": "test"}, required=False),
+        **_responses(_answer("DeletedInstanceResponse", "delete", {"name": "test"}), (*COMMON, *WITH_BODY, 404, 409)),
     }
 
 
-# Each routed method on an instance path, and the builder of its description for that path.
-OPERATIONS: dict[str, Callable[[Scope], dict[str, Any]]] = {
-    "POST": _create,
-    "PUT": _update,
-    "GET": _get,
-    "DELETE": _delete,
+# Each routed (path, method), and its description.
+OPERATIONS: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
+    (path, method): partial(builder, scope)
+    for path, scope in ((INSTANCE_PATH, SEED), (NAMESPACED_INSTANCE_PATH, NAMESPACED))
+    for method, builder in (("POST", _create), ("PUT", _update), ("GET", _get), ("DELETE", _delete))
 }
 
 
@@ -415,12 +675,16 @@ def _paths(template: Template) -> dict[str, dict[str, Any]]:
     for route in template.routes():
         if route.method == "ANY":
             continue  # the route fallback: the 404 and 405 described in info
-        scope = SCOPES.get(route.path)
-        if scope is None or route.method not in OPERATIONS:
+        describe = OPERATIONS.get((route.path, route.method))
+        if describe is None:
             raise ValueError(f"template route {route.method} {route.path} has no operation description here")
-        item = paths.setdefault(route.path, {"parameters": [NAMESPACE_PARAMETER]} if scope.namespaced else {})
-        item[route.method.lower()] = OPERATIONS[route.method](scope)
+        if route.path not in paths:
+            paths[route.path] = _parameters(*(PATH_PARAMETERS[name] for name in re.findall(r"{(\w+)}", route.path)))
+        paths[route.path][route.method.lower()] = describe()
     return paths
+
+
+# --- The document --------------------------------------------------------------------------
 
 
 def _servers(template: Template) -> list[dict[str, Any]]:
@@ -440,7 +704,9 @@ def _servers(template: Template) -> list[dict[str, Any]]:
 
 def _components() -> dict[str, Any]:
     return {
-        "schemas": dict(sorted(_schemas().items())),
+        "schemas": _schemas(),
+        "responses": {answer.name: _error_response(answer) for answer in ERRORS.values()},
+        "parameters": PARAMETERS,
         "headers": {
             "RetryAfter": {
                 "description": "Seconds to wait before retrying.",
@@ -482,6 +748,7 @@ def build(template: Template | None = None) -> dict[str, Any]:
         },
         "servers": _servers(template),
         "security": [{"sigv4": []}],
+        "tags": TAGS,
         "paths": _paths(template),
         "components": _components(),
     }

@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import jsonschema
 import pytest
-import yaml
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
-from devtools.openapi import OPENAPI_PATH, STATUSES
+from instance_api.http.routes import INSTANCE_PATH
+from tests.openapi_document import DOCUMENT, answers, validator
 from tests.support import marked
+from tests.unit.test_openapi import REASONS
 
-DOCUMENT: dict[str, Any] = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
-REGISTRY = Registry().with_resource("urn:openapi", Resource.from_contents(DOCUMENT, default_specification=DRAFT202012))
 METHODS = {"create": "post", "update": "put", "get": "get", "list": "get", "delete": "delete", "request": "get"}
 
 
@@ -25,13 +21,13 @@ def examples() -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("body", examples(), ids=lambda body: f"{body['code']}-{body['data']['reason']}")
 def test_given_each_example_error_body_when_validating_it_then_it_matches_the_document(body: dict[str, Any]) -> None:
-    method = METHODS[body["message"].removesuffix(" failed")]
-    pointer = f"/paths/~1api~1v1~1instance/{method}/responses/{body['code']}/content/application~1json/schema"
-    validator = jsonschema.Draft202012Validator({"$ref": f"urn:openapi#{pointer}"}, registry=REGISTRY)
-    validator.validate(body)
+    operation = DOCUMENT["paths"][INSTANCE_PATH][METHODS[body["message"].removesuffix(" failed")]]
+    (answer,) = [answer for answer in answers(operation) if answer.status == body["code"]]
+    validator(answer.schema).validate(body)
+    assert body["data"]["reason"] in answer.reasons, "a reason the document shows for this status"
 
 
 def test_given_the_examples_when_listing_them_then_every_status_and_reason_has_one() -> None:
     shown = {(body["code"], body["data"]["reason"]) for body in examples()}
-    expected = {(status, reason) for status, (_, reasons) in STATUSES.items() for reason in reasons}
+    expected = {(status, reason) for status, reasons in REASONS.items() for reason in reasons}
     assert shown == expected
