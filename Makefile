@@ -117,11 +117,11 @@ checkov: $(CHECKOV_VENV)/.installed ## checkov over template.yaml (0 failed chec
 pytest: $(VENV)/.installed $(SAM_VENV)/.installed dynamodb-local browser ## all test tiers, with layer coverage
 	$(BIN)/pytest
 
-# Every tier but DynamoDB Local's (Java), the browser's and what fetches over TLS (real_clock),
-# with the wall clock FUTURE_DAYS ahead in every process: no test may depend on today's date.
-# Installs first (the venvs, datefudge): nothing is downloaded once the clock has moved.
+# Every tier but the browser's and what fetches over TLS (real_clock), with the wall clock
+# FUTURE_DAYS ahead in every process, DynamoDB Local's included: no test may depend on today's
+# date. Installs first (venvs, DynamoDB Local, datefudge): nothing is fetched once the clock moved.
 FUTURE_DAYS ?= 400
-test-future: $(VENV)/.installed $(SAM_VENV)/.installed datefudge ## the tiers without Java or a browser, FUTURE_DAYS (400) days ahead
+test-future: $(VENV)/.installed $(SAM_VENV)/.installed dynamodb-local datefudge ## the tiers but the browser's, FUTURE_DAYS (400) days ahead
 	$(BIN)/python -m devtools.future_clock --days $(FUTURE_DAYS)
 
 unit: $(VENV)/.installed ## the fast tiers: unit and handler tests

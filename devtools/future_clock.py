@@ -1,9 +1,11 @@
-"""`make test-future`: the test tiers that need neither Java nor a browser, run with the wall
-clock `--days` (400 by default) ahead in every process they start.
+"""`make test-future`: every test tier but the browser's, run with the wall clock `--days`
+(400 by default) ahead in every process they start, DynamoDB Local's JVM included.
 
 The clock is moved by Debian's datefudge: a preload library that shifts what the wall clock
 reads (time(), gettimeofday(), clock_gettime(CLOCK_REALTIME)) by a fixed offset and nothing
-else, so the monotonic clock, sleeps and timeouts run as usual. Debian's libfaketime (0.9.10,
+else, so the monotonic clock, sleeps and timeouts run as usual, in Python as in Java (so
+DynamoDB Local, the one engine here that removes items whose TTL has passed, runs shifted
+too). Debian's libfaketime (0.9.10,
 package faketime) cannot run Python 3.11+ a year ahead: with its monotonic clock shifted too,
 a timed wait on a lock or an event (sem_clockwait, which it does not intercept) sleeps for the
 whole shift; with the monotonic clock left alone, every time.sleep fails with EINVAL
@@ -35,8 +37,8 @@ DAYS_VARIABLE = "FUTURE_CLOCK_DAYS"
 FROM_VARIABLE = "FUTURE_CLOCK_FROM"
 REQUIRED_BY = "REQUIRE_FUTURE_CLOCK"
 _SHIFT_VARIABLES = ("LD_PRELOAD", "DATEFUDGE")
-# Java's DynamoDB Local and a browser are not run shifted; neither is what needs today's date.
-PYTEST_SELECTION = ("-m", "not dynamodb_local and not real_clock", "--ignore=tests/browser")
+# Neither the browser nor what needs today's date runs shifted.
+PYTEST_SELECTION = ("-m", "not real_clock", "--ignore=tests/browser")
 
 
 def library() -> str | None:

@@ -3,8 +3,8 @@
 In a plain run that is today; under `make test-future` (devtools/future_clock.py) it is the
 shifted clock, and these fail if the shift missed a process: the local API's gateway, a
 function's worker, a fresh interpreter (the one `sam_build` and the cold-start tests run
-handlers in). instancectl's own process is checked where signatures are
-(tests/client/test_signing.py).
+handlers in), DynamoDB Local's JVM. instancectl's own process is checked where signatures
+are (tests/client/test_signing.py).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ import pytest
 from devtools.fresh_interpreter import INTERPRETER_FLAGS, run_python
 from devtools.future_clock import DAYS_VARIABLE, FROM_VARIABLE
 from devtools.lambda_environment import lambda_environment
+from devtools.stream_events import life_of_an_instance, record
 from devtools.template import Template
 from tests.http.contract import PATH, unique
 from tests.http.local_api import HttpApi, LocalApi
-from tests.support import assert_reads_the_tests_clock
+from tests.support import ENGINES, assert_reads_the_tests_clock
 
 
 def test_given_make_test_future_when_reading_the_tests_clock_then_it_is_that_many_days_ahead() -> None:
@@ -52,3 +53,12 @@ def test_given_a_fresh_interpreter_with_a_function_s_environment_when_reading_th
     spec = Template.load().functions()["GetInstanceFunction"]
     result = run_python([*INTERPRETER_FLAGS, "-c", "import time; print(time.time())"], lambda_environment(spec, {}))
     assert_reads_the_tests_clock(float(result.stdout), "a fresh interpreter")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_given_each_dynamodb_engine_when_it_stamps_a_stream_record_then_it_reads_the_tests_clock(
+    request: pytest.FixtureRequest, engine: str
+) -> None:
+    # The engine's clock is also the one its TTL sweeps by (DynamoDB Local removes expired items).
+    first = record(request.getfixturevalue(engine), life_of_an_instance)[0]
+    assert_reads_the_tests_clock(first["dynamodb"]["ApproximateCreationDateTime"], f"{engine}'s stream")
