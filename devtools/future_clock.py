@@ -3,21 +3,20 @@
 
 The clock is moved by Debian's datefudge: a preload library that shifts what the wall clock
 reads (time(), gettimeofday(), clock_gettime(CLOCK_REALTIME)) by a fixed offset and nothing
-else, so the monotonic clock, sleeps and timeouts run as usual, in Python as in Java (so
+else, so the monotonic clock, sleeps and timeouts run as usual, in Python as in Java (and
 DynamoDB Local, the one engine here that removes items whose TTL has passed, runs shifted
-too). Debian's libfaketime (0.9.10,
-package faketime) cannot run Python 3.11+ a year ahead: with its monotonic clock shifted too,
-a timed wait on a lock or an event (sem_clockwait, which it does not intercept) sleeps for the
-whole shift; with the monotonic clock left alone, every time.sleep fails with EINVAL
-(wolfcw/libfaketime#426, fixed upstream in 0.9.11).
+too). Debian's libfaketime (0.9.10, package faketime) cannot run Python 3.11+ a year ahead:
+with its monotonic clock shifted too, a timed wait on a lock or an event (sem_clockwait,
+which it does not intercept) sleeps for the whole shift; with the monotonic clock left alone,
+every time.sleep fails with EINVAL (wolfcw/libfaketime#426, fixed upstream in 0.9.11).
 
 The two variables that carry the shift (LD_PRELOAD, DATEFUDGE) are inherited by every child
 process; where a process's environment is built from scratch (a function's, as Lambda builds
 it: devtools.lambda_environment) `shift_environment()` passes them on. The run announces the
 shift to the tests (FUTURE_CLOCK_DAYS, and FUTURE_CLOCK_FROM, the real time it started at),
 and tests/http/test_one_clock.py fails if a process did not get it. Everything is installed
-before the clock moves (`make datefudge`, the venvs): nothing that checks a TLS certificate,
-pip or `sam build`, runs shifted, and the tests that do so are marked `real_clock`.
+before the clock moves (the venvs, DynamoDB Local, `make datefudge`): nothing that checks a
+TLS certificate runs shifted, and the tests that do (pip, `sam build`) are marked `real_clock`.
 """
 
 from __future__ import annotations
