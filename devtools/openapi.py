@@ -407,7 +407,7 @@ def _get(scope: Scope) -> dict[str, Any]:
         ],
         "responses": _responses(
             ("get", "list"),
-            (*COMMON, 404),
+            (*COMMON, *WITH_BODY, 404),
             {"anyOf": [INSTANCE, {"$ref": SCHEMAS + "InstancePage"}]},
         ),
     }

@@ -48,6 +48,7 @@ RANKS = {
     "host_index": 3,
     "change_events": 2,
     # the composition root and HTTP parsing
+    "body_size": 2,
     "wiring": 4,
     "http_query": 3,
     "http_headers": 3,
@@ -57,7 +58,7 @@ RANKS = {
     "consumer": 5,
     "api": 5,
 }
-HTTP_PARSING = {"http_query", "http_headers", "bodies", "details", "models", "api"}
+HTTP_PARSING = {"http_query", "http_headers", "body_size", "bodies", "details", "models", "api"}
 
 
 def imported_modules(path: Path, package: str) -> set[str]:

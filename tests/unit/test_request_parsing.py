@@ -8,7 +8,8 @@ import json
 import pytest
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from instance_api.bodies import MAX_BODY_BYTES, parse_body, parse_delete
+from instance_api.bodies import parse_body, parse_delete
+from instance_api.body_size import MAX_BODY_BYTES
 from instance_api.domain import DeleteCommand, GetQuery, ListQuery
 from instance_api.errors import BadRequest, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from instance_api.http_query import get_or_list, parse_get, parse_list, reject_query_string

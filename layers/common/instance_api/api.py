@@ -37,6 +37,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from instance_api import wiring
+from instance_api.body_size import sized_body
 from instance_api.details import invalid
 from instance_api.envelope import Operation, error_body, success_body
 from instance_api.errors import (
@@ -152,8 +153,13 @@ class InstanceApi(APIGatewayRestResolver):
     def _no_route(self, error: Exception) -> Response[str]:
         # The route fallback function answers here for every method or path the API does not
         # route; in the operation functions only a stray event, or a namespaced path whose
-        # namespace has characters Powertools' router does not match, can get here.
+        # namespace has characters Powertools' router does not match, can get here. A body over
+        # 64 KiB is 413 here too: size comes first, whatever the method or path.
         event = self.current_event
+        try:
+            sized_body(event)
+        except ApiError as refused:
+            return self._failure(refused)
         if event.resource not in INSTANCE_RESOURCES:
             return self._failure(NotFound(f"no route for {clip(event.path)}"))
         if event.resource == NAMESPACED_INSTANCE_PATH and event.http_method in self._methods:

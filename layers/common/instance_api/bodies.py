@@ -1,22 +1,21 @@
 """Request bodies: from an API Gateway proxy event to a validated request model.
 
-Checks run cheapest first: size (413), then media type (415), then JSON shape (400
-BadRequest), then field rules (400 Invalid with `details`). Only the functions that take
+Checks run cheapest first: size (413, body_size.py), then media type (415), then JSON shape
+(400 BadRequest), then field rules (400 Invalid with `details`). Only the functions that take
 a body import this module, and with it pydantic.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from instance_api.body_size import sized_body
 from instance_api.details import invalid
 from instance_api.domain import DeleteCommand
-from instance_api.errors import BadRequest, InvalidRequest, PayloadTooLarge, clip
+from instance_api.errors import BadRequest, InvalidRequest, clip
 from instance_api.http_headers import require_json_media_type
 from instance_api.http_query import single_query_values, validated
 from instance_api.models import DeleteInstanceRequest
@@ -24,22 +23,6 @@ from instance_api.rules import dns_label_problem
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-
-MAX_BODY_BYTES = 64 * 1024
-
-
-def _body_bytes(event: APIGatewayProxyEvent) -> bytes:
-    body = event.body
-    if not body:
-        return b""
-    if event.is_base64_encoded:
-        try:
-            return base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise BadRequest("the request body is not valid base64") from error
-    # surrogatepass: a string API Gateway could not have made from UTF-8 still becomes bytes,
-    # which the UTF-8 check below then refuses (400), rather than failing here (500).
-    return body.encode("utf-8", "surrogatepass")
 
 
 class _RepeatedKey(ValueError):
@@ -101,11 +84,9 @@ def _decode(raw: bytes) -> Any:
 
 def parse_optional_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]) -> Model | None:
     """Validate the JSON body against `model`; None when there is no body."""
-    raw = _body_bytes(event)
+    raw = sized_body(event)
     if not raw:
         return None
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the request body must be at most {MAX_BODY_BYTES} bytes")
     require_json_media_type(event)
     decoded = _decode(raw)
     if not isinstance(decoded, dict):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from instance_api.body_size import sized_body
 from instance_api.errors import BadRequest, InvalidRequest, UnsupportedMediaType, clip
 
 if TYPE_CHECKING:
@@ -86,7 +87,9 @@ def require_json_media_type(event: APIGatewayProxyEvent) -> None:
 
 
 def reject_body(event: APIGatewayProxyEvent) -> None:
-    """A GET takes no body: one that is not JSON is 415, as any body's; a JSON one is 400."""
+    """A GET takes no body: one over 64 KiB is 413 and one that is not JSON 415, as any body's
+    (size first); a JSON one is 400."""
     if event.body:
+        sized_body(event)
         require_json_media_type(event)
         raise BadRequest("a GET takes no request body; send the query string only")

@@ -26,9 +26,8 @@ from instance_api.pagination import PageTokens
 from instance_api.ports import HostIndexRepository, InstanceRepository
 
 
-def now() -> str:
-    """RFC 3339 UTC with milliseconds, e.g. 2026-11-27T10:00:00.000Z."""
-    return rfc3339(datetime.now(UTC))
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _scope(query: ListQuery) -> str | None:
@@ -42,7 +41,8 @@ def _scope(query: ListQuery) -> str | None:
 class InstanceService:
     """`tokens` is called only by a list: the key that signs them is needed for nothing else.
     A deleted instance's tombstone is kept `tombstone_retention` (docs/contract.md: at least
-    30 days), so a version read before the delete never matches the instance re-created after."""
+    30 days), so a version read before the delete never matches the instance re-created after.
+    `clock` stamps every write (`make events` records its stream at a fixed time with it)."""
 
     def __init__(
         self,
@@ -50,11 +50,13 @@ class InstanceService:
         tokens: Callable[[], PageTokens],
         tombstone_retention: timedelta,
         host_index: Callable[[], HostIndexRepository] | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._store = store
         self._tokens = tokens
         self._tombstone_retention = tombstone_retention
         self._host_index = host_index
+        self._clock = clock
 
     def create(
         self, command: CreateCommand, *, generated_name: str | None = None, token: str | None = None
@@ -65,7 +67,7 @@ class InstanceService:
         this very create wrote is answered instead of 409: its first attempt wrote the
         instance but lost its answer.
         """
-        timestamp = now()
+        timestamp = rfc3339(self._clock())
         instance: Instance = {
             "name": command.name or generated_name or generate_name(),
             "namespace": command.namespace,
@@ -82,7 +84,7 @@ class InstanceService:
         return self._store.update(
             command.name,
             command.changes,
-            now(),
+            rfc3339(self._clock()),
             Expected(command.expected_version, command.expected_namespace, command.scope),
         )
 
@@ -106,7 +108,7 @@ class InstanceService:
         return {"items": page.items, "nextToken": next_token}
 
     def delete(self, command: DeleteCommand) -> dict[str, str]:
-        deleted = datetime.now(UTC)
+        deleted = self._clock()
         expires = int((deleted + self._tombstone_retention).timestamp())
         self._store.delete(
             command.name, rfc3339(deleted), expires, Expected(version=command.version, scope=command.scope)
