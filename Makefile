@@ -30,7 +30,7 @@ FUZZ_EXAMPLES ?= 50
 FUZZ_SEED ?= 20261127
 
 .PHONY: help install run run-ddblocal test lint format typecheck cfn-lint sam-validate checkov pytest unit \
-        e2e fuzz bench openapi build deploy dynamodb-local browser events lock clean
+        e2e fuzz bench openapi build deploy dynamodb-local browser datefudge test-future events lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -75,13 +75,22 @@ browser: ## install Debian's chromium and chromium-driver (as root with apt)
 	     echo "chromium or chromedriver not found (apt-get install chromium chromium-driver, as root): browser tests will be skipped"; \
 	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; fi
 
+# Debian's datefudge, which moves the wall clock for `make test-future` (why not libfaketime:
+# devtools/future_clock.py), from apt as `make browser` installs chromium. Not root or no apt:
+# nothing is installed and test-future is skipped, saying why (CI fails instead).
+datefudge: ## install Debian's datefudge (as root with apt), for test-future
+	@if ls /usr/lib/*/datefudge/datefudge.so >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	     echo "datefudge not found (apt-get install datefudge, as root): make test-future will be skipped"; \
+	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq datefudge >/dev/null; fi
+
 run: $(VENV)/.installed ## serve the API on $(HOST):$(PORT) with an embedded in-memory DynamoDB
 	$(BIN)/python -m devtools.local_api --host $(HOST) --port $(PORT)
 
 run-ddblocal: $(VENV)/.installed dynamodb-local ## same, against DynamoDB Local persisted in .local/dynamodb-data
 	$(BIN)/python -m devtools.local_api --host $(HOST) --port $(PORT) --dynamodb-local
 
-test: lint typecheck cfn-lint sam-validate checkov pytest fuzz ## everything CI runs
+test: lint typecheck cfn-lint sam-validate checkov pytest fuzz test-future ## everything CI runs
 
 lint: $(VENV)/.installed ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -109,6 +118,13 @@ checkov: $(CHECKOV_VENV)/.installed ## checkov over template.yaml (0 failed chec
 # pytest exits 5 when it collects no test: that fails here, never passes silently.
 pytest: $(VENV)/.installed $(SAM_VENV)/.installed dynamodb-local browser ## all test tiers, with layer coverage
 	$(BIN)/pytest
+
+# Every tier but the browser's and what fetches over TLS (real_clock), with the wall clock
+# FUTURE_DAYS ahead in every process, DynamoDB Local's included: no test may depend on today's
+# date. Installs first (venvs, DynamoDB Local, datefudge): nothing is fetched once the clock moved.
+FUTURE_DAYS ?= 400
+test-future: $(VENV)/.installed $(SAM_VENV)/.installed dynamodb-local datefudge ## the tiers but the browser's, FUTURE_DAYS (400) days ahead
+	$(BIN)/python -m devtools.future_clock --days $(FUTURE_DAYS)
 
 unit: $(VENV)/.installed ## the fast tiers: unit and handler tests
 	$(BIN)/pytest --no-cov tests/unit tests/handlers

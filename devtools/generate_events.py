@@ -8,7 +8,9 @@ Gateway sends our routes differently, so each sample is adjusted to match: the b
 JSON text (no binary media types are configured, so isBase64Encoded is false), the path
 parameters are the route's own (`{"namespace": ...}`, or none on the seed's path), there
 are no stage variables, and the query string and Content-Type are the operation's own.
-The results work with `sam local invoke -e events/<op>.json`.
+The results work with `sam local invoke -e events/<op>.json`. Nothing in them changes from
+one run to the next: generate-event's sample is fixed, and so is the stream's recording
+(devtools.stream_events.recorded_batch); the tests move their times to now (devtools.events).
 """
 
 from __future__ import annotations
@@ -113,11 +115,11 @@ def generate(operation: str, template: Template) -> dict[str, Any]:
 def stream_event() -> dict[str, Any]:
     """A stream batch as the change consumer gets it: web-1's whole life, recorded."""
     from devtools.embedded_dynamodb import EmbeddedDynamoDB
-    from devtools.stream_events import life_of_an_instance, record
+    from devtools.stream_events import recorded_batch
 
     store = EmbeddedDynamoDB()
     try:
-        return {"Records": record(store.endpoint, life_of_an_instance)}
+        return recorded_batch(store.endpoint)
     finally:
         store.stop()
 

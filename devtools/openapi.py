@@ -641,7 +641,7 @@ def _get(scope: Scope) -> dict[str, Any]:
         )
         + _messages("get", "list"),
         **_parameters("NameQuery", *scope.said(["NamespaceQuery"], []), "HostIdQuery", "Limit", "NextToken"),
-        **_responses(_get_answers(scope), (*COMMON, 404)),
+        **_responses(_get_answers(scope), (*COMMON, *WITH_BODY, 404)),
     }
 
 

@@ -5,14 +5,18 @@ events`): created on host-a and host-b (INSERT), moved to host-b and host-c with
 image (MODIFY), deleted (MODIFY to its tombstone), created again over the tombstone on
 host-a (MODIFY). The helpers below derive other records from those images: other names
 and hosts, a delete that removes the item (a REMOVE), a TTL expiry, a poison record.
+Loading moves the recorded times to now (devtools.events), so a time a test makes up is
+taken from them (`later`), never from the calendar.
 """
 
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timedelta
 from typing import Any
 
 from devtools.events import load_event
+from instance_api.domain import rfc3339
 
 TTL_DELETER = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
 
@@ -63,13 +67,21 @@ def at_version(item: dict[str, Any], version: int, created_at: str | None = None
     return moved
 
 
-def tombstone(live: dict[str, Any], deleted_at: str = "2026-11-28T12:00:00.000Z") -> dict[str, Any]:
-    """What a delete leaves of `live` once deletes keep tombstones: name, last version, times."""
+def later(stamp: str, **delta: float) -> str:
+    """The RFC 3339 time `delta` (timedelta's keywords) after `stamp`."""
+    return rfc3339(datetime.fromisoformat(stamp) + timedelta(**delta))
+
+
+def tombstone(live: dict[str, Any], deleted_at: str | None = None) -> dict[str, Any]:
+    """What a delete leaves of `live`: name, last version, when (by default a second after its
+    last update) and until when the table's TTL keeps it (30 days on)."""
+    deleted_at = deleted_at or later(live["updatedAt"]["S"], seconds=1)
+    expires_at = datetime.fromisoformat(deleted_at) + timedelta(days=30)
     return {
         "name": live["name"],
         "version": live["version"],
         "deletedAt": {"S": deleted_at},
-        "expiresAt": {"N": "1798000000"},
+        "expiresAt": {"N": str(int(expires_at.timestamp()))},
     }
 
 

@@ -31,15 +31,26 @@ def _drain(fd: int, into: list[bytes]) -> None:
 
 
 def instancectl(
-    *arguments: str, endpoint: str, stdout_terminal: bool = False, stderr_terminal: bool = False, timeout: float = 120
+    *arguments: str,
+    endpoint: str,
+    stdout_terminal: bool = False,
+    stderr_terminal: bool = False,
+    timeout: float = 120,
+    env: dict[str, str | None] | None = None,
 ) -> Finished:
-    """`python -m instancectl ARGUMENTS` from this checkout's sources, as a shell would start it."""
+    """`python -m instancectl ARGUMENTS` from this checkout's sources, as a shell would start it;
+    `env` sets variables on top of this process's (None removes one)."""
     environment = {
         **os.environ,
         "INSTANCE_API_URL": endpoint,
         "PYTHONPATH": os.pathsep.join([str(CLIENT_SOURCES), os.environ.get("PYTHONPATH", "")]),
         "COLUMNS": "200",
     }
+    for name, value in (env or {}).items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
     readers: list[int] = []
     writers: list[int] = []
     for wanted in (stdout_terminal, stderr_terminal):

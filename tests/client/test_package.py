@@ -54,6 +54,7 @@ def test_given_the_client_when_its_sources_are_read_then_nothing_comes_from_the_
 
 
 @pytest.mark.slow
+@pytest.mark.real_clock  # pip fetches over TLS
 def test_given_a_fresh_venv_when_pip_installs_the_client_then_instancectl_runs(tmp_path: Path) -> None:
     """`pip install ./client && instancectl --help` on a machine with only PyPI: a new venv, no
     site packages, the package's declared dependencies fetched by pip (its cache may serve them)."""

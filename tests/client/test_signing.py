@@ -21,9 +21,11 @@ from botocore.credentials import Credentials
 from instancectl.cli import EXIT_ERROR, EXIT_USAGE, main
 from instancectl.signing import signer_for
 from tests.client.conftest import Cli, unique
+from tests.client.terminal import instancectl
 from tests.e2e import sigv4_server
 from tests.http.local_api import LocalApi
 from tests.http.proxy import Exchange, Forward, InterceptingServer, Reply
+from tests.support import assert_reads_the_tests_clock
 
 REGION = "eu-west-1"
 PIPELINE = Credentials("AKIDPIPELINETEST", "pipeline-secret", "pipeline-session-token")
@@ -223,6 +225,20 @@ def test_given_no_sign_when_calling_a_gateway_that_checks_then_it_answers_missin
     assert result.exit_code == EXIT_ERROR
     assert "error: Forbidden: Missing Authentication Token" in result.stderr
     assert gateway.requests()[0].header("Authorization") is None
+
+
+def test_given_instancectl_in_a_process_of_its_own_when_signing_then_it_reads_the_gateway_s_clock(
+    gateway: InterceptingServer, aws_env: dict[str, str | None]
+) -> None:
+    """The signature's date is the subprocess's clock, checked against this process's (at most
+    5 minutes apart): under make test-future, a shift that missed the subprocess is a 403."""
+    finished = instancectl(
+        "list", "--sign", endpoint=gateway.base_url, env={**aws_env, **_environment_credentials(PIPELINE)}
+    )
+    assert finished.exit_code == 0, finished.stderr
+    (exchange,) = gateway.requests()
+    signed_at = datetime.strptime(exchange.header("X-Amz-Date") or "", "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert_reads_the_tests_clock(signed_at.timestamp(), "instancectl's process")
 
 
 def test_given_a_loopback_endpoint_when_no_sign_option_is_given_then_requests_go_unsigned(

@@ -72,6 +72,45 @@ def test_given_the_same_key_with_another_body_when_creating_then_422_invalid_and
     assert [item["name"] for item in instances(api, "team-a")] == [first.data["name"]]
 
 
+# -- a first attempt that ended in a 4xx: the key is free again (decision in docs/decisions.md) --
+
+
+def test_given_a_first_attempt_that_got_409_when_retrying_with_its_key_then_it_runs_again_and_may_now_succeed(
+    invoke: Invoke, api: Api
+) -> None:
+    api.create({"name": "taken", "namespace": "team-b"})
+    first = create(invoke, {"name": "taken", "namespace": "team-a"}, "key-1")
+    assert (first.status, first.reason) == (409, "AlreadyExists")
+    again = create(invoke, {"name": "taken", "namespace": "team-a"}, "key-1")
+    assert (again.status, again.reason) == (409, "AlreadyExists")
+    assert api.delete({"name": "taken"}).status == 200
+    freed = create(invoke, {"name": "taken", "namespace": "team-a"}, "key-1")
+    assert_envelope(freed, 200, "create succeed")
+    assert freed.data["namespace"] == "team-a", "run as a new request, not the 409 replayed"
+
+
+def test_given_a_first_attempt_that_got_409_when_the_key_comes_with_another_body_then_200_not_422(
+    invoke: Invoke, api: Api
+) -> None:
+    api.create({"name": "taken"})
+    assert create(invoke, {"name": "taken"}, "key-1").status == 409
+    other = create(invoke, {"name": "free", "hostIDs": ["h1"]}, "key-1")
+    assert_envelope(other, 200, "create succeed")
+    assert (other.data["name"], other.data["hostIDs"]) == ("free", ["h1"])
+
+
+def test_given_a_first_attempt_that_got_400_when_the_key_comes_with_a_valid_body_then_200_and_the_key_is_bound(
+    invoke: Invoke, api: Api
+) -> None:
+    refused = create(invoke, {"name": "Not_A_Label"}, "key-1")
+    assert (refused.status, refused.reason) == (400, "Invalid")
+    created = create(invoke, {"name": "web-1"}, "key-1")
+    assert_envelope(created, 200, "create succeed")
+    assert create(invoke, {"name": "web-1"}, "key-1").data == created.data, "a 2xx is replayed"
+    assert create(invoke, {"name": "web-2"}, "key-1").status == 422, "and binds the key to its body"
+    assert [item["name"] for item in instances(api, "default")] == ["web-1"]
+
+
 def test_given_a_first_request_still_in_flight_when_retrying_then_409_conflict_with_retry_after(
     invoke: Invoke, dynamodb: DynamoDBClient
 ) -> None:

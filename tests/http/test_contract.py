@@ -148,6 +148,37 @@ def test_given_a_retried_create_with_its_idempotency_key_when_sending_it_then_th
     assert listed == [first.body["data"]]
 
 
+def test_given_a_create_that_got_409_when_its_key_comes_again_then_it_runs_as_a_new_request(api: HttpApi) -> None:
+    taken, namespace = unique(), unique("ns")
+    check(api.request("POST", PATH, {"name": taken}), 200, "create succeed")
+    key = {"Idempotency-Key": unique("key")}
+    for _ in range(2):
+        check(
+            api.request("POST", PATH, {"name": taken, "namespace": namespace}, key),
+            409,
+            "create failed",
+            "AlreadyExists",
+        )
+    check(api.request("DELETE", f"{PATH}?name={taken}"), 200, "delete succeed")
+    freed = api.request("POST", PATH, {"name": taken, "namespace": namespace}, key)
+    check(freed, 200, "create succeed")
+    assert freed.body["data"]["namespace"] == namespace
+    other_key = {"Idempotency-Key": unique("key")}
+    check(api.request("POST", PATH, {"name": taken}, other_key), 409, "create failed", "AlreadyExists")
+    check(api.request("POST", PATH, {"name": unique(), "namespace": namespace}, other_key), 200, "create succeed")
+
+
+def test_given_a_create_refused_400_when_its_key_comes_with_a_valid_body_then_200_and_the_key_is_bound(
+    api: HttpApi,
+) -> None:
+    key, name = {"Idempotency-Key": unique("key")}, unique()
+    check(api.request("POST", PATH, {"name": "Not_A_Label"}, key), 400, "create failed", "Invalid")
+    created = api.request("POST", PATH, {"name": name}, key)
+    check(created, 200, "create succeed")
+    assert api.request("POST", PATH, {"name": name}, key).body["data"] == created.body["data"]
+    check(api.request("POST", PATH, {"name": unique()}, key), 422, "create failed", "Invalid")
+
+
 def test_given_an_overlong_idempotency_key_when_creating_then_400(api: HttpApi) -> None:
     # (An empty header value cannot be told apart from none by every HTTP stack: the handler tier covers it.)
     result = api.request("POST", PATH, {"name": unique()}, {"Idempotency-Key": "k" * 256})

@@ -214,6 +214,25 @@ def test_given_a_get_with_a_body_when_sending_it_then_415_or_400_never_ignored(a
     check(api.request("GET", f"{PATH}?name={name}", {"name": name}), 400, "get failed", "BadRequest")
 
 
+def test_given_a_body_over_64_kib_when_sending_any_method_on_either_path_then_413_first(api: HttpApi) -> None:
+    name, namespace = unique(), unique("ns")
+    api.request("POST", f"/api/v1/namespaces/{namespace}/instance", {"name": name})
+    too_large = b'{"name": "' + b"x" * 64 * 1024 + b'"}'
+    for path in (PATH, f"/api/v1/namespaces/{namespace}/instance"):
+        for method, query, message in (
+            ("GET", f"?name={name}", "get"),
+            ("GET", "", "list"),
+            ("DELETE", f"?name={name}", "delete"),
+        ):
+            for content_type in ("application/json", "text/plain"):
+                result = api.request(method, path + query, too_large, {"Content-Type": content_type})
+                check(result, 413, f"{message} failed", "PayloadTooLarge")
+        check(api.request("OPTIONS", path, too_large, JSON), 413, "request failed", "PayloadTooLarge")
+        head = api.request("HEAD", path, too_large, JSON)
+        assert (head.status, head.raw) == (413, b""), "HEAD: the status, and no body"
+    assert api.request("GET", f"{PATH}?name={name}").status == 200, "nothing was deleted"
+
+
 def test_given_a_key_escaping_a_lone_surrogate_when_creating_then_400_bad_request(api: HttpApi) -> None:
     result = api.request("POST", PATH, '{"\\ud800": 1, "name": "BAD"}', JSON)
     check(result, 400, "create failed", "BadRequest")

@@ -18,7 +18,8 @@ import pytest
 from bench.cold_start import CASES
 from devtools.template import ROOT, Template
 
-pytestmark = pytest.mark.slow
+# real_clock: the build fetches the layer's packages over TLS (devtools/future_clock.py).
+pytestmark = [pytest.mark.slow, pytest.mark.real_clock]
 
 # One row per function in template.yaml, whichever functions it has (warm: those answering HTTP).
 FUNCTIONS = {CASES[logical_id].label for logical_id in Template.load().functions()}

@@ -22,7 +22,8 @@ import pytest
 
 from devtools.template import ROOT
 
-pytestmark = pytest.mark.slow
+# real_clock: the build fetches the layer's packages over TLS (devtools/future_clock.py).
+pytestmark = [pytest.mark.slow, pytest.mark.real_clock]
 
 INSTALLED = Path(aws_lambda_powertools.__file__).parent
 CHANGED = "aws_lambda_powertools/event_handler/__init__.py"

@@ -27,7 +27,8 @@ from devtools.template import ROOT, Template
 from tests.powertools_modules import unexpected_modules, watched_modules
 from tests.support import api_event
 
-pytestmark = pytest.mark.slow
+# real_clock: the build fetches the layer's packages over TLS (devtools/future_clock.py).
+pytestmark = [pytest.mark.slow, pytest.mark.real_clock]
 
 FUNCTIONS = sorted(Template.load().functions())
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from instance_api.domain.commands import Expected
@@ -11,7 +13,9 @@ from instance_api.domain.ports import InstanceRepository
 
 T0 = "2026-11-27T10:00:00.000Z"
 T1 = "2026-11-27T11:30:00.000Z"
-EXPIRES = 1_800_000_000  # a tombstone's TTL, in epoch seconds
+# A tombstone's TTL (epoch seconds), 30 days from the run: DynamoDB Local honours TTLs and
+# removes an expired tombstone within seconds, which would restart the name's versions.
+EXPIRES = int(time.time()) + 30 * 86_400
 
 
 def instance(name: str, namespace: str = "team-a", **overrides: object) -> Instance:

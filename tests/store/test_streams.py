@@ -3,11 +3,13 @@ change consumer is tested on (events/stream.json), on the embedded store as on D
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from devtools.stream_events import life_of_an_instance, record
+from devtools.events import EVENTS
+from devtools.stream_events import life_of_an_instance, record, recorded_batch
 from tests.stream_records import recorded
 from tests.support import ENGINES
 
@@ -35,3 +37,12 @@ def test_given_an_instance_s_life_when_reading_the_stream_then_one_record_per_wr
         assert "/stream/" in record_["eventSourceARN"]
         assert isinstance(record_["dynamodb"]["ApproximateCreationDateTime"], int), "epoch seconds, as Lambda passes it"
         assert record_["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+
+
+def test_given_the_recorded_batch_when_recording_it_again_then_it_is_events_stream_json_exactly(
+    embedded_dynamodb: str,
+) -> None:
+    """`make events` records on the embedded store (DynamoDB Local's records differ in details
+    its stream makes up, such as eventVersion): the same file on every run, on any day."""
+    committed = json.loads((EVENTS / "stream.json").read_text(encoding="utf-8"))
+    assert recorded_batch(embedded_dynamodb) == committed, "`make events` would change it: run it"

@@ -18,6 +18,7 @@ from tests.stream_records import (
     at_version,
     image,
     insert,
+    later,
     modify,
     named,
     on_hosts,
@@ -63,19 +64,20 @@ def test_given_an_update_when_reading_its_hosts_then_removed_ones_are_left_and_k
 
 def test_given_a_delete_that_keeps_a_tombstone_when_reading_it_then_it_is_a_delete_at_the_tombstone_s_time() -> None:
     live = image(recorded()[1])
-    deleted = change(modify(live, tombstone(live, "2026-11-28T12:00:00.000Z"), 5))
-    assert (deleted.kind, deleted.instance, deleted.changed_at) == (DELETED, None, "2026-11-28T12:00:00.000Z")
+    deleted_at = later(live["updatedAt"]["S"], hours=2)
+    deleted = change(modify(live, tombstone(live, deleted_at), 5))
+    assert (deleted.kind, deleted.instance, deleted.changed_at) == (DELETED, None, deleted_at)
     assert deleted.previous is not None
     assert deleted.previous["version"] == 2
 
 
 def test_given_a_create_over_a_tombstone_when_reading_it_then_it_is_a_create_with_no_previous() -> None:
     live = image(recorded()[1])
-    again = at_version(live, 3, created_at="2026-11-29T08:00:00.000Z")
-    created = change(modify(tombstone(live), again, 6))
+    created_at = later(live["updatedAt"]["S"], days=1)
+    created = change(modify(tombstone(live), at_version(live, 3, created_at=created_at), 6))
     assert (created.kind, created.previous) == (CREATED, None)
     assert created.instance is not None
-    assert (created.instance["version"], created.changed_at) == (3, "2026-11-29T08:00:00.000Z")
+    assert (created.instance["version"], created.changed_at) == (3, created_at)
 
 
 def test_given_a_tombstone_removed_by_its_ttl_when_reading_it_then_no_user_sees_a_change() -> None:
@@ -136,7 +138,8 @@ def test_given_one_instance_s_changes_when_ordering_them_then_each_comes_after_t
 
 def test_given_a_name_created_again_after_its_tombstone_expired_when_ordering_then_it_follows_the_old_life() -> None:
     deleted = change(remove(image(recorded()[1]), 5))
-    reborn = change(insert(at_version(image(recorded()[0]), 1, created_at="2026-12-31T00:00:00.000Z"), 10))
+    after_its_ttl = later(deleted.changed_at, days=31)
+    reborn = change(insert(at_version(image(recorded()[0]), 1, created_at=after_its_ttl), 10))
     assert reborn.sequence > deleted.sequence
 
 

@@ -38,6 +38,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from instance_api.domain.errors import Invalid, Malformed, NotFound, Unavailable, clip
 from instance_api.http.answers import answer_for
+from instance_api.http.body import body_bytes
 from instance_api.http.details import invalid
 from instance_api.http.envelope import OperationName, error_body, success_body
 from instance_api.http.errors import MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType
@@ -153,8 +154,13 @@ class InstanceApi(APIGatewayRestResolver):
     def _no_route(self, error: Exception) -> Response[str]:
         # The route fallback function answers here for every method or path the API does not
         # route; in the operation functions only a stray event, or a namespaced path whose
-        # namespace has characters Powertools' router does not match, can get here.
+        # namespace has characters Powertools' router does not match, can get here. A body over
+        # 64 KiB is 413 here too: size comes first, whatever the method or path.
         event = self.current_event
+        try:
+            body_bytes(event)
+        except (PayloadTooLarge, Malformed) as refused:
+            return self._failure(refused)
         if event.resource not in INSTANCE_RESOURCES:
             return self._failure(NotFound(f"no route for {clip(event.path)}"))
         if event.resource == NAMESPACED_INSTANCE_PATH and event.http_method in self._methods:

@@ -4,6 +4,7 @@ import importlib.util
 import json
 import os
 import sys
+import time
 from typing import Any
 
 import shared_lib
@@ -29,5 +30,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "layer": shared_lib.LAYER_VERSION,
         "version": VERSION,
         "pid": os.getpid(),
+        "now": time.time(),
     }
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
