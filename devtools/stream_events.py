@@ -41,7 +41,9 @@ def writer(store: InstanceRepository, clock: Clock = utc_now) -> InstanceService
     return InstanceService(store, _lists_nothing, _lists_nothing, timedelta(days=30), clock=clock)
 
 
-def record(endpoint: str, writes: Writes, template: Template | None = None, clock: Clock = utc_now) -> list[dict[str, Any]]:
+def record(
+    endpoint: str, writes: Writes, template: Template | None = None, clock: Clock = utc_now
+) -> list[dict[str, Any]]:
     """The stream records `writes` produce on a fresh copy of the instances table at `endpoint`,
     each write stamped by `clock`."""
     template = template or Template.load()

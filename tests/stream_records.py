@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from devtools.events import load_event
-from instance_api.domain import rfc3339
+from instance_api.domain.instance import rfc3339
 
 TTL_DELETER = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
 

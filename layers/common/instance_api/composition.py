@@ -19,10 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 from instance_api.aws.errors import translated
-from instance_api.aws.secrets import SecretStore
 from instance_api.aws.store import InstanceStore
-from instance_api.domain.keys import CURRENT, RotatingKey
-from instance_api.domain.pagination import PageTokens
 from instance_api.domain.ports import ChangePublisher, HostIndexRepository, InstanceRepository
 from instance_api.domain.service import InstanceService
 from instance_api.settings import Settings
@@ -30,7 +27,10 @@ from instance_api.settings import Settings
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+    from instance_api.aws.secrets import SecretStore
     from instance_api.changes.consumer import ChangeConsumer
+    from instance_api.domain.keys import RotatingKey
+    from instance_api.domain.pagination import PageTokens
     from instance_api.http.idempotency import IdempotentCreates
 
 # Connect fast and read fast, retry a little: a throttled table must answer (503) well
@@ -86,10 +86,14 @@ class Composition:
 
     @cached_property
     def secrets(self) -> SecretStore:
+        from instance_api.aws.secrets import SecretStore
+
         return SecretStore(_client("secretsmanager"))
 
     @cached_property
     def pagination_key(self) -> RotatingKey:
+        from instance_api.domain.keys import RotatingKey
+
         secret = self.settings.require_pagination_key_secret()
         return RotatingKey(
             lambda stage: self.secrets.value(secret, stage),
@@ -101,6 +105,8 @@ class Composition:
     def name_key(self) -> bytes:
         """The key generated names are derived with; never rotated (rotating it would let a
         retry that spans the rotation create a second instance), so read once."""
+        from instance_api.domain.keys import CURRENT
+
         key = self.secrets.value(self.settings.require_name_key_secret(), CURRENT)
         assert key is not None
         return key
@@ -111,6 +117,8 @@ class Composition:
 
     @cached_property
     def page_tokens(self) -> PageTokens:
+        from instance_api.domain.pagination import PageTokens
+
         return PageTokens(self.pagination_key)
 
     @cached_property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from instance_api.domain.errors import Fault
 
@@ -27,8 +27,7 @@ def _present(name: str, value: str | None) -> str:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     table_name: str
     namespace_index_name: str | None
     dynamodb_endpoint_url: str | None

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from instance_api.domain.instance import Instance
 
@@ -14,8 +13,7 @@ UPDATED: ChangeKind = "Instance Updated"
 DELETED: ChangeKind = "Instance Deleted"
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """One change to one instance: what it was before (`previous`) and after (`instance`)."""
 
     kind: ChangeKind

@@ -8,13 +8,12 @@ path. The HTTP edge (instance_api.http) builds these from a request; the service
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from instance_api.domain.instance import Changes, Desired
 
 
-@dataclass(frozen=True, slots=True)
-class Expected:
+class Expected(NamedTuple):
     """What a write to an existing instance requires of it, each checked in the write itself:
     the `version` a client read (another is a Conflict), the `namespace` a body named
     (another is Invalid) and the `scope` of a namespaced path (an instance outside it is
@@ -29,8 +28,7 @@ class Expected:
 UNCONDITIONAL = Expected()
 
 
-@dataclass(frozen=True, slots=True)
-class CreateCommand:
+class CreateCommand(NamedTuple):
     """A create; `name` None asks the server to generate one."""
 
     name: str | None
@@ -38,21 +36,18 @@ class CreateCommand:
     desired: Desired
 
 
-@dataclass(frozen=True, slots=True)
-class UpdateCommand:
+class UpdateCommand(NamedTuple):
     name: str
     changes: Changes
     expected: Expected = UNCONDITIONAL
 
 
-@dataclass(frozen=True, slots=True)
-class GetQuery:
+class GetQuery(NamedTuple):
     name: str
     scope: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ListQuery:
+class ListQuery(NamedTuple):
     """A page of instances: of one namespace (or all), and with `host_id`, only those on that host."""
 
     namespace: str | None
@@ -61,7 +56,6 @@ class ListQuery:
     host_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DeleteCommand:
+class DeleteCommand(NamedTuple):
     name: str
     expected: Expected = UNCONDITIONAL

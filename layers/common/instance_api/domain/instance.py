@@ -7,9 +7,8 @@ items and in the change events. Field rules are in docs/contract.md, "The instan
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 
 def rfc3339(moment: datetime | float) -> str:
@@ -70,8 +69,7 @@ class Instance(TypedDict):
 CHANGEABLE = ("spec", "shareStorage", "hostIDs")
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
+class Page(NamedTuple):
     """One page of a listing; `last_key` is None only when nothing follows."""
 
     items: list[Instance]

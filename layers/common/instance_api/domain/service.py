@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from instance_api.domain.commands import CreateCommand, DeleteCommand, GetQuery, ListQuery, UpdateCommand
 from instance_api.domain.instance import Draft, Instance, rfc3339
-from instance_api.domain.names import generate_name
-from instance_api.domain.pagination import PageTokens
 from instance_api.domain.ports import HostIndexRepository, InstanceRepository
+
+if TYPE_CHECKING:
+    from instance_api.domain.pagination import PageTokens
 
 Clock = Callable[[], datetime]
 
@@ -29,6 +30,13 @@ def _token_scope(query: ListQuery) -> str | None:
     if query.host_id is None:
         return query.namespace
     return f"hostID={query.host_id};namespace={query.namespace or ''}"
+
+
+def _random_name() -> str:
+    # Imported here: its CSPRNG and hashing are a create's without a name, not every cold start's.
+    from instance_api.domain.names import generate_name
+
+    return generate_name()
 
 
 class InstanceService:
@@ -62,7 +70,7 @@ class InstanceService:
         """
         timestamp = rfc3339(self._clock())
         draft: Draft = {
-            "name": command.name or generated_name or generate_name(),
+            "name": command.name or generated_name or _random_name(),
             "namespace": command.namespace,
             **command.desired,
             "createdAt": timestamp,

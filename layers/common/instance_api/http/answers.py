@@ -8,7 +8,9 @@ way. Anything not listed is a 500 whose detail only the logs see.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
 
 from instance_api.domain.errors import (
     AlreadyExists,
@@ -30,21 +32,21 @@ from instance_api.http.errors import (
 
 # How long a client should wait before retrying a 503 or an in-flight 409.
 RETRY_AFTER_SECONDS = 1
-_RETRY_AFTER = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+_RETRY_AFTER = MappingProxyType({"Retry-After": str(RETRY_AFTER_SECONDS)})
+NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 # Sentences of the answers whose cause the client must not see (it names AWS, a table, a bug).
 UNAVAILABLE = "the service is temporarily unavailable; retry after the Retry-After delay"
 INTERNAL = "the server failed to process the request; quote the requestId when reporting it"
 
 
-@dataclass(frozen=True, slots=True)
-class Kind:
+class Kind(NamedTuple):
     """What every error of a class answers: its status and reason, and, for the errors whose
     own message is for the logs only, the sentence the client gets instead."""
 
     status: int
     reason: str
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = NO_HEADERS
     sentence: str | None = None
 
 
@@ -66,8 +68,7 @@ KINDS: dict[type[Exception], Kind] = {
 _UNEXPECTED = Kind(500, "InternalError", sentence=INTERNAL)
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     status: int
     reason: str
     message: str

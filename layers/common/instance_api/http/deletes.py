@@ -9,8 +9,7 @@ same answer for any body.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from instance_api.domain.commands import DeleteCommand, Expected
 from instance_api.domain.errors import FieldError, Invalid
@@ -21,8 +20,7 @@ from instance_api.http.request import Fields, Operation
 NULL = "must not be null; omit the field instead"
 
 
-@dataclass(frozen=True, slots=True)
-class DeleteBody:
+class DeleteBody(NamedTuple):
     name: str | None = None
     version: int | None = None
 

@@ -16,8 +16,7 @@ its command. The resolver reads every request the same way, cheapest check first
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from instance_api.domain.errors import Invalid, Malformed
 from instance_api.domain.rules import dns_label_problem
@@ -32,8 +31,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
-@dataclass(frozen=True, slots=True)
-class Fields:
+class Fields(NamedTuple):
     """A request's fields, each checked on its own: the body as its reader made it (None when
     none was sent), the query parameters, and the namespace the path scopes it to (None on
     the seed's cluster-wide path)."""
@@ -43,8 +41,7 @@ class Fields:
     scope: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Operation[Command]:
+class Operation[Command](NamedTuple):
     """What an operation takes from a request. `body` reads a JSON object's fields (raising
     Invalid); None means the operation takes no body. `scoped_query` is the query it knows
     on a namespaced path, when that differs from `query`."""
@@ -58,8 +55,7 @@ class Operation[Command]:
     idempotency_key: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Request[Command]:
+class Request[Command](NamedTuple):
     """What an operation's function gets: its command, and who asked with which key."""
 
     command: Command
