@@ -283,7 +283,7 @@ def _invoker(pool: FunctionPool) -> Invoke:
             return pool.invoke({"Records": records}, str(uuid.uuid4()))
         except InvokeFailed as failure:
             # A failed batch's records are in the function's own log; anything else is not.
-            detail = "" if "BatchProcessingError" in failure.summary else f"\n{failure.detail}"
+            detail = "" if "BatchFailed" in failure.summary else f"\n{failure.detail}"
             print(f"{failure.summary} ({len(records)} stream records){detail}", file=sys.stderr, flush=True)
             raise FunctionError(failure.summary) from failure
 

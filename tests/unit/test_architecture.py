@@ -37,6 +37,8 @@ RANKS = {
     "items": 1,
     "pagination": 1,
     "details": 1,
+    # side-by-side calls for the change consumer's writes and events (a thread pool, nothing else)
+    "parallel": 1,
     "secret_store": 2,
     "dynamodb": 2,
     # the adapters and the operations, which know no HTTP
@@ -92,7 +94,7 @@ def test_given_a_layer_module_when_reading_its_imports_then_each_points_down(mod
 
 # The operations, storage and the change consumer: none of them reads HTTP.
 NOT_HTTP = ["domain", "ports", "items", "store", "service", "wiring", "pagination", "keys", "secret_store"]
-NOT_HTTP += ["dynamodb", "changes", "host_index", "change_events", "consumer"]
+NOT_HTTP += ["dynamodb", "changes", "host_index", "change_events", "consumer", "parallel"]
 
 
 @pytest.mark.parametrize("module", NOT_HTTP)

@@ -4,13 +4,24 @@ and the events built from them, checked against the committed JSON Schema."""
 from __future__ import annotations
 
 import json
+from collections import deque
 from typing import Any
 
 import jsonschema
 import pytest
 
 from devtools.event_schema import EVENT_SCHEMA_PATH, build, render
-from instance_api.change_events import SOURCE, ChangePublisher, PublishFailed, detail, entry
+from instance_api.change_events import (
+    ATTEMPTS,
+    CALL_MAX_BYTES,
+    SOURCE,
+    ChangePublisher,
+    Outgoing,
+    detail,
+    entry,
+    entry_size,
+    next_calls,
+)
 from instance_api.changes import MalformedRecord, change_of
 from instance_api.domain import CREATED, DELETED, UPDATED, Change, rfc3339
 from tests.stream_records import (
@@ -199,13 +210,51 @@ def test_given_an_instance_in_an_event_when_validating_it_then_the_instance_sche
 
 
 class _Refusing:
+    """EventBridge refusing every entry of every call, the calls kept."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
     def put_events(self, *, Entries: list[dict[str, Any]]) -> Any:  # noqa: N803 - botocore's name
-        return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "try later"}]}
+        self.calls.append(len(Entries))
+        refused = {"ErrorCode": "InternalFailure", "ErrorMessage": "try later"}
+        return {"FailedEntryCount": len(Entries), "Entries": [refused] * len(Entries)}
 
 
-def test_given_eventbridge_refuses_the_entry_when_publishing_then_the_record_fails() -> None:
-    with pytest.raises(PublishFailed, match="InternalFailure try later"):
-        ChangePublisher(_Refusing(), "bus").publish(change(recorded()[0]))
+def outgoing(name: str, position: int, detail_bytes: int = 10) -> Outgoing:
+    entry = {"Source": SOURCE, "DetailType": CREATED, "Detail": "x" * detail_bytes, "Time": 0}
+    return Outgoing(name, position, entry)
+
+
+def test_given_eventbridge_refuses_an_entry_every_time_when_publishing_then_its_record_fails_after_three_tries() -> (
+    None
+):
+    bridge, pauses = _Refusing(), list[float]()
+    publisher = ChangePublisher(bridge, "bus", pause=pauses.append)
+    sent, failed = publisher.publish_all([outgoing("web-1", 0), outgoing("web-1", 1)], before=2)
+    assert (sent, failed) == (0, {0: "InternalFailure try later"})
+    assert bridge.calls == [1] * ATTEMPTS, "the instance's second event never goes out"
+    assert len(pauses) == ATTEMPTS
+
+
+def test_given_an_entry_when_sizing_it_then_it_counts_as_eventbridge_counts() -> None:
+    entry = {"Source": "src", "DetailType": "dé", "Detail": '{"a":"é"}', "Resources": ["r1"], "Time": 0}
+    assert entry_size(entry) == 14 + 3 + 3 + 10 + 2
+    assert entry_size({"Source": "s", "DetailType": "d"}) == 2, "no Time, no Detail: nothing counted for them"
+
+
+def test_given_events_of_many_instances_when_planning_calls_then_ten_to_a_call_within_the_size_limit() -> None:
+    small = {f"i-{n}": deque([outgoing(f"i-{n}", n)]) for n in range(23)}
+    assert [len(call) for call in next_calls(small, before=100)] == [10, 10, 3]
+    big = {f"i-{n}": deque([outgoing(f"i-{n}", n, CALL_MAX_BYTES // 3)]) for n in range(5)}
+    assert [len(call) for call in next_calls(big, before=100)] == [2, 2, 1], "under 1 MB in all per call"
+
+
+def test_given_several_events_of_one_instance_when_planning_calls_then_a_round_holds_its_oldest_only() -> None:
+    queues = {"web-1": deque([outgoing("web-1", 0), outgoing("web-1", 2)]), "db-1": deque([outgoing("db-1", 1)])}
+    (call,) = next_calls(queues, before=100)
+    assert [(event.key, event.position) for event in call] == [("web-1", 0), ("db-1", 1)]
+    assert next_calls(queues, before=1) == [[queues["web-1"][0]]], "nothing from the record at `before` on"
 
 
 def test_given_other_names_and_hosts_when_building_changes_then_each_stands_alone() -> None:

@@ -12,6 +12,8 @@ write, except that a create continues its version.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from instance_api.domain import UNCONDITIONAL, Change, Changes, Expected, Instance, Page
@@ -57,9 +59,41 @@ class InstanceRepository(Protocol):
         """At most `limit` instances after `start_after` (of `namespace`, sorted by name, if given)."""
 
 
+@dataclass(frozen=True, slots=True)
+class HostWrite:
+    """One host's entry of one change: the instance where it runs after the change
+    (`present`), a removal marker where it no longer does."""
+
+    host_id: str
+    change: Change
+    present: bool
+
+    @property
+    def entry(self) -> tuple[str, str]:
+        """The (hostID, name) entry it writes."""
+        return self.host_id, self.change.subject["name"]
+
+    @classmethod
+    def of(cls, change: Change) -> list[HostWrite]:
+        """Every write `change` makes: one per host it touches."""
+        return [cls(host_id, change, present) for host_id, present in change.hosts().items()]
+
+
+def landed(outcomes: Sequence[bool | Exception]) -> int:
+    """How many writes landed; the first error, if one stopped a write."""
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            raise outcome
+    return sum(outcome is True for outcome in outcomes)
+
+
 class HostIndexRepository(Protocol):
     def apply(self, change: Change) -> int:
         """Write `change` on every host it touches, unless a later change is there; the writes that landed."""
+
+    def apply_all(self, writes: Sequence[HostWrite]) -> list[bool | Exception]:
+        """Each write, unless its entry holds that change or a later one; per write, in order,
+        whether it landed (False: a later change is there), or the error that stopped it."""
 
     def list(self, host_id: str, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
         """At most `limit` instances on `host_id` (of `namespace`, if given) after `start_after`, sorted by name."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from instance_api.keys import CURRENT, RotatingKey
 from instance_api.pagination import PageTokens
+from instance_api.parallel import MAX_CALLS_IN_FLIGHT
 from instance_api.secret_store import SecretStore
 from instance_api.service import InstanceService
 from instance_api.settings import Settings
@@ -29,11 +30,13 @@ if TYPE_CHECKING:
 
 # Connect fast and read fast, retry a little: a throttled table must answer (503) well
 # inside API Gateway's 29 s, where botocore's legacy mode would retry DynamoDB 10 times.
+# The change consumer's calls run side by side (parallel.py): a connection for each.
 CLIENT_CONFIG: dict[str, Any] = {
     "retries": {"mode": "standard", "max_attempts": 3},
     "connect_timeout": 1,
     "read_timeout": 2,
     "tcp_keepalive": True,
+    "max_pool_connections": MAX_CALLS_IN_FLIGHT,
 }
 
 # The pagination key is read again after this long, and at once (at most this often) when
