@@ -277,6 +277,8 @@ class StreamPoller:
         self._first_read = True
         self._stream: str | None = None
         self._discovered = 0.0
+        consumer = mapping.consumer
+        self._full_read = min(1000, consumer.batch_size * max(1, consumer.parallelization_factor))
         self._stopped = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"stream-{mapping.consumer.function.logical_id}", daemon=True
@@ -307,6 +309,10 @@ class StreamPoller:
             if not delivered:
                 # Back off while the stream cannot be read (up to 5 s), as Lambda's pollers do.
                 self._stopped.wait(min(5.0, self._interval * 2**failing))
+            elif delivered < self._full_read:
+                # A short read: the shard is drained for now. Read again at the polling rate,
+                # not at once (every read is a call on the store the API writes to).
+                self._stopped.wait(self._interval)
 
     def _stream_arn(self) -> str | None:
         if self._stream is None:
@@ -338,9 +344,7 @@ class StreamPoller:
         parent = self._shards.get(shard.parent or "")
         if shard.closed or (parent is not None and (not parent.closed or parent.lanes.outstanding)):
             return 0
-        consumer = self.mapping.consumer
-        ahead = consumer.batch_size * max(1, consumer.parallelization_factor)
-        return min(1000, ahead - shard.lanes.outstanding)  # GetRecords reads at most 1000
+        return self._full_read - shard.lanes.outstanding  # GetRecords reads at most 1000
 
     def poll(self) -> int:
         """Read each open shard once, hand what came to its lanes; how many records were read."""
