@@ -141,7 +141,10 @@ class EventClock:
     def __call__(self, line: str) -> None:
         if not line.startswith("event ") or not any(needle in line for needle in self._needles):
             return
-        event = json.loads(line[len("event ") :])
+        try:  # threads print to one console: a line can carry another's text after the event
+            event, _ = json.JSONDecoder().raw_decode(line[len("event ") :])
+        except ValueError:
+            return
         with self._lock:
             self._seen.setdefault((event["detail"]["name"], event["detail-type"]), time.perf_counter())
 

@@ -8,6 +8,7 @@ with the signal a test asks for.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -81,7 +82,8 @@ class LocalApiProcess:
                 self._log.write(line)
                 self._log.flush()
             if self._on_line is not None:
-                self._on_line(line)
+                with contextlib.suppress(Exception):  # the console must be read on, whatever a watcher does
+                    self._on_line(line)
             with self._changed:
                 self._lines.append(line)
                 self._changed.notify_all()
