@@ -189,14 +189,10 @@ class FunctionPool:
         finally:
             self._release(worker, healthy)
 
-    def warm_up(self, workers: int = 1) -> None:
-        """Start `workers` workers ahead of the first requests (errors surface on those requests)."""
-        started: list[Worker] = []
+    def warm_up(self) -> None:
+        """Start one worker ahead of the first request (errors surface on that request)."""
         with contextlib.suppress(InvokeFailed):
-            while len(started) < min(workers, self._max_workers):
-                started.append(self._acquire())  # each held, so the next one is a new worker
-        for worker in started:
-            self._release(worker, healthy=True)
+            self._release(self._acquire(), healthy=True)
 
     def reload(self) -> None:
         """Retire every worker of the current generation; the next invoke loads fresh code."""
@@ -217,11 +213,10 @@ class FunctionPool:
             worker.stop()
 
 
-def warm_up(pools: Iterable[FunctionPool], workers: int = 1) -> None:
-    """Start `workers` workers per pool in the background, so the first invokes are warm."""
+def warm_up(pools: Iterable[FunctionPool]) -> None:
+    """Start one worker per pool in the background, so the first invoke is warm."""
     for pool in pools:
-        name = f"warm-{pool.spec.logical_id}"
-        threading.Thread(target=pool.warm_up, args=(workers,), name=name, daemon=True).start()
+        threading.Thread(target=pool.warm_up, name=f"warm-{pool.spec.logical_id}", daemon=True).start()
 
 
 def reload_changed(pools: Iterable[FunctionPool], changed: set[Path]) -> list[str]:

@@ -387,12 +387,8 @@ class LocalStreamConsumers:
             self.pollers.append(StreamPoller(mapping, dynamodb, streams))
 
     def start(self) -> None:
-        """Warm each consumer's workers, one per lane (in the background, as the gateway does), then
-        poll: a lane's first batch must not wait for a cold start (on Lambda too, each concurrent
-        batch has an environment of its own, kept warm while the stream flows)."""
-        for poller in self.pollers:
-            consumer = poller.mapping.consumer
-            warm_up([self.pools[consumer.function.logical_id]], workers=max(1, consumer.parallelization_factor))
+        """Warm each consumer's worker (in the background, as the gateway does), then poll."""
+        warm_up(self.pools.values())
         for poller in self.pollers:
             poller.start()
 
