@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from devtools.local_api.runtime import FunctionPool, InvokeFailed, warm_up
+from devtools.local_api.runtime import FunctionPool, InvokeFailed
 from devtools.local_aws import client, streams_client
 from devtools.template import StreamConsumer, Template
 
@@ -289,7 +289,8 @@ class StreamPoller:
 
     def stop(self) -> None:
         self._stopped.set()
-        self._thread.join(timeout=5)
+        if self._thread.ident is not None:  # started (a stop can come while its worker warms)
+            self._thread.join(timeout=5)
         for shard in self._shards.values():
             shard.lanes.stop()
 
@@ -323,8 +324,10 @@ class StreamPoller:
 
     def _discover(self, stream_arn: str) -> None:
         """Start reading shards not seen yet: from the mapping's starting position at the first
-        read, from their start afterwards (a new shard's records are all new)."""
-        if time.monotonic() - self._discovered < DISCOVER_INTERVAL_S:
+        read, from their start afterwards (a new shard's records are all new). A stream with no
+        open shard (not seen yet, or all closed: children to find) is described at every poll."""
+        open_shard = any(not shard.closed for shard in self._shards.values())
+        if open_shard and time.monotonic() - self._discovered < DISCOVER_INTERVAL_S:
             return
         self._discovered = time.monotonic()
         description = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]
@@ -387,16 +390,23 @@ class LocalStreamConsumers:
             self.pollers.append(StreamPoller(mapping, dynamodb, streams))
 
     def start(self) -> None:
-        """Warm each consumer's worker (in the background, as the gateway does), then poll."""
-        warm_up(self.pools.values())
+        """In the background (as the gateway warms its functions): warm a worker per lane of each
+        consumer, side by side, then poll. A lane's batch read before would start its worker on
+        the way: a backlog read at start (TRIM_HORIZON) would wait for several cold starts."""
         for poller in self.pollers:
-            poller.start()
+            pool = self.pools[poller.mapping.consumer.function.logical_id]
+            threading.Thread(target=_warm_then_poll, args=(pool, poller), name="warm-then-poll", daemon=True).start()
 
     def stop(self) -> None:
         for poller in self.pollers:
             poller.stop()
         for pool in self.pools.values():
             pool.close()
+
+
+def _warm_then_poll(pool: FunctionPool, poller: StreamPoller) -> None:
+    pool.warm_up(max(1, poller.mapping.consumer.parallelization_factor))
+    poller.start()
 
 
 def _invoker(pool: FunctionPool) -> Invoke:
