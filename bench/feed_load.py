@@ -489,7 +489,7 @@ def show(results: dict[str, Any], rate: float, seconds: float) -> None:
     print(f"  write -> its event printed    {_lags(run['event_lag'])}, {run['event_lag']['missing']} not seen")
     print(
         f"  median lag {run['first_third_p50_s']:.2f} s in the first third, {run['last_third_p50_s']:.2f} s in the "
-        f"last (growing: falling behind); backlog gone {run['drain_s']:.2f} s after the load stopped"
+        f"last (a growing median is a feed falling behind); backlog gone {run['drain_s']:.2f} s after the load stopped"
     )
     print("  CPU seconds during the load: " + ", ".join(f"{kind} {cpu:.1f}" for kind, cpu in run["cpu_s"].items()))
     worst = fan["max_s"]
