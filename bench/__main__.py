@@ -1,8 +1,11 @@
 """`make bench`: cold start, warm cost, package size, memory, local throughput and the change
-feed (stream lag, consumer throughput, the host query's cold start), with goals.
+feed (stream lag, consumer throughput against its floor, the host query's cold start, and the
+feed under sustained load), with goals.
 
-    .venv/bin/python -m bench [--only cold,warm,size,throughput,changes] [--pairs 10] [--iterations 10000]
+    .venv/bin/python -m bench [--only cold,warm,size,throughput,changes,feed] [--pairs 10] [--iterations 10000]
                               [--requests 400] [--writes 200] [--batches 10]
+                              [--feed-rate 50] [--feed-seconds 60] [--feed-steps 25,50,...] [--feed-step-seconds 30]
+                              [--fanout-hosts 256] [--fanout-repeats 3]
                               [--output bench/results.json] [--build-dir DIR]
 
 Prints a table and writes bench/results.json. Timings on a shared machine are noisy: the
@@ -36,6 +39,9 @@ GOALS = {
     "throughput_vs_raw_moto": 0.5,
     "stream_lag_p50_s": 0.5,
     "stream_lag_p99_s": 2.0,
+    "feed_writes_per_s": 50.0,
+    "feed_lag_p99_s": 2.0,
+    "fanout_s": 2.0,
 }
 
 
@@ -218,13 +224,38 @@ def _print_changes(arguments: argparse.Namespace, results: dict[str, Any]) -> No
         f"max {lag['max_s']:.3f} s over {lag['writes']} writes   {_verdict(met)}"
     )
     print(
-        f"  consumer, batches of 100      {consumer['records_per_s']:.0f} records/s "
-        f"({consumer['records']} records, {consumer['events']} events)"
+        f"  consumer, batches of 100      {consumer['records_per_s']:.0f} records/s, "
+        f"{consumer['consumer_cpu_ms_per_record']:.2f} ms of CPU each; the floor (the same calls, plain "
+        f"botocore) {consumer['floor_records_per_s']:.0f}/s, {consumer['floor_cpu_ms_per_record']:.2f} ms: "
+        f"{consumer['vs_floor']:.0%} of it"
+    )
+    print(
+        f"                                ({consumer['records']} records: {consumer['index_writes']} index writes, "
+        f"{consumer['events']} events in {consumer['put_events_calls']} PutEvents calls; best of "
+        f"{consumer['rounds']} alternating rounds)"
     )
     print(
         f"  get function cold start       by name {cold['get_ms']:.1f} ms, ?hostID= {cold['host_ms']:.1f} ms "
         f"(host/get {cold['host_vs_get']:.2f}x, median of {cold['pairs']} pairs)"
     )
+
+
+def _measure_feed(arguments: argparse.Namespace, workspace: Path, build_dir: Path | None) -> dict[str, Any]:
+    from bench import feed_load
+
+    load = feed_load.Load(arguments.feed_rate, arguments.feed_seconds)
+    steps = [float(rate) for rate in arguments.feed_steps.split(",") if rate]
+    print("\nchange feed under load: measuring (the step search prints as it goes)")
+    measured = feed_load.measure(
+        load, steps, arguments.feed_step_seconds, arguments.fanout_hosts, arguments.fanout_repeats
+    )
+    return {"change_feed_load": measured}
+
+
+def _print_feed(arguments: argparse.Namespace, results: dict[str, Any]) -> None:
+    from bench import feed_load
+
+    feed_load.show(results["change_feed_load"], arguments.feed_rate, arguments.feed_seconds)
 
 
 @dataclass(frozen=True)
@@ -241,6 +272,7 @@ MEASUREMENTS = {
     "size": _Measurement(_measure_size, _print_size, needs_build=True),
     "throughput": _Measurement(_measure_throughput, _print_throughput, needs_build=False),
     "changes": _Measurement(_measure_changes, _print_changes, needs_build=True),
+    "feed": _Measurement(_measure_feed, _print_feed, needs_build=False),
 }
 
 
@@ -264,6 +296,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS") or 400))
     parser.add_argument("--writes", type=int, default=int(os.environ.get("BENCH_WRITES") or 200))
     parser.add_argument("--batches", type=int, default=int(os.environ.get("BENCH_BATCHES") or 10))
+    parser.add_argument("--feed-rate", type=float, default=float(os.environ.get("BENCH_FEED_RATE") or 50))
+    parser.add_argument("--feed-seconds", type=float, default=float(os.environ.get("BENCH_FEED_SECONDS") or 60))
+    parser.add_argument("--feed-steps", default=os.environ.get("BENCH_FEED_STEPS") or "25,50,75,100,125,150")
+    parser.add_argument(
+        "--feed-step-seconds", type=float, default=float(os.environ.get("BENCH_FEED_STEP_SECONDS") or 30)
+    )
+    parser.add_argument("--fanout-hosts", type=int, default=int(os.environ.get("BENCH_FANOUT_HOSTS") or 256))
+    parser.add_argument("--fanout-repeats", type=int, default=int(os.environ.get("BENCH_FANOUT_REPEATS") or 3))
     parser.add_argument("--output", type=Path, default=RESULTS_PATH)
     parser.add_argument("--build-dir", type=Path, help="a `sam build` output to measure instead of building one")
     arguments = parser.parse_args(argv)

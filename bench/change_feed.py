@@ -21,6 +21,7 @@ import http.client
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.cold_start import STORED, Layout, event
+from bench.feed_floor import Recording
+from bench.feed_load import cpu_by_kind
 from bench.warm import HOST, host_query
 from devtools.embedded_dynamodb import EmbeddedDynamoDB
 from devtools.fresh_interpreter import HandlerRun
@@ -39,16 +42,20 @@ from devtools.local_api.runtime import FunctionPool
 from devtools.local_aws import client, local_environment
 from devtools.local_events import LocalEventBridge
 from devtools.stream_events import record
-from devtools.tables import create_tables
-from devtools.template import Template
+from devtools.tables import create_table, create_tables
+from devtools.template import ROOT, Template
+from instance_api.aws.eventbridge import EventBridgePublisher
 from instance_api.aws.host_index import HostIndex
 from instance_api.aws.items import to_item
+from instance_api.changes.consumer import consume
 from instance_api.domain.changes import CREATED, Change
 from instance_api.domain.commands import CreateCommand, UpdateCommand
 from instance_api.domain.instance import Desired
 from instance_api.domain.service import InstanceService
+from instance_api.observability import metrics
 
 CONSUMER = "PublishChangesFunction"
+WORKER = "consumer worker"  # feed_load.cpu_by_kind's name for its processes
 BATCH = 100
 POLL_S = 0.01
 
@@ -116,34 +123,93 @@ def _console_to(path: Path) -> Iterator[None]:
             os.close(saved)
 
 
-def consumer_throughput(batches: int) -> dict[str, float]:
-    """Records per second through the consumer's worker, batches of 100, on the embedded store."""
+def _floor_plan(batches: list[list[dict[str, Any]]], template: Template) -> list[dict[str, Any]]:
+    """The calls the consumer makes for each batch (its own code, against clients that take note)."""
+    spec = template.functions()[CONSUMER]
+    planned = []
+    for batch in batches:
+        noted = Recording()
+        index = HostIndex(noted, spec.environment["HOST_INDEX_TABLE_NAME"])
+        consume(batch, index, EventBridgePublisher(noted, spec.environment["EVENT_BUS_NAME"]))
+        metrics.clear_metrics()
+        planned.append({"puts": noted.puts, "events": noted.events, "records": len(batch)})
+    return planned
+
+
+def _fresh_index(endpoint: str, template: Template) -> None:
+    """The host index emptied, so every run's first writes land as the first run's did."""
+    dynamodb, table = client(endpoint), template.table("HostIndexTable")
+    dynamodb.delete_table(TableName=table.name)
+    dynamodb.get_waiter("table_not_exists").wait(TableName=table.name)
+    create_table(dynamodb, table)
+
+
+def _floor(plan: Path) -> dict[str, float]:
+    command = [sys.executable, "-m", "bench.feed_floor", str(plan)]
+    answer = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, timeout=600)
+    replayed: dict[str, float] = json.loads(answer.stdout)
+    return replayed
+
+
+def _through_worker(pool: FunctionPool, recorded: list[list[dict[str, Any]]]) -> dict[str, float]:
+    before, started = cpu_by_kind(os.getpid()), time.perf_counter()
+    for number, batch in enumerate(recorded):
+        answer = pool.invoke({"Records": batch}, f"batch-{number}")
+        if answer != {"batchItemFailures": []}:
+            raise RuntimeError(f"the consumer failed records: {answer}")
+    seconds = time.perf_counter() - started
+    cpu = cpu_by_kind(os.getpid()).get(WORKER, 0.0) - before.get(WORKER, 0.0)
+    return {"seconds": seconds, "cpu_s": cpu, "records": sum(len(batch) for batch in recorded)}
+
+
+def consumer_throughput(batches: int, rounds: int = 2) -> dict[str, Any]:
+    """Records per second through the consumer's worker, batches of 100, on the embedded store,
+    against the floor (the same calls, plain botocore), in alternating rounds (best of each)."""
     template = Template.load()
     store = EmbeddedDynamoDB()
     bridge = LocalEventBridge(template.event_buses(), region=template.region)
     pool: FunctionPool | None = None
+    runs: dict[str, list[dict[str, float]]] = {"consumer": [], "floor": []}
     try:
         create_tables(client(store.endpoint), template.tables())
         recorded = _recorded_batches(store.endpoint, batches)
         environment = local_environment(store.endpoint, template.region, events_endpoint=bridge.endpoint)
         pool = FunctionPool(template.functions()[CONSUMER], environment, max_workers=1)
-        with tempfile.TemporaryDirectory() as console, _console_to(Path(console) / "consumer.log"):
+        with tempfile.TemporaryDirectory() as scratch, _console_to(Path(scratch) / "consumer.log"):
+            plan = Path(scratch) / "floor.json"
+            batches_planned = _floor_plan(recorded, template)
+            layout = {"dynamodb": store.endpoint, "events": bridge.endpoint, "region": template.region}
+            plan.write_text(json.dumps({**layout, "batches": batches_planned}), encoding="utf-8")
             pool.invoke({"Records": recorded[0][:1]}, "warm-up")  # the cold start is not throughput
-            published_before = len(bridge.events)
-            started = time.perf_counter()
-            for number, batch in enumerate(recorded):
-                answer = pool.invoke({"Records": batch}, f"batch-{number}")
-                if answer != {"batchItemFailures": []}:
-                    raise RuntimeError(f"the consumer failed records: {answer}")
-            elapsed = time.perf_counter() - started
-        count = sum(len(batch) for batch in recorded)
-        events = len(bridge.events) - published_before
-        return {"records_per_s": count / elapsed, "records": count, "events": events}
+            for _ in range(rounds):
+                _fresh_index(store.endpoint, template)
+                runs["floor"].append(_floor(plan))
+                _fresh_index(store.endpoint, template)
+                runs["consumer"].append(_through_worker(pool, recorded))
+        return _throughput_summary(runs, batches_planned)
     finally:
         if pool is not None:
             pool.close()
         bridge.stop()
         store.stop()
+
+
+def _throughput_summary(runs: dict[str, list[dict[str, float]]], planned: list[dict[str, Any]]) -> dict[str, Any]:
+    best = {kind: min(results, key=lambda run: run["seconds"]) for kind, results in runs.items()}
+    records = best["consumer"]["records"]
+    per_s = {kind: run["records"] / run["seconds"] for kind, run in best.items()}
+    return {
+        "records_per_s": per_s["consumer"],
+        "floor_records_per_s": per_s["floor"],
+        "vs_floor": per_s["consumer"] / per_s["floor"],
+        "consumer_cpu_ms_per_record": 1000 * best["consumer"]["cpu_s"] / records,
+        "floor_cpu_ms_per_record": 1000 * best["floor"]["cpu_s"] / records,
+        "records": records,
+        "index_writes": sum(len(batch["puts"]) for batch in planned),
+        "put_events_calls": sum(len(batch["events"]) for batch in planned),
+        "events": sum(len(call) for batch in planned for call in batch["events"]),
+        "rounds": len(runs["consumer"]),
+    }
 
 
 def host_cold_start(endpoint: str, layout: Layout, pairs: int) -> dict[str, float]:

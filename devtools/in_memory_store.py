@@ -9,12 +9,13 @@ index, leaves the newer entry) and changes nothing.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 from instance_api.domain.changes import Change
 from instance_api.domain.commands import UNCONDITIONAL, Expected
 from instance_api.domain.errors import AlreadyExists, NotFound
 from instance_api.domain.instance import Changes, Draft, Instance, Page
-from instance_api.domain.ports import meets, refusal
+from instance_api.domain.ports import HostWrite, landed, meets, refusal
 
 
 class InMemoryStore:
@@ -83,16 +84,19 @@ class InMemoryHostIndex:
         self.entries: dict[tuple[str, str], tuple[str, Instance | None]] = {}
         self._lock = threading.Lock()
 
-    def apply(self, change: Change) -> int:
-        landed = 0
+    def apply_all(self, writes: Sequence[HostWrite]) -> list[bool | Exception]:
+        outcomes: list[bool | Exception] = []
         with self._lock:
-            for host_id, present in change.hosts().items():
-                key = (host_id, change.subject["name"])
-                if key in self.entries and self.entries[key][0] >= change.sequence:
-                    continue
-                self.entries[key] = (change.sequence, change.instance if present else None)
-                landed += 1
-        return landed
+            for write in writes:
+                change, key = write.change, write.entry
+                newer = key not in self.entries or self.entries[key][0] < change.sequence
+                if newer:
+                    self.entries[key] = (change.sequence, change.instance if write.present else None)
+                outcomes.append(newer)
+        return outcomes
+
+    def apply(self, change: Change) -> int:
+        return landed(self.apply_all(HostWrite.of(change)))
 
     def list(self, host_id: str, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
         with self._lock:

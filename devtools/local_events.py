@@ -3,7 +3,9 @@
 The consumer's botocore client reaches it through AWS_ENDPOINT_URL_EVENTBRIDGE (botocore's own
 per-service endpoint variable), so locally nothing goes to AWS. It answers PutEvents as
 EventBridge does (an entry per event, an error code per refused one: an unknown bus, a
-`Detail` that is not a JSON object, a missing source or detail-type) and keeps each event
+`Detail` that is not a JSON object, a missing source or detail-type; a whole request refused,
+as a 400 ValidationException, when it holds more than 10 entries or its entries' sizes add
+up to more than 1 MB) and keeps each event
 in the shape EventBridge delivers to a rule's target ({version, id, detail-type, source,
 account, time, region, resources, detail}), oldest first, for `GET /_local/events`.
 Only PutEvents is answered; this is not an EventBridge emulator (no rules, no archive).
@@ -20,10 +22,18 @@ from typing import Any
 
 from devtools.template import LOCAL_ACCOUNT, LOCAL_REGION
 from devtools.wsgi_server import WSGIThread
+from instance_api.aws.eventbridge import entry_size
 
 PUT_EVENTS_TARGET = "AWSEvents.PutEvents"
-# EventBridge refuses an entry over 256 KB.
-ENTRY_MAX_BYTES = 256 * 1024
+# What EventBridge takes in one call: 10 entries, 1 MB of entries in all (256 KB until
+# 2026-01-29), sized as it documents (instance_api.change_events.entry_size); 1 MB read as
+# 1 MiB here, the larger reading, so the stand-in refuses only what EventBridge surely would.
+ENTRIES_PER_CALL = 10
+REQUEST_MAX_BYTES = 1024 * 1024
+
+
+class RequestRefused(Exception):
+    """EventBridge refuses the whole call (HTTP 400), taking none of its entries."""
 
 
 def _time(entry: dict[str, Any]) -> str:
@@ -69,8 +79,6 @@ class LocalEventBridge:
             detail = None
         if not isinstance(detail, dict):
             return "MalformedDetail", "Detail is malformed."
-        if len(json.dumps(entry).encode()) > ENTRY_MAX_BYTES:
-            return "InvalidArgument", "Total size of the entries in the request is over the limit."
         return None
 
     def _take(self, entry: dict[str, Any]) -> dict[str, str]:
@@ -92,9 +100,16 @@ class LocalEventBridge:
         return {"EventId": event["id"]}
 
     def put_events(self, request: dict[str, Any]) -> dict[str, Any]:
-        """PutEvents' answer to `request`, taking the entries it accepts."""
+        """PutEvents' answer to `request`, taking the entries it accepts; RequestRefused for a
+        request EventBridge refuses whole."""
+        entries = request.get("Entries", [])
+        if len(entries) > ENTRIES_PER_CALL:
+            raise RequestRefused(f"Entries: at most {ENTRIES_PER_CALL} entries in one PutEvents request")
+        sized = [entry for entry in entries if self._refusal(entry) is None]
+        if sum(entry_size(entry) for entry in sized) > REQUEST_MAX_BYTES:
+            raise RequestRefused("Total size of the entries in the request is over the limit.")
         answers = []
-        for entry in request.get("Entries", []):
+        for entry in entries:
             refusal = self._refusal(entry)
             if refusal is None:
                 answers.append(self._take(entry))
@@ -109,8 +124,13 @@ class LocalEventBridge:
             start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.1")])
             return [json.dumps(body).encode()]
         request = json.loads(environ["wsgi.input"].read() or b"{}")
+        try:
+            answer = self.put_events(request)
+        except RequestRefused as refused:
+            start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.1")])
+            return [json.dumps({"__type": "ValidationException", "message": str(refused)}).encode()]
         start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1")])
-        return [json.dumps(self.put_events(request)).encode()]
+        return [json.dumps(answer).encode()]
 
     def stop(self) -> None:
         self._server.stop()

@@ -112,6 +112,7 @@ class StreamConsumer:
     starting_position: str
     batch_size: int
     batching_window_s: float
+    parallelization_factor: int  # concurrent batches per shard, each key's records in one of them
     bisect_on_error: bool
     max_retries: int
     max_record_age_s: int
@@ -366,6 +367,7 @@ class Template:
             starting_position=settings["StartingPosition"],
             batch_size=int(settings.get("BatchSize", 100)),
             batching_window_s=float(settings.get("MaximumBatchingWindowInSeconds", 0)),
+            parallelization_factor=int(settings.get("ParallelizationFactor", 1)),
             bisect_on_error=bool(settings.get("BisectBatchOnFunctionError", False)),
             max_retries=int(settings.get("MaximumRetryAttempts", -1)),
             max_record_age_s=int(settings.get("MaximumRecordAgeInSeconds", -1)),

@@ -8,6 +8,7 @@ with the signal a test asks for.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -40,10 +41,16 @@ def environment() -> dict[str, str]:
 
 class LocalApiProcess:
     """`arguments` go to the local API; `prefix` runs it through another command (a shell
-    that ignores SIGINT, say); its console is kept, and copied to `log` if given."""
+    that ignores SIGINT, say); its console is kept, and copied to `log` if given; `on_line`
+    sees each console line as it is read (the bench times published events by it)."""
 
     def __init__(
-        self, *arguments: str, startup_timeout: float = 90, prefix: tuple[str, ...] = (), log: Path | None = None
+        self,
+        *arguments: str,
+        startup_timeout: float = 90,
+        prefix: tuple[str, ...] = (),
+        log: Path | None = None,
+        on_line: Callable[[str], None] | None = None,
     ) -> None:
         self.process = subprocess.Popen(
             [*prefix, *command(*arguments)],
@@ -57,6 +64,7 @@ class LocalApiProcess:
         self._lines: list[str] = []
         self._changed = threading.Condition()
         self._log = log.open("w", encoding="utf-8") if log is not None else None
+        self._on_line = on_line
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         match = self.wait_for(LISTENING, startup_timeout)
@@ -73,6 +81,9 @@ class LocalApiProcess:
             if self._log is not None:
                 self._log.write(line)
                 self._log.flush()
+            if self._on_line is not None:
+                with contextlib.suppress(Exception):  # the console must be read on, whatever a watcher does
+                    self._on_line(line)
             with self._changed:
                 self._lines.append(line)
                 self._changed.notify_all()
@@ -111,9 +122,11 @@ class LocalApiProcess:
 
 
 @contextmanager
-def local_api(log: Path | None = None, *arguments: str) -> Iterator[LocalApiProcess]:
+def local_api(
+    log: Path | None = None, *arguments: str, on_line: Callable[[str], None] | None = None
+) -> Iterator[LocalApiProcess]:
     """The local API for the length of a `with` block."""
-    api = LocalApiProcess(*arguments, log=log)
+    api = LocalApiProcess(*arguments, log=log, on_line=on_line)
     try:
         yield api
     finally:

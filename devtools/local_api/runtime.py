@@ -189,10 +189,22 @@ class FunctionPool:
         finally:
             self._release(worker, healthy)
 
-    def warm_up(self) -> None:
-        """Start one worker ahead of the first request (errors surface on that request)."""
-        with contextlib.suppress(InvokeFailed):
-            self._release(self._acquire(), healthy=True)
+    def warm_up(self, workers: int = 1) -> None:
+        """Start `workers` workers side by side ahead of the first requests (errors surface on
+        those requests); each is held until all are up, so each is a new one."""
+        started: list[Worker] = []
+
+        def start() -> None:
+            with contextlib.suppress(InvokeFailed):
+                started.append(self._acquire())
+
+        threads = [threading.Thread(target=start) for _ in range(min(workers, self._max_workers))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for worker in started:
+            self._release(worker, healthy=True)
 
     def reload(self) -> None:
         """Retire every worker of the current generation; the next invoke loads fresh code."""

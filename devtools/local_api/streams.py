@@ -3,8 +3,12 @@ the function with batches, and handle its failures as Lambda does.
 
 A `StreamPoller` per `DynamoDB` event in template.yaml reads the table's stream (moto's in
 the embedded store, DynamoDB Local's own) on a thread, in order, shard by shard (a child
-shard after its parent), and hands each batch to `deliver`, which follows the mapping's
-settings the way Lambda documents them:
+shard after its parent is done). Each shard's records go to `ShardLanes`, which processes
+them as Lambda does under a ParallelizationFactor of N: a record goes to the lane its
+item's key hashes to, up to N lanes deliver batches at once (each its own records, in
+order, one batch at a time), and the shard's checkpoint moves only as far as the slowest
+lane. Each lane hands its batches to `deliver`, which follows the mapping's settings the
+way Lambda documents them, so one lane's retries never hold or reorder another's:
 
 - the function answers `{"batchItemFailures": [{"itemIdentifier": <sequence number>}]}`
   (ReportBatchItemFailures): the records before the first one named succeeded, the batch is
@@ -19,22 +23,27 @@ Retries here are immediate; Lambda backs off between them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import threading
 import time
 import uuid
+import zlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from devtools.local_api.runtime import FunctionPool, InvokeFailed, warm_up
+from devtools.local_api.runtime import FunctionPool, InvokeFailed
 from devtools.local_aws import client, streams_client
 from devtools.template import StreamConsumer, Template
 
 # How often an idle stream is read: Lambda polls a shard about four times a second.
 POLL_INTERVAL_S = 0.1
+# How often the stream is described again for new shards (a shard splits rarely; every
+# describe is a call on the same store the API writes to).
+DISCOVER_INTERVAL_S = 2.0
 
 Invoke = Callable[[list[dict[str, Any]]], Any]
 
@@ -77,6 +86,7 @@ class EventSourceMapping:
     invoke: Invoke
     on_failure: Callable[[dict[str, Any]], None]
     clock: Callable[[], float] = time.time
+    _invoked: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False)
     invocations: int = field(default=0, init=False)
 
     def _expired(self, batch: _Batch) -> _Batch:
@@ -92,7 +102,7 @@ class EventSourceMapping:
 
     def _attempt(self, batch: _Batch) -> tuple[int | None, bool]:
         """Invoke the function once: where the batch failed (None: nowhere), and whether it raised."""
-        self.invocations += 1
+        self.invocations = next(self._invoked)  # lanes invoke at once: the count is an atomic counter's
         try:
             answer = self.invoke(batch.records)
         except FunctionError:
@@ -160,16 +170,103 @@ def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     return {**record, "dynamodb": stream, "eventSourceARN": stream_arn}
 
 
+def lane_of(record: dict[str, Any], lanes: int) -> int:
+    """The lane of a record's item: a hash of its key, so an item's records always share one."""
+    return zlib.crc32(json.dumps(record["dynamodb"]["Keys"], sort_keys=True).encode()) % lanes
+
+
+class ShardLanes:
+    """One shard's records in up to `mapping.consumer.parallelization_factor` lanes at once.
+
+    Each lane is a thread delivering its records in order, at most a batch at a time, through
+    the mapping (so its retries, bisection and giving up stay within it). `checkpoint` is the
+    sequence number up to which every record is done: a record a lane still works on holds it,
+    however far the other lanes got, as Lambda's checkpoint for the shard does.
+    """
+
+    def __init__(self, mapping: EventSourceMapping, shard_id: str) -> None:
+        self.mapping = mapping
+        self.shard_id = shard_id
+        consumer = mapping.consumer
+        self._queues: list[deque[dict[str, Any]]] = [deque() for _ in range(max(1, consumer.parallelization_factor))]
+        self._order: deque[str] = deque()  # sequence numbers read and not yet checkpointed, in stream order
+        self._done: set[str] = set()
+        self.checkpoint: str | None = None
+        self._changed = threading.Condition()
+        self._stopped = False
+        self._threads = [
+            threading.Thread(target=self._run, args=(lane,), name=f"{shard_id}-lane-{lane}", daemon=True)
+            for lane in range(len(self._queues))
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, records: list[dict[str, Any]]) -> None:
+        """Records read from the shard, in stream order."""
+        with self._changed:
+            for record in records:
+                self._order.append(_sequence(record))
+                self._queues[lane_of(record, len(self._queues))].append(record)
+            self._changed.notify_all()
+
+    @property
+    def outstanding(self) -> int:
+        """Records read and not yet past the checkpoint."""
+        with self._changed:
+            return len(self._order)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every record read is done; whether it was within `timeout` s."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._order, timeout)
+
+    def _take(self, lane: int) -> list[dict[str, Any]] | None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._stopped or bool(self._queues[lane]))
+            if self._stopped:
+                return None
+            queue = self._queues[lane]
+            return [queue.popleft() for _ in range(min(len(queue), self.mapping.consumer.batch_size))]
+
+    def _finish(self, batch: list[dict[str, Any]]) -> None:
+        with self._changed:
+            self._done.update(_sequence(record) for record in batch)
+            while self._order and self._order[0] in self._done:
+                self.checkpoint = self._order.popleft()
+                self._done.discard(self.checkpoint)
+            self._changed.notify_all()
+
+    def _run(self, lane: int) -> None:
+        while (batch := self._take(lane)) is not None:
+            try:
+                self.mapping.deliver(batch, self.shard_id)
+            finally:
+                self._finish(batch)
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+
 class _Shard:
-    def __init__(self, shard_id: str, parent: str | None) -> None:
+    def __init__(self, shard_id: str, parent: str | None, lanes: ShardLanes) -> None:
         self.shard_id = shard_id
         self.parent = parent
+        self.lanes = lanes
         self.iterator: str | None = None
         self.closed = False
 
 
 class StreamPoller:
-    """Reads `mapping.consumer`'s table's stream on a thread and delivers each batch, in order."""
+    """Reads `mapping.consumer`'s table's stream on a thread and hands each shard's records to its lanes.
+
+    A shard is read ahead of its lanes by at most a batch per lane (Lambda too holds only so
+    many records in flight); a child shard is read once its parent is closed and done, so
+    an item's records never overtake each other across a split.
+    """
 
     def __init__(self, mapping: EventSourceMapping, dynamodb: Any, streams: Any, interval: float = POLL_INTERVAL_S):
         self.mapping = mapping
@@ -178,6 +275,10 @@ class StreamPoller:
         self._interval = interval
         self._shards: dict[str, _Shard] = {}
         self._first_read = True
+        self._stream: str | None = None
+        self._discovered = 0.0
+        consumer = mapping.consumer
+        self._full_read = min(1000, consumer.batch_size * max(1, consumer.parallelization_factor))
         self._stopped = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"stream-{mapping.consumer.function.logical_id}", daemon=True
@@ -188,7 +289,10 @@ class StreamPoller:
 
     def stop(self) -> None:
         self._stopped.set()
-        self._thread.join(timeout=5)
+        if self._thread.ident is not None:  # started (a stop can come while its worker warms)
+            self._thread.join(timeout=5)
+        for shard in self._shards.values():
+            shard.lanes.stop()
 
     def _run(self) -> None:
         failing, said = 0, ""
@@ -197,6 +301,7 @@ class StreamPoller:
                 delivered = self.poll()
                 failing = 0
             except Exception as error:  # noqa: BLE001 - a store restart or a stream not there yet: try again
+                self._stream = None  # describe it again: the table may have been made anew
                 failing, delivered = min(failing + 1, 6), 0
                 problem = f"{type(error).__name__}: {error}"
                 if problem != said:  # once per problem, not once per poll
@@ -205,53 +310,73 @@ class StreamPoller:
             if not delivered:
                 # Back off while the stream cannot be read (up to 5 s), as Lambda's pollers do.
                 self._stopped.wait(min(5.0, self._interval * 2**failing))
+            elif delivered < self._full_read:
+                # A short read: the shard is drained for now. Read again at the polling rate,
+                # not at once (every read is a call on the store the API writes to).
+                self._stopped.wait(self._interval)
 
     def _stream_arn(self) -> str | None:
-        table = self._dynamodb.describe_table(TableName=self.mapping.consumer.table)["Table"]
-        return str(table["LatestStreamArn"]) if "LatestStreamArn" in table else None
+        if self._stream is None:
+            table = self._dynamodb.describe_table(TableName=self.mapping.consumer.table)["Table"]
+            self._stream = table.get("LatestStreamArn")
+            self._discovered = 0.0
+        return self._stream
 
     def _discover(self, stream_arn: str) -> None:
         """Start reading shards not seen yet: from the mapping's starting position at the first
-        read, from their start afterwards (a new shard's records are all new)."""
+        read, from their start afterwards (a new shard's records are all new). A stream with no
+        open shard (not seen yet, or all closed: children to find) is described at every poll."""
+        open_shard = any(not shard.closed for shard in self._shards.values())
+        if open_shard and time.monotonic() - self._discovered < DISCOVER_INTERVAL_S:
+            return
+        self._discovered = time.monotonic()
         description = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]
         position = self.mapping.consumer.starting_position if self._first_read else "TRIM_HORIZON"
         for shard in description.get("Shards", []):
             if shard["ShardId"] in self._shards:
                 continue
-            known = _Shard(shard["ShardId"], shard.get("ParentShardId"))
+            known = _Shard(shard["ShardId"], shard.get("ParentShardId"), ShardLanes(self.mapping, shard["ShardId"]))
             known.iterator = self._streams.get_shard_iterator(
                 StreamArn=stream_arn, ShardId=known.shard_id, ShardIteratorType=position
             )["ShardIterator"]
             self._shards[known.shard_id] = known
         self._first_read = False
 
-    def _readable(self, shard: _Shard) -> bool:
+    def _room(self, shard: _Shard) -> int:
+        """How many records the shard may be read ahead of its lanes: 0 while its parent is not done."""
         parent = self._shards.get(shard.parent or "")
-        return not shard.closed and (parent is None or parent.closed)
+        if shard.closed or (parent is not None and (not parent.closed or parent.lanes.outstanding)):
+            return 0
+        return self._full_read - shard.lanes.outstanding  # GetRecords reads at most 1000
 
     def poll(self) -> int:
-        """Read each open shard once, deliver what came; how many records were delivered."""
+        """Read each open shard once, hand what came to its lanes; how many records were read."""
         stream_arn = self._stream_arn()
         if stream_arn is None:
             return 0
         self._discover(stream_arn)
-        delivered = 0
-        for shard in [shard for shard in self._shards.values() if self._readable(shard)]:
-            answer = self._streams.get_records(ShardIterator=shard.iterator, Limit=self.mapping.consumer.batch_size)
+        read = 0
+        for shard in list(self._shards.values()):
+            room = self._room(shard)
+            if room <= 0:
+                continue
+            answer = self._streams.get_records(ShardIterator=shard.iterator, Limit=room)
             records = [lambda_record(record, stream_arn) for record in answer["Records"]]
             shard.iterator = answer.get("NextShardIterator")
             shard.closed = shard.iterator is None
-            if records:
-                self.mapping.deliver(records, shard.shard_id)
-                delivered += len(records)
-        return delivered
+            if shard.closed:
+                self._discovered = 0.0  # its children are there to find now
+            shard.lanes.submit(records)
+            read += len(records)
+        return read
 
 
 class LocalStreamConsumers:
     """Every `DynamoDB` event of the template, served as Lambda's event source mapping serves it.
 
-    Each consumer gets one worker (Lambda runs one invocation per shard at a time) with the
-    functions' local environment, a mapping and a poller; a batch given up on is printed.
+    Each consumer gets as many workers as its ParallelizationFactor (Lambda runs that many
+    invocations per shard at a time) with the functions' local environment, a mapping and a
+    poller; a batch given up on is printed.
     """
 
     def __init__(self, template: Template, endpoint: str, environment: dict[str, str]) -> None:
@@ -259,16 +384,18 @@ class LocalStreamConsumers:
         self.pollers: list[StreamPoller] = []
         dynamodb, streams = client(endpoint, template.region), streams_client(endpoint, template.region)
         for consumer in template.stream_consumers():
-            pool = FunctionPool(consumer.function, environment, max_workers=1)
+            pool = FunctionPool(consumer.function, environment, max_workers=max(1, consumer.parallelization_factor))
             self.pools[consumer.function.logical_id] = pool
             mapping = EventSourceMapping(consumer, _invoker(pool), _reporter(consumer))
             self.pollers.append(StreamPoller(mapping, dynamodb, streams))
 
     def start(self) -> None:
-        """Warm each consumer's worker (in the background, as the gateway does), then poll."""
-        warm_up(self.pools.values())
+        """In the background (as the gateway warms its functions): warm a worker per lane of each
+        consumer, side by side, then poll. A lane's batch read before would start its worker on
+        the way: a backlog read at start (TRIM_HORIZON) would wait for several cold starts."""
         for poller in self.pollers:
-            poller.start()
+            pool = self.pools[poller.mapping.consumer.function.logical_id]
+            threading.Thread(target=_warm_then_poll, args=(pool, poller), name="warm-then-poll", daemon=True).start()
 
     def stop(self) -> None:
         for poller in self.pollers:
@@ -277,13 +404,18 @@ class LocalStreamConsumers:
             pool.close()
 
 
+def _warm_then_poll(pool: FunctionPool, poller: StreamPoller) -> None:
+    pool.warm_up(max(1, poller.mapping.consumer.parallelization_factor))
+    poller.start()
+
+
 def _invoker(pool: FunctionPool) -> Invoke:
     def invoke(records: list[dict[str, Any]]) -> Any:
         try:
             return pool.invoke({"Records": records}, str(uuid.uuid4()))
         except InvokeFailed as failure:
             # A failed batch's records are in the function's own log; anything else is not.
-            detail = "" if "BatchProcessingError" in failure.summary else f"\n{failure.detail}"
+            detail = "" if "BatchFailed" in failure.summary else f"\n{failure.detail}"
             print(f"{failure.summary} ({len(records)} stream records){detail}", file=sys.stderr, flush=True)
             raise FunctionError(failure.summary) from failure
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import botocore.client
+import botocore.exceptions
 import botocore.session
 import pytest
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from devtools.events import load_event
 from devtools.local_api.streams import EventSourceMapping, FunctionError
-from devtools.template import LOCAL_REGION, Template
-from tests.handlers.conftest import InvokeRaw, intercept_aws
-from tests.stream_records import batch, image, insert, named, poison, recorded, remove
+from devtools.template import LOCAL_REGION, ROOT, Template
+from instance_api.changes.consumer import BatchFailed
+from tests.handlers.conftest import MAKE_API_CALL, InvokeRaw, intercept_aws
+from tests.stream_records import batch, image, insert, named, on_hosts, poison, recorded, remove
 from tests.support import marked
 
 if TYPE_CHECKING:
@@ -167,7 +170,7 @@ def test_given_a_poison_record_when_consuming_its_batch_then_it_and_what_follows
 def test_given_a_batch_of_only_poison_when_consuming_it_then_the_function_fails_so_lambda_bisects(
     consume: Consume,
 ) -> None:
-    with pytest.raises(BatchProcessingError):
+    with pytest.raises(BatchFailed):
         consume(batch(poison(1)))
 
 
@@ -180,10 +183,12 @@ def test_given_a_poison_record_under_the_event_source_mapping_then_it_goes_aside
     def invoke(records: list[dict[str, Any]]) -> Any:
         try:
             return consume(batch(*records))
-        except BatchProcessingError as error:
+        except BatchFailed as error:
             raise FunctionError(str(error)) from error
 
-    mapping = EventSourceMapping(settings, invoke, failures.append)
+    # The mapping's clock is the records' own time: they are recorded, and must not age out.
+    written = float(recorded()[0]["dynamodb"]["ApproximateCreationDateTime"])
+    mapping = EventSourceMapping(settings, invoke, failures.append, clock=lambda: written)
     names = [f"app-{number}" for number in range(1, 6)]
     records = [insert(named(image(recorded()[0]), name), number) for number, name in enumerate(names, start=1)]
     mapping.deliver([*records[:2], poison(99), *records[2:]], "shard-1")
@@ -195,22 +200,151 @@ def test_given_a_poison_record_under_the_event_source_mapping_then_it_goes_aside
     assert mapping.invocations <= 1 + 3 + settings.max_retries + 1, "bisected, then retried a bounded number of times"
 
 
-def test_given_eventbridge_refuses_a_record_s_event_when_consuming_then_that_record_is_retried_later(
+class Bus:
+    """PutEvents answered here instead of by moto: every call's events are kept, and the
+    instances named in `refusing` have their entries refused (a per-entry ErrorCode, as
+    EventBridge answers a partly failed call) that many more times (-1: always)."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[tuple[str, str, int]]] = []
+        self.taken: list[tuple[str, str, int]] = []
+        self.refusing: dict[str, int] = {}
+
+    def answer(self, entries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls.append(kinds(entries))
+        answers: list[dict[str, str]] = []
+        for event in kinds(entries):
+            if self.refusing.get(event[1], 0) != 0:
+                self.refusing[event[1]] -= 1
+                answers.append({"ErrorCode": "InternalFailure", "ErrorMessage": "try again"})
+            else:
+                self.taken.append(event)
+                answers.append({"EventId": f"event-{len(self.taken)}"})
+        return {"FailedEntryCount": sum("ErrorCode" in answer for answer in answers), "Entries": answers}
+
+
+@pytest.fixture
+def bus(monkeypatch: pytest.MonkeyPatch, published: list[dict[str, Any]]) -> Bus:
+    answered = Bus()
+
+    def make_api_call(client: Any, operation_name: str, params: dict[str, Any]) -> Any:
+        if operation_name == "PutEvents":
+            return answered.answer(params["Entries"])
+        return MAKE_API_CALL(client, operation_name, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
+    return answered
+
+
+def app(name: str, sequence: int, *hosts: str) -> dict[str, Any]:
+    """An INSERT of instance `name` (on `hosts`, else the recorded image's)."""
+    live = named(image(recorded()[0]), name)
+    return insert(on_hosts(live, *hosts) if hosts else live, sequence)
+
+
+def test_given_records_of_many_instances_when_publishing_then_events_go_ten_to_a_call_in_stream_order(
+    consume: Consume, bus: Bus
+) -> None:
+    names = [f"app-{number}" for number in range(25)]
+    assert consume(batch(*(app(name, number) for number, name in enumerate(names, start=1)))) == {
+        "batchItemFailures": []
+    }
+    # The three calls of a round hold different instances, so they go out side by side.
+    calls = sorted(([name for _, name, _ in call] for call in bus.calls), key=lambda call: names.index(call[0]))
+    assert [len(call) for call in calls] == [10, 10, 5]
+    assert [name for call in calls for name in call] == names
+
+
+def test_given_several_changes_of_one_instance_when_publishing_then_a_call_holds_at_most_one_of_its_events(
+    consume: Consume, bus: Bus
+) -> None:
+    created, updated, deleted, _ = recorded()
+    consume(batch(created, app("app-2", 10), updated, deleted))
+    assert bus.calls == [
+        [("Instance Created", "web-1", 1), ("Instance Created", "app-2", 1)],
+        [("Instance Updated", "web-1", 2)],
+        [("Instance Deleted", "web-1", 2)],
+    ]
+
+
+def test_given_eventbridge_refuses_one_entry_of_a_call_when_publishing_then_only_that_entry_is_sent_again(
+    consume: Consume, bus: Bus
+) -> None:
+    bus.refusing["app-2"] = 1
+    assert consume(batch(app("app-1", 1), app("app-2", 2), app("app-3", 3))) == {"batchItemFailures": []}
+    assert [[name for _, name, _ in call] for call in bus.calls] == [["app-1", "app-2", "app-3"], ["app-2"]]
+    assert sorted(name for _, name, _ in bus.taken) == ["app-1", "app-2", "app-3"], "each once"
+
+
+def test_given_eventbridge_keeps_refusing_an_instance_s_event_when_consuming_then_it_and_all_after_fail(
+    consume: Consume, bus: Bus, dynamodb: DynamoDBClient
+) -> None:
+    bus.refusing["web-1"] = -1
+    created, updated, _, _ = recorded()
+    answer = consume(batch(app("app-1", 1), created, updated, app("app-3", 4)))
+    failed = [failure["itemIdentifier"] for failure in answer["batchItemFailures"]]
+    assert failed == [created["dynamodb"]["SequenceNumber"], updated["dynamodb"]["SequenceNumber"], "4"]
+    assert ("Instance Updated", "web-1", 2) not in [event for call in bus.calls for event in call], (
+        "web-1's later event waits for its earlier one"
+    )
+    assert [call for call in bus.calls if ("Instance Created", "web-1", 1) in call][1:] == [
+        [("Instance Created", "web-1", 1)]
+    ] * 2, "refused three times in all, alone after the first call"
+    assert ("Instance Created", "app-1", 1) in bus.taken
+    assert index(dynamodb)[("host-c", "web-1")] == 2, "indexed anyway: the retry rewrites nothing"
+
+
+def test_given_a_batch_changing_one_instance_twice_when_indexing_then_each_entry_is_written_once_with_the_newest(
     consume: Consume, dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    refused: list[str] = []
+    written: list[tuple[str, int | None]] = []
 
-    def refuse_second(service: str, operation: str, params: dict[str, Any]) -> None:
+    def count(service: str, operation: str, params: dict[str, Any]) -> None:
+        if operation == "PutItem":
+            item = params["Item"]
+            written.append((item["hostID"]["S"], int(item["version"]["N"]) if "version" in item else None))
+
+    intercept_aws(monkeypatch, count)
+    consume(batch(*recorded()[:2]))
+    assert sorted(written) == [("host-a", None), ("host-b", 2), ("host-c", 2)]
+    assert index(dynamodb) == {("host-a", "web-1"): None, ("host-b", "web-1"): 2, ("host-c", "web-1"): 2}
+
+
+def test_given_a_host_index_write_that_fails_when_consuming_then_the_first_record_touching_it_and_all_after_fail(
+    consume: Consume, dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken: list[tuple[str, str, int]] = []
+
+    def throttle(service: str, operation: str, params: dict[str, Any]) -> None:
         if operation == "PutEvents":
-            refused.append(json.loads(params["Entries"][0]["Detail"])["name"])
-            if len(refused) == 2:
-                raise RuntimeError("EventBridge is down")
+            taken.extend(kinds(params["Entries"]))
+        if operation == "PutItem" and params["Item"]["hostID"]["S"] == "host-x":
+            error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}
+            raise botocore.exceptions.ClientError(error, "PutItem")  # type: ignore[arg-type]
 
-    intercept_aws(monkeypatch, refuse_second)
-    first = insert(named(image(recorded()[0]), "app-1"), 1)
-    second = insert(named(image(recorded()[0]), "app-2"), 2)
-    assert consume(batch(first, second)) == {"batchItemFailures": [{"itemIdentifier": "2"}]}
-    assert ("host-a", "app-2") in index(dynamodb), "indexed first: a retry rewrites nothing"
+    intercept_aws(monkeypatch, throttle)
+    records = [app("app-1", 1, "host-a"), app("app-2", 2, "host-a", "host-x"), app("app-3", 3, "host-a")]
+    assert consume(batch(*records)) == {"batchItemFailures": [{"itemIdentifier": "2"}, {"itemIdentifier": "3"}]}
+    assert [name for _, name, _ in taken] == ["app-1"], "no event of a record from the failure on"
+    assert {("host-a", "app-2"), ("host-a", "app-3")} <= set(index(dynamodb)), (
+        "written, harmlessly: a retry rewrites nothing"
+    )
+
+
+def test_given_a_record_on_many_hosts_when_indexing_then_its_writes_do_not_wait_on_each_other(
+    consume: Consume, dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each write waits until four are in flight together: one at a time, they never would.
+    together = threading.Barrier(4, timeout=10)
+
+    def meet(service: str, operation: str, params: dict[str, Any]) -> None:
+        if operation == "PutItem":
+            together.wait()
+
+    intercept_aws(monkeypatch, meet)
+    hosts = [f"host-{number}" for number in range(8)]
+    assert consume(batch(app("app-1", 1, *hosts))) == {"batchItemFailures": []}
+    assert {host for host, _ in index(dynamodb)} == set(hosts)
 
 
 def test_given_the_documented_rule_when_the_consumer_publishes_then_only_deletes_in_prod_reach_the_queue(

@@ -24,12 +24,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.real_clock]
 # One row per function in template.yaml, whichever functions it has (warm: those answering HTTP).
 FUNCTIONS = {CASES[logical_id].label for logical_id in Template.load().functions()}
 HTTP_FUNCTIONS = {case.label for case in CASES.values() if case.status is not None}
+FEED_RATE, FEED_SECONDS = 10, 4
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory, build_dir: Path) -> tuple[dict[str, Any], str]:
     output = tmp_path_factory.mktemp("bench") / "results.json"
     arguments = ["--pairs", "1", "--iterations", "50", "--requests", "16", "--writes", "5", "--batches", "1"]
+    arguments += ["--feed-rate", str(FEED_RATE), "--feed-seconds", str(FEED_SECONDS), "--feed-steps", str(FEED_RATE)]
+    arguments += ["--feed-step-seconds", "3", "--fanout-hosts", "8", "--fanout-repeats", "1"]
     arguments += ["--output", str(output)]
     arguments += ["--build-dir", str(build_dir)]
     result = subprocess.run(
@@ -58,11 +61,39 @@ def test_given_a_bench_run_when_it_finishes_then_all_six_measurements_are_printe
     assert results["throughput"]["creates_per_s_8"] > 0
     feed = results["change_feed"]
     assert feed["stream_lag"]["writes"] == 5
-    assert feed["consumer"]["records"] == feed["consumer"]["events"] > 0
     assert feed["host_cold_start"]["pairs"] == 1
     for heading in ("cold start", "warm cost", "package size", "memory", "local API throughput", "change feed"):
         assert heading in printed, heading
-    assert printed.count("goal") >= 6
+    assert printed.count("goal") >= 8
+
+
+def test_given_a_bench_run_when_reading_the_consumer_against_its_floor_then_a_batch_s_events_share_calls(
+    bench: tuple[dict[str, Any], str],
+) -> None:
+    consumer = bench[0]["change_feed"]["consumer"]
+    assert consumer["records"] == consumer["events"] == 100, "one batch of 100 creates and updates"
+    assert consumer["put_events_calls"] * 10 >= consumer["events"] > consumer["put_events_calls"], "10 to a call"
+    assert 0 < consumer["index_writes"] < 2 * 100 * 2, "each entry once per batch, however often it changed"
+    assert consumer["records_per_s"] > 0
+    assert consumer["floor_records_per_s"] > 0
+    assert "of it" in bench[1], "the consumer is printed against its floor"
+
+
+def test_given_a_bench_run_when_reading_the_feed_under_load_then_every_write_was_taken_and_seen(
+    bench: tuple[dict[str, Any], str],
+) -> None:
+    results, printed = bench
+    load = results["change_feed_load"]
+    run = load["sustained"]
+    assert (run["writes"], run["errors"], run["clients"]) == (FEED_RATE * FEED_SECONDS, [], 8)
+    assert run["lag"]["n"] == run["create_lag"]["n"] + run["delete_lag"]["n"] > 0
+    assert run["event_lag"]["n"] > 0
+    assert len(run["load_average"]["before"]) == 3
+    assert load["fan_out"]["hosts"] == 8
+    assert load["fan_out"]["wrong"] == [], "after its event, every host's view is as the write left it"
+    assert {step["rate"] for step in load["step_search"]["steps"]} == {FEED_RATE}
+    for heading in ("change feed under load", "one write on 8 hosts", "highest sustained rate"):
+        assert heading in printed, heading
 
 
 def test_given_a_bench_run_when_reading_the_import_breakdown_then_only_create_and_update_load_pydantic(

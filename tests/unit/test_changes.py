@@ -4,21 +4,31 @@ and the events built from them, checked against the committed JSON Schema."""
 from __future__ import annotations
 
 import json
+from collections import deque
 from typing import Any
 
 import jsonschema
 import pytest
 
 from devtools.event_schema import EVENT_SCHEMA_PATH, build, render
-from instance_api.aws.eventbridge import SOURCE, EventBridgePublisher, PublishFailed, detail, entry
+from instance_api.aws.eventbridge import (
+    ATTEMPTS,
+    CALL_MAX_BYTES,
+    SOURCE,
+    EventBridgePublisher,
+    Outgoing,
+    entry,
+    entry_size,
+    next_calls,
+)
 from instance_api.changes.records import MalformedRecord, change_of
-from instance_api.domain.changes import CREATED, DELETED, UPDATED, Change
+from instance_api.domain.changes import CREATED, DELETED, UPDATED, Change, Event, change_event, detail
 from instance_api.domain.instance import rfc3339
+from instance_api.domain.ports import Publication
 from tests.stream_records import (
     at_version,
     image,
     insert,
-    later,
     modify,
     named,
     on_hosts,
@@ -64,20 +74,19 @@ def test_given_an_update_when_reading_its_hosts_then_removed_ones_are_left_and_k
 
 def test_given_a_delete_that_keeps_a_tombstone_when_reading_it_then_it_is_a_delete_at_the_tombstone_s_time() -> None:
     live = image(recorded()[1])
-    deleted_at = later(live["updatedAt"]["S"], hours=2)
-    deleted = change(modify(live, tombstone(live, deleted_at), 5))
-    assert (deleted.kind, deleted.instance, deleted.changed_at) == (DELETED, None, deleted_at)
+    deleted = change(modify(live, tombstone(live, "2026-11-28T12:00:00.000Z"), 5))
+    assert (deleted.kind, deleted.instance, deleted.changed_at) == (DELETED, None, "2026-11-28T12:00:00.000Z")
     assert deleted.previous is not None
     assert deleted.previous["version"] == 2
 
 
 def test_given_a_create_over_a_tombstone_when_reading_it_then_it_is_a_create_with_no_previous() -> None:
     live = image(recorded()[1])
-    created_at = later(live["updatedAt"]["S"], days=1)
-    created = change(modify(tombstone(live), at_version(live, 3, created_at=created_at), 6))
+    again = at_version(live, 3, created_at="2026-11-29T08:00:00.000Z")
+    created = change(modify(tombstone(live), again, 6))
     assert (created.kind, created.previous) == (CREATED, None)
     assert created.instance is not None
-    assert (created.instance["version"], created.changed_at) == (3, created_at)
+    assert (created.instance["version"], created.changed_at) == (3, "2026-11-29T08:00:00.000Z")
 
 
 def test_given_a_tombstone_removed_by_its_ttl_when_reading_it_then_no_user_sees_a_change() -> None:
@@ -138,8 +147,7 @@ def test_given_one_instance_s_changes_when_ordering_them_then_each_comes_after_t
 
 def test_given_a_name_created_again_after_its_tombstone_expired_when_ordering_then_it_follows_the_old_life() -> None:
     deleted = change(remove(image(recorded()[1]), 5))
-    after_its_ttl = later(deleted.changed_at, days=31)
-    reborn = change(insert(at_version(image(recorded()[0]), 1, created_at=after_its_ttl), 10))
+    reborn = change(insert(at_version(image(recorded()[0]), 1, created_at="2026-12-31T00:00:00.000Z"), 10))
     assert reborn.sequence > deleted.sequence
 
 
@@ -158,7 +166,7 @@ def test_given_the_committed_event_schema_when_regenerating_it_then_nothing_chan
 
 def test_given_each_recorded_change_when_building_its_event_then_the_detail_matches_the_schema() -> None:
     for record in recorded():
-        built = entry(change(record), "bus")
+        built = entry(change_event(change(record)), "bus")
         assert (built["Source"], built["EventBusName"]) == (SOURCE, "bus")
         VALIDATOR.validate(json.loads(built["Detail"]))
 
@@ -174,7 +182,7 @@ def test_given_a_delete_when_building_its_detail_then_it_names_the_deleted_insta
         "previous": deleted.previous,
         "changedAt": deleted.changed_at,
     }
-    assert entry(deleted, "bus")["Time"].isoformat().startswith(deleted.changed_at[:19])
+    assert entry(change_event(deleted), "bus")["Time"].isoformat().startswith(deleted.changed_at[:19])
 
 
 @pytest.mark.parametrize(
@@ -203,13 +211,52 @@ def test_given_an_instance_in_an_event_when_validating_it_then_the_instance_sche
 
 
 class _Refusing:
+    """EventBridge refusing every entry of every call, the calls kept."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
     def put_events(self, *, Entries: list[dict[str, Any]]) -> Any:  # noqa: N803 - botocore's name
-        return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "try later"}]}
+        self.calls.append(len(Entries))
+        refused = {"ErrorCode": "InternalFailure", "ErrorMessage": "try later"}
+        return {"FailedEntryCount": len(Entries), "Entries": [refused] * len(Entries)}
 
 
-def test_given_eventbridge_refuses_the_entry_when_publishing_then_the_record_fails() -> None:
-    with pytest.raises(PublishFailed, match="InternalFailure try later"):
-        EventBridgePublisher(_Refusing(), "bus").publish(change(recorded()[0]))
+def outgoing(name: str, position: int, detail_bytes: int = 10) -> Outgoing:
+    entry = {"Source": SOURCE, "DetailType": CREATED, "Detail": "x" * detail_bytes, "Time": 0}
+    return Outgoing(name, position, entry)
+
+
+def test_given_eventbridge_refuses_an_entry_every_time_when_publishing_then_its_record_fails_after_three_tries() -> (
+    None
+):
+    bridge, pauses = _Refusing(), list[float]()
+    publisher = EventBridgePublisher(bridge, "bus", pause=pauses.append)
+    events = [Publication(position, Event("web-1", CREATED, {}, "2026-11-28T12:00:00.000Z")) for position in (0, 1)]
+    sent, failed = publisher.publish_all(events, before=2)
+    assert (sent, failed) == (0, {0: "InternalFailure try later"})
+    assert bridge.calls == [1] * ATTEMPTS, "the instance's second event never goes out"
+    assert len(pauses) == ATTEMPTS
+
+
+def test_given_an_entry_when_sizing_it_then_it_counts_as_eventbridge_counts() -> None:
+    entry = {"Source": "src", "DetailType": "dé", "Detail": '{"a":"é"}', "Resources": ["r1"], "Time": 0}
+    assert entry_size(entry) == 14 + 3 + 3 + 10 + 2
+    assert entry_size({"Source": "s", "DetailType": "d"}) == 2, "no Time, no Detail: nothing counted for them"
+
+
+def test_given_events_of_many_instances_when_planning_calls_then_ten_to_a_call_within_the_size_limit() -> None:
+    small = {f"i-{n}": deque([outgoing(f"i-{n}", n)]) for n in range(23)}
+    assert [len(call) for call in next_calls(small, before=100)] == [10, 10, 3]
+    big = {f"i-{n}": deque([outgoing(f"i-{n}", n, CALL_MAX_BYTES // 3)]) for n in range(5)}
+    assert [len(call) for call in next_calls(big, before=100)] == [2, 2, 1], "under 1 MB in all per call"
+
+
+def test_given_several_events_of_one_instance_when_planning_calls_then_a_round_holds_its_oldest_only() -> None:
+    queues = {"web-1": deque([outgoing("web-1", 0), outgoing("web-1", 2)]), "db-1": deque([outgoing("db-1", 1)])}
+    (call,) = next_calls(queues, before=100)
+    assert [(event.key, event.position) for event in call] == [("web-1", 0), ("db-1", 1)]
+    assert next_calls(queues, before=1) == [[queues["web-1"][0]]], "nothing from the record at `before` on"
 
 
 def test_given_other_names_and_hosts_when_building_changes_then_each_stands_alone() -> None:

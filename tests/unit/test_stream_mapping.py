@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from typing import Any
 
+import botocore.exceptions
 import pytest
 
-from devtools.local_api.streams import EventSourceMapping, FunctionError
+from devtools.local_api.streams import EventSourceMapping, FunctionError, ShardLanes, lane_of
 from devtools.local_aws import service_client
 from devtools.local_events import LocalEventBridge
 from devtools.template import StreamConsumer, Template
@@ -133,6 +135,116 @@ def test_given_partial_responses_off_when_the_function_answers_then_the_batch_su
     assert esm.invocations == 1
 
 
+# -- a ParallelizationFactor: lanes by item key ---------------------------------------------------------
+
+
+def keyed(sequence: int, key: str) -> dict[str, Any]:
+    (record,) = records(sequence)
+    record["dynamodb"]["Keys"] = {"name": {"S": key}}
+    return record
+
+
+def keys_in_lanes(lanes: int) -> list[str]:
+    """One item key per lane (the first names that hash to each)."""
+    found: dict[int, str] = {}
+    for number in range(1000):
+        found.setdefault(lane_of(keyed(0, f"item-{number}"), lanes), f"item-{number}")
+    return [found[lane] for lane in range(lanes)]
+
+
+def key_of(sequence: str, batch: list[dict[str, Any]]) -> str:
+    return str(next(r["dynamodb"]["Keys"]["name"]["S"] for r in batch if r["dynamodb"]["SequenceNumber"] == sequence))
+
+
+@pytest.fixture
+def lanes() -> Any:
+    made: list[ShardLanes] = []
+
+    def make(function: Function, **settings: Any) -> tuple[ShardLanes, list[dict[str, Any]]]:
+        esm, failures = mapping(function, **settings)
+        made.append(ShardLanes(esm, "shard-1"))
+        return made[-1], failures
+
+    yield make
+    for shard in made:
+        shard.stop()
+
+
+class KeyedFunction(Function):
+    """The stand-in consumer, remembering each batch's records (and so their keys and lanes)."""
+
+    def __init__(self, *poison: int, hold: str | None = None) -> None:
+        super().__init__(*poison)
+        self.records: list[list[dict[str, Any]]] = []
+        self.hold, self.released = hold, threading.Event()
+
+    def __call__(self, batch: list[dict[str, Any]]) -> Any:
+        self.records.append(batch)
+        if self.hold is not None and any(r["dynamodb"]["Keys"]["name"]["S"] == self.hold for r in batch):
+            assert self.released.wait(10), "never released"
+        return super().__call__(batch)
+
+    def done_of(self, key: str) -> list[str]:
+        everything = [record for batch in self.records for record in batch]
+        return [sequence for sequence in self.done if key_of(sequence, everything) == key]
+
+
+def test_given_records_of_several_items_when_processed_in_lanes_then_each_item_keeps_its_order_in_one_lane(
+    lanes: Any,
+) -> None:
+    keys = keys_in_lanes(3)
+    function = KeyedFunction()
+    shard, failures = lanes(function, parallelization_factor=3, batch_size=4)
+    stream = [keyed(number, keys[number % 3]) for number in range(1, 31)]
+    shard.submit(stream[:15])
+    shard.submit(stream[15:])
+    assert shard.wait_idle(10)
+    for key in keys:
+        assert function.done_of(key) == [
+            r["dynamodb"]["SequenceNumber"]
+            for r in stream
+            if keys.index(key) == (int(r["dynamodb"]["SequenceNumber"]) % 3)
+        ]
+    for batch in function.records:
+        assert len({lane_of(record, 3) for record in batch}) == 1, "a batch holds one lane's records"
+        assert len(batch) <= 4
+    assert (shard.checkpoint, failures) == ("30", [])
+
+
+def test_given_a_lane_still_working_when_the_others_finish_then_the_checkpoint_waits_for_it(lanes: Any) -> None:
+    slow, fast = keys_in_lanes(2)
+    function = KeyedFunction(hold=slow)
+    shard, _ = lanes(function, parallelization_factor=2)
+    shard.submit([keyed(1, fast), keyed(2, slow), keyed(3, fast), keyed(4, fast)])
+    for _ in range(1000):
+        if function.done_of(fast) == ["1", "3", "4"]:
+            break
+        threading.Event().wait(0.01)
+    assert function.done_of(fast) == ["1", "3", "4"], "the other lane went on"
+    assert shard.checkpoint == "1", "not past the record the slow lane holds"
+    function.released.set()
+    assert shard.wait_idle(10)
+    assert shard.checkpoint == "4"
+
+
+def test_given_a_poison_record_in_one_lane_when_it_bisects_and_retries_then_other_lanes_keep_their_order(
+    lanes: Any,
+) -> None:
+    bad, good = keys_in_lanes(2)
+    function = KeyedFunction(5)
+    shard, failures = lanes(function, parallelization_factor=2, max_retries=2)
+    stream = [keyed(number, bad if number % 2 else good) for number in range(1, 11)]
+    shard.submit(stream)
+    assert shard.wait_idle(10)
+    assert function.done_of(good) == ["2", "4", "6", "8", "10"], "once each, in order, never held"
+    assert function.done_of(bad) == ["1", "3", "7", "9"], "the poison's lane goes on past it, in order"
+    assert [failure["DDBStreamBatchInfo"]["startSequenceNumber"] for failure in failures] == ["5"]
+    for batch in function.records:
+        if "5" in [r["dynamodb"]["SequenceNumber"] for r in batch]:
+            assert {r["dynamodb"]["Keys"]["name"]["S"] for r in batch} == {bad}, "bisected within its lane"
+    assert shard.checkpoint == "10"
+
+
 # -- the local EventBridge stand-in ------------------------------------------------------------------
 
 
@@ -167,10 +279,6 @@ def test_given_put_events_through_botocore_when_the_bus_exists_then_the_event_is
         ({"EventBusName": "other", "Source": "s", "DetailType": "d", "Detail": "{}"}, "ResourceNotFoundException"),
         ({"EventBusName": "changes", "Source": "s", "DetailType": "d", "Detail": "[1]"}, "MalformedDetail"),
         ({"EventBusName": "changes", "DetailType": "d", "Detail": "{}"}, "InvalidArgument"),
-        (
-            {"EventBusName": "changes", "Source": "s", "DetailType": "d", "Detail": json.dumps({"x": "y" * 300_000})},
-            "InvalidArgument",
-        ),
     ],
 )
 def test_given_an_entry_eventbridge_would_refuse_when_putting_it_then_it_is_refused_and_not_kept(
@@ -180,6 +288,27 @@ def test_given_an_entry_eventbridge_would_refuse_when_putting_it_then_it_is_refu
     assert answer["FailedEntryCount"] == 1
     assert answer["Entries"][0]["ErrorCode"] == code
     assert bridge.events == []
+
+
+def entry_of(detail_bytes: int) -> dict[str, Any]:
+    return {
+        "EventBusName": "changes",
+        "Source": "s",
+        "DetailType": "d",
+        "Detail": json.dumps({"x": "y" * detail_bytes}),
+    }
+
+
+def test_given_a_call_eventbridge_refuses_whole_when_putting_it_then_it_is_a_400_and_nothing_is_kept(
+    bridge: LocalEventBridge,
+) -> None:
+    events = service_client("events", bridge.endpoint)
+    assert events.put_events(Entries=[entry_of(300_000)] * 3)["FailedEntryCount"] == 0, "over 256 KB, under 1 MB"
+    taken = len(bridge.events)
+    for entries in ([entry_of(10)] * 11, [entry_of(600_000)] * 2):
+        with pytest.raises(botocore.exceptions.ClientError, match="ValidationException"):
+            events.put_events(Entries=entries)
+    assert len(bridge.events) == taken
 
 
 def test_given_an_operation_other_than_put_events_when_calling_the_stand_in_then_it_says_so(

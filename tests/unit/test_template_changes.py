@@ -43,6 +43,12 @@ def test_given_the_consumer_when_reading_its_mapping_then_it_reads_the_instances
     assert properties["MaximumBatchingWindowInSeconds"] == 0, "a host query shows a write within seconds"
 
 
+def test_given_the_consumer_when_reading_its_mapping_and_size_then_a_shard_is_processed_in_parallel_lanes() -> None:
+    assert mapping()["ParallelizationFactor"] == 4, "several instances of a shard at once, each in order"
+    assert CONSUMER_PROPERTIES["MemorySize"] == 1769, "one full vCPU: a batch is CPU-bound in botocore"
+    assert CONSUMER_PROPERTIES["Timeout"] == 120, "the worst batch (100 records, 256 hosts each way) fits"
+
+
 def test_given_the_consumer_when_reading_its_mapping_then_a_failing_batch_is_bisected_bounded_and_sent_aside() -> None:
     properties = mapping()
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -66,11 +72,15 @@ def test_given_the_dead_letter_queue_when_reading_it_then_it_is_encrypted_kept_1
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
 
 
-def test_given_the_consumer_when_it_falls_behind_then_an_alarm_watches_its_iterator_age() -> None:
+def test_given_the_consumer_when_it_falls_behind_the_2_s_promise_then_an_alarm_watches_its_iterator_age() -> None:
     alarm = RESOURCES["ChangesLagAlarm"]["Properties"]
     assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("AWS/Lambda", "IteratorAge", "Maximum")
     assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": CONSUMER}}]
-    assert alarm["Threshold"] == 5 * 60 * 1000
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (2000, "GreaterThanOrEqualToThreshold"), "ms: 2 s"
+    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (60, 5, 3), (
+        "Lambda's one-minute metric; a lone slow minute (a retried batch) does not page"
+    )
+    assert alarm["TreatMissingData"] == "notBreaching", "no writes, no batches, no data: not late"
 
 
 def test_given_the_bus_when_reading_it_then_it_is_the_stacks_own_with_an_archive_of_parameter_retention() -> None:
@@ -129,6 +139,7 @@ def test_given_the_template_when_reading_stream_consumers_locally_then_the_mappi
     assert consumer.function.logical_id == CONSUMER
     assert consumer.table == INSTANCES
     assert (consumer.starting_position, consumer.batch_size, consumer.batching_window_s) == ("TRIM_HORIZON", 100, 0)
+    assert consumer.parallelization_factor == 4
     assert (consumer.bisect_on_error, consumer.report_item_failures) == (True, True)
     assert (consumer.max_retries, consumer.max_record_age_s) == (10, 21600)
     assert consumer.on_failure == "ChangesDeadLetterQueue"

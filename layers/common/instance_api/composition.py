@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 from instance_api.aws.errors import translated
+from instance_api.aws.parallel import MAX_CALLS_IN_FLIGHT
 from instance_api.aws.store import InstanceStore
 from instance_api.domain.ports import ChangePublisher, HostIndexRepository, InstanceRepository
 from instance_api.domain.service import InstanceService
@@ -35,11 +36,13 @@ if TYPE_CHECKING:
 
 # Connect fast and read fast, retry a little: a throttled table must answer (503) well
 # inside API Gateway's 29 s, where botocore's legacy mode would retry DynamoDB 10 times.
+# The change consumer's calls run side by side (aws/parallel.py): a connection for each.
 CLIENT_CONFIG: dict[str, Any] = {
     "retries": {"mode": "standard", "max_attempts": 3},
     "connect_timeout": 1,
     "read_timeout": 2,
     "tcp_keepalive": True,
+    "max_pool_connections": MAX_CALLS_IN_FLIGHT,
 }
 
 # The pagination key is read again after this long, and at once (at most this often) when

@@ -8,7 +8,8 @@ and change events"). When an instance leaves a host, its entry becomes a hidden 
 (`hostID`, `name`, `seq` and a TTL `expiresAt`): no `namespace`, so every query's filter
 skips it.
 
-Writes are idempotent and ordered. An entry keeps the ordering key (`seq`, see
+Writes are idempotent and ordered, so they need no order among themselves: the writes of a
+change, and of a batch of changes, go out side by side (parallel.run_all). An entry keeps the ordering key (`seq`, see
 domain.changes.Change.sequence) of the last change that wrote it, and a write lands only over a
 smaller one. So a retried batch rewrites nothing, and a replayed older record (a redrive,
 a backfill racing the stream) never undoes a newer one, a removal included: that is what
@@ -18,8 +19,9 @@ keeps records 24 hours).
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -27,8 +29,10 @@ from botocore.exceptions import ClientError
 from instance_api.aws.dynamodb import CONDITION_FAILED, Expression, call, read_page
 from instance_api.aws.errors import error_code
 from instance_api.aws.items import from_item, to_item
+from instance_api.aws.parallel import run_all
 from instance_api.domain.changes import Change
 from instance_api.domain.instance import Page
+from instance_api.domain.ports import HostWrite, landed
 
 # How long a removed entry's marker outlives the removal: the stream's 24 h retention, twice.
 MARKER_RETENTION_SECONDS = 2 * 24 * 60 * 60
@@ -43,35 +47,35 @@ class HostIndex:
         self._table = table_name
         self._clock = clock
 
-    def _entry(self, change: Change, host_id: str, present: bool) -> dict[str, Any]:
-        keys = {"hostID": {"S": host_id}, "seq": {"S": change.sequence}}
-        if present and change.instance is not None:
+    def _entry(self, write: HostWrite) -> dict[str, Any]:
+        change = write.change
+        keys = {"hostID": {"S": write.host_id}, "seq": {"S": change.sequence}}
+        if write.present and change.instance is not None:
             return {**to_item(change.instance), **keys}
         expires_at = int(self._clock()) + MARKER_RETENTION_SECONDS
         return {"name": {"S": change.subject["name"]}, **keys, "expiresAt": {"N": str(expires_at)}}
 
+    def _put(self, write: HostWrite) -> bool:
+        """One conditional PutItem; False when the entry already holds this change or a later one."""
+        expression = Expression()
+        seq = expression.name("seq")
+        newer = expression.value("seq", {"S": write.change.sequence})
+        expression.require(f"(attribute_not_exists({seq}) OR {seq} < {newer})")
+        try:
+            call(self._client, self._table, "put_item", Item=self._entry(write), **expression.request())
+        except ClientError as error:
+            if error_code(error) != CONDITION_FAILED:
+                raise
+            return False
+        return True
+
+    def apply_all(self, writes: Sequence[HostWrite]) -> list[bool | Exception]:
+        """Each write side by side (none waits for another: each has its own condition)."""
+        return run_all([functools.partial(self._put, write) for write in writes])
+
     def apply(self, change: Change) -> int:
         """Write the change's entry on every host it touches; how many writes landed."""
-        landed = 0
-        for host_id, present in change.hosts().items():
-            expression = Expression()
-            seq = expression.name("seq")
-            newer = expression.value("seq", {"S": change.sequence})
-            expression.require(f"(attribute_not_exists({seq}) OR {seq} < {newer})")
-            try:
-                call(
-                    self._client,
-                    self._table,
-                    "put_item",
-                    Item=self._entry(change, host_id, present),
-                    **expression.request(),
-                )
-            except ClientError as error:
-                if error_code(error) != CONDITION_FAILED:
-                    raise
-                continue  # the entry already holds this change or a later one
-            landed += 1
-        return landed
+        return landed(self.apply_all(HostWrite.of(change)))
 
     def retire(self, host_id: str, name: str, seen: str) -> bool:
         """Turn a live entry into a marker, if it still holds the change `seen` (its `seq`):

@@ -1,69 +1,132 @@
 """The change consumer: a batch of the instances table's stream into the host index and change events.
 
 Lambda's event source mapping hands the function batches of stream records in the table's
-order. Each record that is a change (records.change_of) is written to the host index, then
-published; one that is not (tombstone bookkeeping) is skipped. The host index and the
-publisher are the composition root's (ports of the domain), given to `ChangeConsumer`.
+order (with a ParallelizationFactor, each batch holds some instances' records, each
+instance's in order). The batch's work is done together, in three steps:
 
-Per instance, events must go out in order. Lambda retries a batch from the first record
-reported failed (ReportBatchItemFailures), so once a record fails, every later record of
-the batch is reported failed without being touched: the retry then starts at the failed
-record and nothing after it has gone out twice or ahead of it. When no record of a batch
-succeeds, Powertools raises, which is a function error: Lambda then bisects the batch
-(BisectBatchOnFunctionError), retries a bounded number of times and sends what still
-fails to the dead-letter queue, so one poison record never holds the stream for good.
+1. Plan: each record becomes its host-index writes and its events (`plan`, the one place a
+   record's work is decided); a record that is no change (tombstone bookkeeping) plans
+   nothing; one that cannot be read (MalformedRecord) fails, and nothing from it on is
+   planned.
+2. Index: every entry the batch touches is written once, with the newest change of the batch
+   that touches it, all writes side by side (HostIndexRepository.apply_all). Each write is
+   conditional on its ordering key (`seq`), so applying only the newest change of an entry
+   ends exactly where applying them all in order would, and a retried or replayed batch
+   never undoes a newer change. A write that fails fails the first record of the batch that
+   touches its entry: that record's effect is not complete.
+3. Publish: the events of the records before the first failure go out in as few PutEvents
+   calls as EventBridge allows, each instance's events in order, at most one per instance in
+   a call, a refused one retried alone (ChangePublisher.publish_all). An event given up on
+   fails its record.
+
+The answer names every record from the first failure in stream order on
+(ReportBatchItemFailures): Lambda retries the batch from that record, so nothing is
+reported done that did not happen, and each instance's events leave in order. The records
+after the failure may have written the index already (harmless: the writes are idempotent
+and ordered) but published nothing. When no record succeeds the invocation fails
+(BatchFailed): Lambda then bisects the batch (BisectBatchOnFunctionError), retries a bounded
+number of times and sends what still fails to the dead-letter queue, so one poison record
+never holds the stream for good. docs/decisions.md, "The change feed keeps up".
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.batch.base import FailureResponse, SuccessResponse
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from instance_api.changes.records import change_of
-from instance_api.domain.ports import ChangePublisher, HostIndexRepository
+from instance_api.changes.records import MalformedRecord, change_of
+from instance_api.domain.changes import change_event
+from instance_api.domain.ports import ChangePublisher, HostIndexRepository, HostWrite, Publication
 from instance_api.observability import logger, metrics
 
 
-class EarlierRecordFailed(Exception):
-    """This record was not processed: one before it in the batch failed."""
+class BatchFailed(Exception):
+    """No record of the batch could be processed: the invocation fails, so Lambda bisects the batch."""
 
 
-class OrderedStreamProcessor(BatchProcessor):
-    """Powertools' batch processor for DynamoDB streams that stops at the first failure.
+class RecordPlan(NamedTuple):
+    """What one stream record asks for: its writes to the host index and its events."""
 
-    Like Powertools' own SqsFifoPartialProcessor: every record after a failed one is
-    reported failed, untouched (no traceback is logged for those). It overrides Powertools'
-    `_process_record` and uses `failure_handler`, which are not public API and have no hash
-    guard (unlike the lazy-import patch): the consumer tests with a poison record in the middle
-    of a batch (tests/handlers/test_publish_changes.py) pin what it relies on, so an upgrade
-    that changes them fails there.
-    """
+    position: int
+    writes: list[HostWrite]
+    events: list[Publication]
 
-    _skipped = (EarlierRecordFailed, EarlierRecordFailed("a record before this one failed"), None)
 
-    def __init__(self) -> None:
-        super().__init__(EventType.DynamoDBStreams, logger=logger)  # type: ignore[arg-type]
+def plan(position: int, record: dict[str, Any]) -> RecordPlan:
+    """The record at `position` of a batch, as index writes and events (none if it is no change)."""
+    change = change_of(record)
+    if change is None:
+        return RecordPlan(position, [], [])
+    return RecordPlan(position, HostWrite.of(change), [Publication(position, change_event(change))])
 
-    def _process_record(self, record: dict[str, Any]) -> SuccessResponse | FailureResponse:
-        if self.fail_messages:
-            return self.failure_handler(self._to_batch_type(record, self.event_type), self._skipped)
-        return super()._process_record(record)
+
+def _newest_writes(plans: Sequence[RecordPlan]) -> tuple[list[HostWrite], list[int]]:
+    """One write per entry the plans touch, carrying the newest change that touches it, and
+    for each the position of the first record that touches that entry."""
+    newest: dict[tuple[str, str], HostWrite] = {}
+    first: dict[tuple[str, str], int] = {}
+    for record in plans:
+        for write in record.writes:
+            first.setdefault(write.entry, record.position)
+            held = newest.get(write.entry)
+            if held is None or held.change.sequence < write.change.sequence:
+                newest[write.entry] = write
+    return list(newest.values()), [first[entry] for entry in newest]
+
+
+def _index(plans: Sequence[RecordPlan], index: HostIndexRepository, records: Sequence[dict[str, Any]]) -> int:
+    """Write the plans' entries; the position of the first record whose writes did not all land
+    (len(records) when none failed)."""
+    writes, firsts = _newest_writes(plans)
+    failed_from = len(records)
+    for write, first, outcome in zip(writes, firsts, index.apply_all(writes), strict=True):
+        if isinstance(outcome, Exception):
+            _failed(records, first, f"host index write of {write.entry}: {type(outcome).__name__}: {outcome}")
+            failed_from = min(failed_from, first)
+    return failed_from
+
+
+def _failed(records: Sequence[dict[str, Any]], position: int, reason: str) -> None:
+    logger.warning("stream record failed", extra={"sequenceNumber": _sequence(records[position]), "reason": reason})
+
+
+def _sequence(record: dict[str, Any]) -> str:
+    stream = record.get("dynamodb")
+    return str(stream.get("SequenceNumber", "")) if isinstance(stream, dict) else ""
+
+
+def consume(records: Sequence[dict[str, Any]], index: HostIndexRepository, publisher: ChangePublisher) -> int:
+    """Index and publish the batch's changes; the position of the first record that failed
+    (len(records) when all succeeded)."""
+    plans: list[RecordPlan] = []
+    failed_from = len(records)
+    for position, record in enumerate(records):
+        try:
+            plans.append(plan(position, record))
+        except MalformedRecord as error:
+            _failed(records, position, str(error))
+            failed_from = position
+            break
+    failed_from = min(failed_from, _index(plans, index, records))
+    sent, refused = publisher.publish_all([event for record in plans for event in record.events], failed_from)
+    for position, reason in sorted(refused.items()):
+        _failed(records, position, f"EventBridge refused its event: {reason}")
+    metrics.add_metric(name="ChangeEventsPublished", unit=MetricUnit.Count, value=sent)
+    return min([failed_from, *refused])
 
 
 class ChangeConsumer:
+    """The consumer over the host index and the publisher the composition root gives it."""
+
     def __init__(self, host_index: HostIndexRepository, publisher: ChangePublisher) -> None:
         self._host_index = host_index
         self._publisher = publisher
 
-    def publish_change(self, record: DynamoDBRecord) -> None:
-        """Index and publish the change one record stands for, if it is one."""
-        change = change_of(record.raw_event)
-        if change is None:
-            return
-        self._host_index.apply(change)
-        self._publisher.publish(change)
-        metrics.add_metric(name="ChangeEventsPublished", unit=MetricUnit.Count, value=1)
+    def process_batch(self, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """The answer to Lambda for one batch: every record from the first failure on, by sequence number."""
+        failed_from = consume(records, self._host_index, self._publisher)
+        if records and failed_from == 0:
+            raise BatchFailed(f"none of the batch's {len(records)} records could be processed (see the log)")
+        return {"batchItemFailures": [{"itemIdentifier": _sequence(record)} for record in records[failed_from:]]}

@@ -1,9 +1,15 @@
 """A change to an instance, as the change consumer reads it from the table's stream
-(instance_api.changes) and publishes it: its kind is the event's detail-type."""
+(instance_api.changes), and the event it is published as: its kind is the event's detail-type.
+
+An event's shape is the contract's (docs/contract.md, "What runs on a host, and what
+changed"; its JSON Schema: docs/events/instance-change.schema.json): detail {name,
+namespace, version, instance, previous, changedAt}, instances in the API's shape. Delivery
+is at least once: consumers deduplicate on (name, version, detail-type).
+"""
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from instance_api.domain.instance import Instance
 
@@ -46,3 +52,30 @@ class Change(NamedTuple):
         before = self.previous["hostIDs"] if self.previous else []
         after = self.instance["hostIDs"] if self.instance else []
         return {**dict.fromkeys(before, False), **dict.fromkeys(after, True)}
+
+
+class Event(NamedTuple):
+    """What goes on the bus: its detail-type and detail, when it happened, and the instance it
+    is about (one instance's events keep their order)."""
+
+    about: str
+    detail_type: str
+    detail: dict[str, Any]
+    time: str
+
+
+def detail(change: Change) -> dict[str, Any]:
+    subject = change.subject
+    return {
+        "name": subject["name"],
+        "namespace": subject["namespace"],
+        "version": subject["version"],
+        "instance": change.instance,
+        "previous": change.previous,
+        "changedAt": change.changed_at,
+    }
+
+
+def change_event(change: Change) -> Event:
+    """The event `change` is published as; its time is the change's, not the publication's."""
+    return Event(change.subject["name"], change.kind, detail(change), change.changed_at)

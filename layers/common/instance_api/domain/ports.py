@@ -12,9 +12,10 @@ for every read and write, except that a create continues its version.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
 
-from instance_api.domain.changes import Change
+from instance_api.domain.changes import Change, Event
 from instance_api.domain.commands import UNCONDITIONAL, Expected
 from instance_api.domain.errors import Conflict, DomainError, NamespaceMismatch, NotFound
 from instance_api.domain.instance import Changes, Draft, Instance, Page
@@ -59,14 +60,55 @@ class InstanceRepository(Protocol):
         """At most `limit` instances after `start_after` (of `namespace`, sorted by name, if given)."""
 
 
+class HostWrite(NamedTuple):
+    """One host's entry of one change: the instance where it runs after the change
+    (`present`), a removal marker where it no longer does."""
+
+    host_id: str
+    change: Change
+    present: bool
+
+    @property
+    def entry(self) -> tuple[str, str]:
+        """The (hostID, name) entry it writes."""
+        return self.host_id, self.change.subject["name"]
+
+    @classmethod
+    def of(cls, change: Change) -> list[HostWrite]:
+        """Every write `change` makes: one per host it touches."""
+        return [cls(host_id, change, present) for host_id, present in change.hosts().items()]
+
+
+def landed(outcomes: Sequence[bool | Exception]) -> int:
+    """How many writes landed; the first error, if one stopped a write."""
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            raise outcome
+    return sum(outcome is True for outcome in outcomes)
+
+
 class HostIndexRepository(Protocol):
     def apply(self, change: Change) -> int:
         """Write `change` on every host it touches, unless a later change is there; the writes that landed."""
+
+    def apply_all(self, writes: Sequence[HostWrite]) -> list[bool | Exception]:
+        """Each write, unless its entry holds that change or a later one; per write, in order,
+        whether it landed (False: a later change is there), or the error that stopped it."""
+
 
     def list(self, host_id: str, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
         """At most `limit` instances on `host_id` (of `namespace`, if given) after `start_after`, sorted by name."""
 
 
+class Publication(NamedTuple):
+    """An event to publish, from the record at `position` of a batch."""
+
+    position: int
+    event: Event
+
+
 class ChangePublisher(Protocol):
-    def publish(self, change: Change) -> None:
-        """Put `change` on the bus as its event; raise if the bus did not take it."""
+    def publish_all(self, publications: Sequence[Publication], before: int) -> tuple[int, dict[int, str]]:
+        """Publish those of `publications` (in stream order) whose record is before `before`,
+        each instance's events in order; how many went out, and per record whose event was
+        given up on, why (no later event of the batch goes out after one is given up on)."""
