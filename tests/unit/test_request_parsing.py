@@ -184,9 +184,11 @@ def test_given_unknown_or_repeated_query_parameters_when_getting_then_they_are_i
 
 
 @pytest.mark.parametrize("operation", [CREATE, UPDATE])
-def test_given_any_query_string_on_create_or_update_when_parsing_then_it_is_invalid(operation: Operation[Any]) -> None:
-    with pytest.raises(Invalid, match="dryRun is not a known query parameter"):
-        command(operation, event(body={"name": "a", "shareStorage": True}, query={"dryRun": "true"}))
+def test_given_a_query_parameter_but_dry_run_on_create_or_update_when_parsing_then_it_is_invalid(
+    operation: Operation[Any],
+) -> None:
+    with pytest.raises(Invalid, match="name is not a known query parameter"):
+        command(operation, event(body={"name": "a", "shareStorage": True}, query={"name": "a", "dryRun": "true"}))
 
 
 # -- delete ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ A command's `scope` (in `Expected`, or its own) is the namespace of the path it 
 (/api/v1/namespaces/{ns}/...): an instance outside it is treated as absent, so nothing on
 a namespaced path reveals or touches another namespace. None is the seed's cluster-wide
 path. The HTTP edge (instance_api.http) builds these from a request; the service runs them.
+A write's `dry_run` asks for its answer without the write: every check, nothing stored.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from instance_api.domain.instance import Changes, Desired
+from instance_api.domain.selectors import Selector
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,7 @@ class CreateCommand:
     name: str | None
     namespace: str
     desired: Desired
+    dry_run: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class UpdateCommand:
     name: str
     changes: Changes
     expected: Expected = UNCONDITIONAL
+    dry_run: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +57,18 @@ class GetQuery:
 
 @dataclass(frozen=True, slots=True)
 class ListQuery:
-    """A page of instances: of one namespace (or all), and with `host_id`, only those on that host."""
+    """A page of instances: of one namespace (or all); with `host_id`, only those on that host;
+    with `selector`, only those whose labels it matches."""
 
     namespace: str | None
     limit: int
     next_token: str | None
     host_id: str | None = None
+    selector: Selector | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class DeleteCommand:
     name: str
     expected: Expected = UNCONDITIONAL
+    dry_run: bool = False

@@ -24,12 +24,17 @@ class InstanceSpec(TypedDict):
     image: str
 
 
+# Labels: string keys and values a client sets to select instances by (docs/contract.md).
+Labels = dict[str, str]
+
+
 class Changes(TypedDict, total=False):
     """Some of the fields a client sets: an update replaces those it names (`spec` as a whole)."""
 
     spec: InstanceSpec
     shareStorage: bool
     hostIDs: list[str]
+    labels: Labels
 
 
 class Desired(TypedDict):
@@ -38,6 +43,7 @@ class Desired(TypedDict):
     spec: InstanceSpec
     shareStorage: bool
     hostIDs: list[str]
+    labels: Labels
 
 
 class Draft(TypedDict):
@@ -49,6 +55,7 @@ class Draft(TypedDict):
     spec: InstanceSpec
     shareStorage: bool
     hostIDs: list[str]
+    labels: Labels
     createdAt: str
     updatedAt: str
 
@@ -61,13 +68,14 @@ class Instance(TypedDict):
     spec: InstanceSpec
     shareStorage: bool
     hostIDs: list[str]
+    labels: Labels
     version: int
     createdAt: str
     updatedAt: str
 
 
 # The fields an update may replace, in the order the API shows them.
-CHANGEABLE = ("spec", "shareStorage", "hostIDs")
+CHANGEABLE = ("spec", "shareStorage", "hostIDs", "labels")
 
 
 @dataclass(frozen=True, slots=True)
