@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
-from tests.http.contract import PATH, check, unique
+from tests.http.contract import PATH, check, race, unique
 from tests.http.local_api import HttpApi, HttpResult
 from tests.http.test_changes import WITHIN_S, events_of, on_host, within
 
@@ -108,6 +108,29 @@ def test_given_dry_run_values_over_http_when_writing_then_only_true_and_false_an
     assert "Dry-Run" not in bad.headers
     on_get = api.request("GET", f"{PATH}?dryRun=true")
     check(on_get, 400, "list failed", "Invalid")
-    assert json.loads(on_get.raw)["data"]["details"] == [{"field": "dryRun", "message": "is not a known query parameter"}]
+    assert json.loads(on_get.raw)["data"]["details"] == [
+        {"field": "dryRun", "message": "is not a known query parameter"}
+    ]
     check(api.request("POST", f"{PATH}?dryRun=false", {"name": name}), 200, "create succeed")
     check(api.request("GET", f"{PATH}?name={name}"), 200, "get succeed")
+
+
+def test_given_dry_runs_racing_real_updates_when_all_answered_then_only_the_real_ones_counted(api: HttpApi) -> None:
+    """Each dry run answers the update as it would have been at its read (a version among the
+    real ones' steps); the real updates alone move the version, and nothing answers a 5xx."""
+    name = unique()
+    check(api.request("POST", PATH, {"name": name}), 200, "create succeed")
+    count = 8
+
+    def send(index: int) -> HttpResult:
+        query = "?dryRun=true" if index % 2 else ""
+        return api.request("PUT", f"{PATH}{query}", {"name": name, "hostIDs": [f"h-{index}"]})
+
+    results = race(count, send)
+    assert [result.status for result in results] == [200] * count
+    real = sorted(result.body["data"]["version"] for index, result in enumerate(results) if index % 2 == 0)
+    assert real == [2, 3, 4, 5]
+    for result in results[1::2]:
+        assert result.headers["Dry-Run"] == "true"
+        assert 2 <= result.body["data"]["version"] <= 5
+    assert api.request("GET", f"{PATH}?name={name}").body["data"]["version"] == 5
