@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 
 from devtools.stream_events import life_of_an_instance, record
+from instance_api.changes.records import change_of
+from instance_api.domain.commands import CreateCommand, UpdateCommand
+from instance_api.domain.service import InstanceService
 from tests.stream_records import recorded
 from tests.support import ENGINES
 
@@ -35,3 +38,24 @@ def test_given_an_instance_s_life_when_reading_the_stream_then_one_record_per_wr
         assert "/stream/" in record_["eventSourceARN"]
         assert isinstance(record_["dynamodb"]["ApproximateCreationDateTime"], int), "epoch seconds, as Lambda passes it"
         assert record_["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+
+
+def _labelled_and_unlabelled(service: InstanceService) -> None:
+    service.create(
+        CreateCommand("plain", "team-a", {"spec": {"image": ""}, "shareStorage": False, "hostIDs": [], "labels": {}})
+    )
+    service.update(UpdateCommand("plain", {"labels": {"app": "web"}}))
+    service.update(UpdateCommand("plain", {"labels": {}}))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_given_empty_and_set_labels_when_reading_the_stream_then_each_change_has_them(
+    request: pytest.FixtureRequest, engine: str
+) -> None:
+    """An empty map in a stream image (DynamoDB Local writes it `{}`, with no type) reads as no labels."""
+    changes = [change_of(record_) for record_ in record(request.getfixturevalue(engine), _labelled_and_unlabelled)]
+    assert [change.instance["labels"] if change and change.instance else None for change in changes] == [
+        {},
+        {"app": "web"},
+        {},
+    ]

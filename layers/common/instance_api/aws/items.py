@@ -31,8 +31,10 @@ def labels_value(labels: Labels) -> dict[str, Any]:
 
 
 def _labels(item: dict[str, Any]) -> Labels:
-    stored = item.get("labels")
-    return {} if stored is None else {key: value["S"] for key, value in stored["M"].items()}
+    """An item's labels: none before labels existed. DynamoDB Local's stream writes an empty map
+    as `{}` (no `M`), where the table and DynamoDB itself say `{"M": {}}`."""
+    stored = item.get("labels") or {"M": {}}
+    return {key: value["S"] for key, value in stored["M"].items()}
 
 
 # How each field an update may change is stored.
