@@ -89,8 +89,10 @@ format: $(VENV)/.installed ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-typecheck: $(VENV)/.installed ## mypy over the layer, the functions, the dev tools and the tests
+# The client runs in pipelines on Python 3.10 to 3.13: it is checked against 3.10's standard library too.
+typecheck: $(VENV)/.installed ## mypy over the layer, the functions, the dev tools, the tests and the client
 	$(BIN)/mypy
+	$(BIN)/mypy --python-version 3.10 client/src/instancectl
 
 cfn-lint: $(SAM_VENV)/.installed ## cfn-lint template.yaml
 	$(SAM_VENV)/bin/cfn-lint template.yaml

@@ -6,13 +6,17 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 import venv
 from pathlib import Path
 
 import pytest
 
 from devtools.template import ROOT
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pytest itself needs tomli before 3.11, so it is there wherever these tests run
+    import tomli as tomllib
 
 CLIENT = ROOT / "client"
 

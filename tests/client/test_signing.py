@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -128,7 +128,7 @@ def test_given_a_profile_in_a_config_file_when_signing_then_its_credentials_and_
 
 def _fake_sts(seen_tokens: list[str]) -> InterceptingServer:
     """STS answering AssumeRoleWithWebIdentity with FROM_WEB_IDENTITY, as it does for GitHub's OIDC token."""
-    expiration = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    expiration = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     answer = f"""<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <AssumeRoleWithWebIdentityResult>
     <SubjectFromWebIdentityToken>repo:example/instances:ref:refs/heads/main</SubjectFromWebIdentityToken>
@@ -235,7 +235,7 @@ def test_given_a_loopback_endpoint_when_no_sign_option_is_given_then_requests_go
 def test_given_a_retried_request_when_it_is_sent_again_then_it_is_signed_again_and_verifies(
     local_api: LocalApi, aws_env: dict[str, str | None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    start = datetime.now(UTC)
+    start = datetime.now(timezone.utc)
     clock = iter(start + timedelta(seconds=90 * step) for step in range(10))
     monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: next(clock))
     known = {PIPELINE.access_key: PIPELINE}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum
 from typing import Any
 
 from instancectl.client import Instance, InstanceClient
@@ -26,7 +26,7 @@ DEFAULT_CONFLICT_ATTEMPTS = 5
 _log = logging.getLogger("instancectl")
 
 
-class Action(StrEnum):
+class Action(str, Enum):  # StrEnum is 3.11+; the client runs on 3.10
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -37,6 +37,7 @@ EXIT_CODES = {
 }
 # `apply -f DIR` shows a progress bar on a terminal's stderr from this many files on.
 PROGRESS_MIN_FILES = 10
+_Result = TypeVar("_Result")  # PEP 695 generics are 3.12+; the client runs on 3.10
 # "\b" keeps click from rewrapping the lines of the paragraph that follows it.
 _EPILOG = "Exit status:\n\n\b\n" + "\n".join(f"{code}  {meaning}" for code, meaning in EXIT_CODES.items())
 
@@ -283,11 +284,11 @@ def _documents(filename: str, namespace: str | None) -> list[Document]:
     return [Document(document.source, {**document.body, "namespace": namespace}) for document in documents]
 
 
-def _each[T](
-    documents: Sequence[Document], action: Callable[[Document], T], progress: bool = False
-) -> tuple[list[T], int]:
+def _each(
+    documents: Sequence[Document], action: Callable[[Document], _Result], progress: bool = False
+) -> tuple[list[_Result], int]:
     """Runs `action` on every document, reporting each failure; the exit status is the first failure's."""
-    results: list[T] = []
+    results: list[_Result] = []
     code = EXIT_OK
     with _progress(documents, progress) as items:
         for document in items:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 import botocore.session
@@ -89,7 +89,7 @@ class InstanceClient:
     def close(self) -> None:
         self._transport.close()
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> InstanceClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
