@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from instancectl.cli import EXIT_CODES, EXIT_CONFLICT, EXIT_ERROR, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, EXIT_USAGE
-from tests.client.conftest import Cli, requires_host_query, requires_namespaced_routes, unique, write_documents
+from tests.client.conftest import Cli, unique, write_documents
 from tests.http.local_api import LocalApi
 
 REQUEST_ID = re.compile(r"\(requestId [0-9a-f-]{36}\)")
@@ -237,7 +237,6 @@ def test_given_an_output_format_when_getting_then_stdout_is_in_that_format(form:
 def test_given_namespaced_routes_when_using_a_namespace_then_each_command_stays_inside_it(
     cli: Cli, tmp_path: Path
 ) -> None:
-    requires_namespaced_routes()
     mine, theirs = unique("ns-a"), unique("ns-b")
     name, other = unique("in-a"), unique("in-b")
     _create(cli, tmp_path, name=name, namespace=mine)
@@ -251,7 +250,6 @@ def test_given_namespaced_routes_when_using_a_namespace_then_each_command_stays_
 
 
 def test_given_the_host_query_when_listing_a_host_then_only_its_instances_are_listed(cli: Cli, tmp_path: Path) -> None:
-    requires_host_query()
     host = unique("host")
     on_host, elsewhere = unique("on"), unique("off")
     _create(cli, tmp_path, name=on_host, hostIDs=[host])

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +20,13 @@ import pytest
 import yaml
 
 from devtools.template import ROOT
-from tests.client.conftest import CLIENT_SOURCES
+from tests.client.conftest import CLIENT_SOURCES, start_local_api
 from tests.http.local_api import LocalApi
-from tests.http.test_readme import fresh_api, normalised
-
-__all__ = ["fresh_api"]  # the Try-it test's own server: a new one, empty, for this module
 
 README = ROOT / "README.md"
 _COMMAND = re.compile(r"\binstancectl (?:get|list|create|apply|delete)\b[^\n`\";]*")
-# In text answers (stderr, YAML) what differs from run to run, as normalised() does for JSON.
+# What differs from run to run: these fields in JSON answers, and the same in text (stderr, YAML).
+_VARYING_FIELDS = frozenset({"createdAt", "updatedAt", "requestId"})
 _VARYING = [
     (re.compile(r"requestId [0-9a-f-]{36}"), "requestId <id>"),
     (re.compile(r"'\d{4}-\d\d-\d\dT[\d:.]+Z'"), "'<time>'"),
@@ -62,6 +61,14 @@ def workflow_commands() -> list[str]:
     return [step["run"] for step in steps if str(step.get("run", "")).startswith("instancectl ")]
 
 
+def normalised(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: "<varies>" if key in _VARYING_FIELDS else normalised(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [normalised(item) for item in value]
+    return value
+
+
 def _normalised(lines: list[str]) -> Any:
     text = "\n".join(lines).strip()
     if text.startswith(("{", "[")):
@@ -69,6 +76,14 @@ def _normalised(lines: list[str]) -> Any:
     for pattern, replacement in _VARYING:
         text = pattern.sub(replacement, text)
     return text
+
+
+@pytest.fixture(scope="module")
+def fresh_api() -> Iterator[LocalApi]:
+    """A server of this module's own, empty: the README's session lists everything there is."""
+    api = start_local_api()
+    yield api
+    api.stop()
 
 
 @pytest.fixture

@@ -31,6 +31,9 @@ class Action(str, Enum):  # StrEnum is 3.11+; the client runs on 3.10
     UPDATED = "updated"
     UNCHANGED = "unchanged"
 
+    def __str__(self) -> str:  # what StrEnum prints: the value, not "Action.CREATED"
+        return self.value
+
 
 @dataclass(frozen=True)
 class Change:
