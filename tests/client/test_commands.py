@@ -128,11 +128,11 @@ def test_given_several_documents_with_one_invalid_when_creating_then_the_others_
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("name: [unclosed", "not valid YAML or JSON"),
+        ("name: [unclosed", "not valid YAML"),
         ("name: a\nname: b\n", "repeated key 'name'"),
         ("name: a\nimage: nginx\n", "unknown field(s) image"),
         ("- 1\n- 2\n", "an instance must be a mapping"),
-        ("name: 12\n", "name must be a string"),
+        ("name: 12\n", "name: 12 must be a string"),
         ("", "holds no instance document"),
     ],
 )

@@ -56,7 +56,10 @@ def exit_code(error: InstanceCtlError) -> int:
 
 
 def describe(error: InstanceCtlError, prefix: str = "") -> str:
-    """One line (plus one per invalid field) for stderr: the reason, the message, the requestId."""
+    """One line (plus one per invalid field) for stderr: the reason, the message, the requestId;
+    one line per problem of documents."""
+    if isinstance(error, DocumentError):
+        return "\n".join(f"error: {prefix}{problem}" for problem in error.problems)
     text = f"error: {prefix}{error}"
     if isinstance(error, ApiError):
         if error.request_id:
@@ -278,9 +281,13 @@ def _documents(filename: str, namespace: str | None) -> list[Document]:
     documents = read_documents(filename, sys.stdin)
     if namespace is None:
         return documents
-    for document in documents:
-        if document.namespace not in (None, namespace):
-            raise DocumentError(f"{document.source}: namespace {document.namespace!r} is not --namespace {namespace!r}")
+    elsewhere = [
+        f"{document.source}: namespace {document.namespace!r} is not --namespace {namespace!r}"
+        for document in documents
+        if document.namespace not in (None, namespace)
+    ]
+    if elsewhere:
+        raise DocumentError(*elsewhere)
     return [Document(document.source, {**document.body, "namespace": namespace}) for document in documents]
 
 

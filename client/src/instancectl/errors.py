@@ -58,8 +58,26 @@ class ConfigurationError(InstanceCtlError):
     """The client cannot be set up: no credentials, no region, no such stack, a bad endpoint."""
 
 
+class UnexpectedAnswer(InstanceCtlError):
+    """A success status whose body is not what the contract says it is (not the envelope, a
+    `data` of the wrong shape, a `nextToken` that repeats): a proxy, or a server that is not
+    the Instance API, answered."""
+
+
+class InvalidArgument(InstanceCtlError, ValueError):
+    """A value the client would put in a URL breaks the API's rule for it: refused before any request."""
+
+    def __init__(self, field: str, value: object, problem: str) -> None:
+        super().__init__(f"Invalid: {field} {value!r} {problem}")
+        self.field = field
+
+
 class DocumentError(InstanceCtlError):
-    """An instance document (-f) cannot be read or is not an instance."""
+    """Instance documents (-f) that cannot be used: every problem found, one line each."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 class ApplyError(InstanceCtlError):
