@@ -24,6 +24,7 @@ import botocore.session
 from botocore.session import Session
 
 from instancectl.endpoint import DEFAULT_ENDPOINT, SEED_PATH, normalise, resolve_endpoint
+from instancectl.names import checked_host_id, checked_label
 from instancectl.retry import Replay, RetryPolicy
 from instancectl.signing import Signer, signer_for
 from instancectl.transport import DEFAULT_TIMEOUT, ApiRequest, Transport
@@ -38,10 +39,11 @@ class Page:
 
 
 def instance_path(namespace: str | None) -> str:
-    """The cluster-wide path, or the namespace's own (quoted: a namespace never changes the path's shape)."""
+    """The cluster-wide path, or the namespace's own: checked (`..` is a DNS label's opposite)
+    and quoted, so a namespace never changes the path's shape."""
     if namespace is None:
         return SEED_PATH
-    return f"/api/v1/namespaces/{quote(namespace, safe='')}/instance"
+    return f"/api/v1/namespaces/{quote(checked_label('namespace', namespace), safe='')}/instance"
 
 
 class InstanceClient:
@@ -96,7 +98,8 @@ class InstanceClient:
         self.close()
 
     def get(self, name: str, *, namespace: str | None = None) -> Instance:
-        return self._instance(ApiRequest("GET", instance_path(namespace), query=(("name", name),)))
+        path = instance_path(namespace)
+        return self._instance(ApiRequest("GET", path, query=(("name", checked_label("name", name)),)))
 
     def list(
         self,
@@ -107,7 +110,11 @@ class InstanceClient:
         next_token: str | None = None,
     ) -> Page:
         """One page; `host` lists the instances whose hostIDs contain it (the host query)."""
-        parameters = {"hostID": host, "limit": None if limit is None else str(limit), "nextToken": next_token}
+        parameters = {
+            "hostID": None if host is None else checked_host_id(host),
+            "limit": None if limit is None else str(limit),
+            "nextToken": next_token,
+        }
         query = tuple((key, value) for key, value in parameters.items() if value is not None)
         data = self._transport.send(ApiRequest("GET", instance_path(namespace), query=query))
         return Page(items=list(data["items"]), next_token=data.get("nextToken"))
@@ -150,16 +157,21 @@ class InstanceClient:
     ) -> Instance:
         """Replace the fields in `changes`. With `version` the write is conditional (409 if the
         instance moved on) and safe to retry; without it, it is retried only when surely not applied."""
-        body = {"name": name, **changes, **({} if version is None else {"version": version})}
+        body = {**_named(name, version), **changes}
         replay = Replay.UNSAFE if version is None else Replay.SAFE
         return self._instance(ApiRequest("PUT", instance_path(namespace), body=body, replay=replay))
 
     def delete(self, name: str, *, version: int | None = None, namespace: str | None = None) -> dict[str, Any]:
         """Delete `name` (only at `version` when given: then 409 if it moved on, and safe to retry)."""
-        body: dict[str, Any] = {"name": name, **({} if version is None else {"version": version})}
+        body = _named(name, version)
         replay = Replay.UNSAFE if version is None else Replay.SAFE
         data = self._transport.send(ApiRequest("DELETE", instance_path(namespace), body=body, replay=replay))
         return dict(data)
 
     def _instance(self, request: ApiRequest) -> Instance:
         return dict(self._transport.send(request))
+
+
+def _named(name: str, version: int | None) -> dict[str, Any]:
+    """The body that names the instance a PUT or DELETE is for (at `version`, when given)."""
+    return {"name": checked_label("name", name), **({} if version is None else {"version": version})}
