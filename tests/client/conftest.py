@@ -59,7 +59,9 @@ class Cli:
 
     endpoint: str
 
-    def __call__(self, *arguments: str, stdin: str | None = None, env: dict[str, str | None] | None = None) -> Result:
+    def __call__(
+        self, *arguments: str, stdin: str | bytes | None = None, env: dict[str, str | None] | None = None
+    ) -> Result:
         runner = CliRunner(env={"INSTANCE_API_URL": self.endpoint, **(env or {})}, **_SEPARATE_STDERR)
         return runner.invoke(main, list(arguments), input=stdin, catch_exceptions=False)
 

@@ -54,12 +54,18 @@ def test_given_no_such_instance_when_getting_it_then_exit_3_and_stderr_names_the
     assert REQUEST_ID.search(result.stderr)
 
 
-def test_given_a_malformed_name_when_getting_it_then_exit_1_with_the_apis_invalid_field(cli: Cli) -> None:
-    result = cli("get", "Not_A_Label")
+def test_given_a_field_the_api_refuses_when_creating_then_exit_1_with_the_apis_invalid_fields(cli: Cli) -> None:
+    result = cli("create", "-f", "-", stdin=f"name: {unique('refused')}\nhostIDs: ['not a host']\n")
     assert result.exit_code == EXIT_ERROR == 1
-    assert "error: Invalid:" in result.stderr
-    assert "\n  name: " in result.stderr  # the details, one line per field
+    assert "Invalid:" in result.stderr
+    assert "\n  hostIDs" in result.stderr  # the details, one line per field
     assert REQUEST_ID.search(result.stderr)
+
+
+def test_given_a_malformed_name_when_getting_it_then_exit_1_and_no_request_is_made() -> None:
+    result = Cli("http://127.0.0.1:9")("get", "Not_A_Label")  # nothing listens there: a request would be exit 5
+    assert result.exit_code == EXIT_ERROR == 1
+    assert result.stderr.startswith("error: Invalid: name 'Not_A_Label' must be a DNS-1123 label")
 
 
 def test_given_instances_when_listing_one_page_then_stdout_is_items_and_next_token(cli: Cli, tmp_path: Path) -> None:

@@ -224,3 +224,9 @@ def test_given_unreadable_documents_when_applying_then_nothing_is_sent_and_each_
     assert [line for line in errors if not line.startswith("error: ")] == []
     assert any("web-1" in line and "a.yaml#1" in line and "b.yaml#1" in line for line in errors), errors
     assert any("c.json" in line for line in errors), errors
+
+
+def test_given_stdin_that_is_not_utf8_when_applying_then_it_is_a_document_error() -> None:
+    result = Cli("http://127.0.0.1:9")("apply", "-f", "-", stdin="name: café\n".encode("latin-1"))
+    assert result.exit_code == EXIT_ERROR
+    assert result.stderr.startswith("error: <stdin>: cannot read it"), result.stderr

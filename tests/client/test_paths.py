@@ -145,3 +145,21 @@ def test_given_a_host_when_listing_then_the_host_query_parameter_is_sent(recorde
     (exchange,) = recorder.requests()
     assert exchange.path == NAMESPACED
     assert exchange.query == {"hostID": ["host-a:1"], "limit": ["5"]}
+
+
+def test_given_a_next_token_with_odd_bytes_when_listing_then_it_is_sent_percent_encoded(
+    recorder: InterceptingServer,
+) -> None:
+    result = Cli(recorder.base_url)("list", "--next-token", "abc\udcff\ud83d")  # argv bytes no UTF-8 decodes
+    assert result.exit_code == 0, result.stderr
+    (exchange,) = recorder.requests()
+    assert exchange.target.startswith("/api/v1/instance?nextToken=abc%")
+
+
+def test_given_the_library_and_a_body_with_a_lone_surrogate_when_creating_then_it_is_sent_as_a_json_escape(
+    recorder: InterceptingServer,
+) -> None:
+    with InstanceClient(recorder.base_url) as client:
+        client.create({"name": "web-1", "spec": {"image": "x\ud83d"}})
+    (exchange,) = recorder.requests()
+    assert b'"x\\ud83d"' in exchange.body

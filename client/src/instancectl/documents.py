@@ -137,7 +137,11 @@ def parse(text: str, origin: str) -> list[Document]:
 def _texts(source: str, stdin: TextIO | None, problems: list[str]) -> list[tuple[str, str]]:
     """(origin, text) of each file `-f source` names; the files that cannot be read go to `problems`."""
     if source == STDIN:
-        return [("<stdin>", (stdin or sys.stdin).read(MAX_CHARACTERS + 1))]
+        try:
+            return [("<stdin>", (stdin or sys.stdin).read(MAX_CHARACTERS + 1))]
+        except UnicodeDecodeError as error:
+            problems.append(f"<stdin>: cannot read it: {error}")
+            return []
     texts = []
     for file in source_files(source):
         try:

@@ -8,6 +8,7 @@ standard output is a terminal and JSON otherwise, so a pipeline gets JSON withou
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from instancectl.apply import ApplyResult
 from instancectl.client import Instance, Page
 
 FORMATS = ("json", "yaml", "table", "name")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _INSTANCE_COLUMNS = ("NAME", "NAMESPACE", "IMAGE", "HOSTS", "SHARED", "VERSION")
 _APPLY_COLUMNS = ("NAME", "ACTION", "VERSION", "CHANGES")
 
@@ -32,6 +34,10 @@ class View:
 
 def render(view: View, form: str, terminal: bool = False) -> str:
     """`view` in `form`; JSON is indented for a terminal and one line for a program."""
+    return _escaped_surrogates(_rendered(view, form, terminal))
+
+
+def _rendered(view: View, form: str, terminal: bool) -> str:
     if form == "json":
         if terminal:
             return json.dumps(view.data, indent=2, ensure_ascii=False)
@@ -41,6 +47,12 @@ def render(view: View, form: str, terminal: bool = False) -> str:
     if form == "name":
         return "\n".join(view.names)
     return table(view.columns, view.rows)
+
+
+def _escaped_surrogates(text: str) -> str:
+    """A lone UTF-16 surrogate (an answer's "\\ud83d" without its pair) cannot be written as UTF-8:
+    it is printed as the JSON escape it came as (in JSON output, exactly that string again)."""
+    return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -58,7 +70,7 @@ def _instance_row(instance: Instance) -> list[str]:
         str(instance.get("name", "")),
         str(instance.get("namespace", "")),
         str(spec.get("image") or "-") if isinstance(spec, dict) else "?",
-        ",".join(map(str, hosts)) or "-",
+        (",".join(map(str, hosts)) or "-") if isinstance(hosts, list) else "?",
         str(instance.get("shareStorage", "")).lower(),
         str(instance.get("version", "")),
     ]
