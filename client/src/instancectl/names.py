@@ -22,24 +22,21 @@ _HOST_ID = re.compile(HOST_ID_PATTERN)
 
 def dns_label_problem(value: object) -> str | None:
     """Why `value` is not a DNS-1123 label (a name, a namespace), or None."""
-    if not isinstance(value, str):
-        return f"must be a string, not {type(value).__name__}"
-    if not 1 <= len(value) <= DNS_LABEL_MAX:
-        return f"must be 1-{DNS_LABEL_MAX} characters long"
-    if not _DNS_LABEL.fullmatch(value):
-        return "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit"
-    return None
+    rule = "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit"
+    return _problem(value, DNS_LABEL_MAX, _DNS_LABEL, rule)
 
 
 def host_id_problem(value: object) -> str | None:
     """Why `value` is not a host ID, or None."""
+    return _problem(value, HOST_ID_MAX, _HOST_ID, "must consist of [A-Za-z0-9._:-] and start with a letter or digit")
+
+
+def _problem(value: object, longest: int, pattern: re.Pattern[str], rule: str) -> str | None:
     if not isinstance(value, str):
         return f"must be a string, not {type(value).__name__}"
-    if not 1 <= len(value) <= HOST_ID_MAX:
-        return f"must be 1-{HOST_ID_MAX} characters long"
-    if not _HOST_ID.fullmatch(value):
-        return "must consist of [A-Za-z0-9._:-] and start with a letter or digit"
-    return None
+    if not 1 <= len(value) <= longest:
+        return f"must be 1-{longest} characters long"
+    return None if pattern.fullmatch(value) else rule
 
 
 def checked_label(field: str, value: str) -> str:
