@@ -1,5 +1,5 @@
-"""What the client puts on the wire for namespaces and hosts (a recording fake server, so
-these run before the API serves namespaced routes and the host query)."""
+"""What the client puts on the wire for namespaces, names and hosts, and what it refuses to put
+there (a recording fake server: exactly the requests sent, and none for a refused value)."""
 
 from __future__ import annotations
 
