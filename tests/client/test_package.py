@@ -17,6 +17,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from devtools.template import ROOT
+from tests.client import pythons
 from tests.client.pythons import CLIENT, LOWER_BOUNDS_PYTHON, PYTHONS, canonical, client_project, lower_bounds, pins
 
 # A pipeline's older boto3: it needs botocore>=1.43.107,<1.44.0, older than the project's 1.44.8.
@@ -113,3 +114,20 @@ def test_given_a_venv_with_an_older_boto3_when_pip_installs_the_client_then_boto
     unreachable = _run(command, "get", "web-1", "--endpoint", "http://127.0.0.1:9", "--max-attempts", "1")
     assert unreachable.returncode == 5, unreachable.stderr
     assert "error: no answer from http://127.0.0.1:9" in unreachable.stderr
+
+
+@pytest.mark.parametrize(("environment", "status", "said"), [({}, 0, "skipped"), ({"CI": "true"}, 1, "FAILED")])
+def test_given_a_python_that_is_not_installed_when_running_the_client_tier_then_it_skips_locally_and_fails_in_ci(
+    environment: dict[str, str],
+    status: int,
+    said: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(pythons, "PYTHONS", ("3.99",))
+    for variable in ("CI", "REQUIRE_CLIENT_PYTHONS"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    assert pythons.main([]) == status
+    assert f"client tier on 3.99: {said}: python3.99 not found (pyenv install 3.99)" in capsys.readouterr().out
