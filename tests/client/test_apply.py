@@ -14,7 +14,7 @@ from click.testing import Result
 from instancectl import ApiError, InstanceClient, apply
 from instancectl.cli import EXIT_CONFLICT, EXIT_ERROR
 from instancectl.documents import parse
-from tests.client.conftest import Cli, FakeClock, requires_namespaced_routes, unique, write_documents
+from tests.client.conftest import Cli, FakeClock, unique, write_documents
 from tests.http.local_api import LocalApi
 from tests.http.proxy import Exchange, Forward, InterceptingServer, Reply, forward_all
 
@@ -124,7 +124,6 @@ def test_given_a_directory_when_applying_then_every_yaml_and_json_file_is_applie
 
 
 def test_given_an_instance_printed_as_yaml_when_applying_it_back_then_nothing_changes(cli: Cli) -> None:
-    requires_namespaced_routes()  # the printed instance names its namespace: its own path is used
     name = unique("roundtrip")
     cli.json("create", "-f", "-", stdin=f"name: {name}\nhostIDs: [h-1]\n")
     exported = cli("get", name, "-o", "yaml").stdout  # version and timestamps included
@@ -285,7 +284,6 @@ def test_given_a_document_without_a_name_when_applying_then_exit_1(recorder: Int
 def test_given_namespaced_routes_when_applying_documents_with_a_namespace_then_only_its_path_is_used(
     recorder: InterceptingServer, tmp_path: Path
 ) -> None:
-    requires_namespaced_routes()
     namespace, name = unique("ns"), unique("nsapply")
     path = write_documents(tmp_path, {"name": name, "namespace": namespace, "hostIDs": ["h-1"]})
     cli = Cli(recorder.base_url)

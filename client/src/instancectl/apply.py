@@ -14,22 +14,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum
 from typing import Any
 
 from instancectl.client import Instance, InstanceClient
 from instancectl.documents import Document
-from instancectl.errors import ApiError, ApplyError
+from instancectl.errors import ApiError, ApplyError, UnexpectedAnswer
 
 MANAGED_FIELDS = ("spec", "shareStorage", "hostIDs")
 DEFAULT_CONFLICT_ATTEMPTS = 5
 _log = logging.getLogger("instancectl")
 
 
-class Action(StrEnum):
+class Action(str, Enum):  # StrEnum is 3.11+; the client runs on 3.10
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+
+    def __str__(self) -> str:  # what StrEnum prints: the value, not "Action.CREATED"
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -105,12 +108,15 @@ def _apply_once(client: InstanceClient, document: Document, name: str, dry_run: 
     changes = differences(document.body, current)
     if not changes:
         return ApplyResult(Action.UNCHANGED, current, dry_run=dry_run)
+    fields = {change.field: change.desired for change in changes}
     if dry_run:
-        return ApplyResult(Action.UPDATED, {**current, **{c.field: c.desired for c in changes}}, changes, True)
+        return ApplyResult(Action.UPDATED, {**current, **fields}, changes, True)
+    version = current.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        # Without the version it read, the update could overwrite a newer instance.
+        raise UnexpectedAnswer(f"{name}: the API's instance has no integer version ({version!r}): not updating it")
     try:
-        updated = client.update(
-            name, {c.field: c.desired for c in changes}, version=current["version"], namespace=document.namespace
-        )
+        updated = client.update(name, fields, version=version, namespace=document.namespace)
     except ApiError as error:
         if error.status in (404, 409):  # deleted, or written, since the read
             raise _Raced(error) from error
