@@ -38,6 +38,7 @@ def test_given_an_instance_when_getting_it_then_stdout_is_the_instance_as_json_w
         "spec",
         "shareStorage",
         "hostIDs",
+        "labels",
         "version",
         "createdAt",
         "updatedAt",

@@ -48,7 +48,7 @@ def test_given_a_changed_field_when_diffing_then_exit_1_with_a_unified_diff_and_
     assert result.stdout.splitlines() == [
         f"--- {name} (the API's, version 1)",
         f"+++ {name} (after apply)",
-        "@@ -1,6 +1,7 @@",
+        "@@ -1,7 +1,8 @@",
         f" name: {name}",
         " namespace: default",
         " spec:",
@@ -58,6 +58,7 @@ def test_given_a_changed_field_when_diffing_then_exit_1_with_a_unified_diff_and_
         "-hostIDs: []",
         "+hostIDs:",
         "+- h-1",
+        " labels: {}",
     ]
     assert _writes(recorder) == []
     assert cli.json("get", name)["version"] == 1

@@ -113,7 +113,8 @@ def shell(fresh_api: LocalApi, tmp_path: Path) -> dict[str, str]:
     shim.chmod(0o755)
     (tmp_path / "instances").mkdir()
     (tmp_path / "instances" / "web-1.yaml").write_text(block("instancectl-document"), encoding="utf-8")
-    fresh_api.request("DELETE", "/api/v1/instance?name=web-1")
+    for name in ("web-1", "web-2"):  # the README's session makes web-2 itself
+        fresh_api.request("DELETE", f"/api/v1/instance?name={name}")
     return {
         **os.environ,
         "PATH": f"{bin_directory}{os.pathsep}{os.environ['PATH']}",

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from instancectl.apply import Action, ApplyResult, apply
+from instancectl.apply import Action, ApplyResult, Mode, apply, prune, prune_candidates
 from instancectl.client import InstanceClient, Page
 from instancectl.documents import Document, read_documents, source_files
 from instancectl.errors import ApiError, ConnectionFailed, DocumentError, InstanceCtlError
@@ -44,7 +44,7 @@ EXIT_CODES = {
     EXIT_OK: "success (diff: nothing differs)",
     EXIT_ERROR: "error: a bad request or document, no credentials, 403, 500 (the message says which); "
     "diff: something differs",
-    EXIT_USAGE: "usage: an unknown command or option, a missing argument or file",
+    EXIT_USAGE: "usage: an unknown command or option, a missing argument or file, --prune without -n and -l",
     EXIT_NOT_FOUND: "not found (404)",
     EXIT_CONFLICT: "conflict (409): name taken, or the version moved on (apply: after its re-reads)",
     EXIT_UNAVAILABLE: "throttled or unavailable (429, 502, 503, 504, no connection) after retries",
@@ -212,9 +212,15 @@ def get(name: str, namespace: str | None, connection: Connection, output: str | 
         _emit(instance_view(client.get(name, namespace=namespace)), output)
 
 
+_selector_option = click.option(
+    "-l", "--selector", metavar="SELECTOR", help="only instances whose labels match SELECTOR (app=web,env in (a,b),!x)"
+)
+
+
 @main.command("list")
 @_namespace_option
 @click.option("--host", metavar="HOST", help="only instances whose hostIDs contain HOST")
+@_selector_option
 @click.option("--all", "every_page", is_flag=True, help="follow nextToken to the last page")
 @click.option("--limit", type=int, help="page size (1-500; the API's default is 100)")
 @click.option("--next-token", metavar="TOKEN", help="continue a listing from its nextToken")
@@ -222,19 +228,23 @@ def get(name: str, namespace: str | None, connection: Connection, output: str | 
 def list_instances(
     namespace: str | None,
     host: str | None,
+    selector: str | None,
     every_page: bool,
     limit: int | None,
     next_token: str | None,
     connection: Connection,
     output: str | None,
 ) -> None:
-    """List instances: one page, or every page with --all."""
+    """List instances: one page, or every page with --all. With --selector a page may hold fewer
+    than --limit instances, even none, and still go on."""
     with connection.client() as client:
         if every_page:
-            items = list(client.list_all(namespace=namespace, host=host, limit=limit, next_token=next_token))
+            items = list(
+                client.list_all(namespace=namespace, host=host, limit=limit, next_token=next_token, selector=selector)
+            )
             page = Page(items, None)
         else:
-            page = client.list(namespace=namespace, host=host, limit=limit, next_token=next_token)
+            page = client.list(namespace=namespace, host=host, limit=limit, next_token=next_token, selector=selector)
     _emit(page_view(page), output)
     if page.next_token is not None and sys.stderr.isatty():
         click.echo(f"more: --next-token {page.next_token} (or --all)", err=True)
@@ -254,20 +264,52 @@ def create(filename: str, namespace: str | None, connection: Connection, output:
     _exit(code)
 
 
+_prune_option = click.option(
+    "--prune",
+    is_flag=True,
+    help="also delete the instances of --namespace that --selector matches and no document names",
+)
+
+
+def _prune_scope(namespace: str | None, pruning: bool, selector: str | None) -> tuple[str, str] | None:
+    """The namespace and selector a prune is confined to; a usage error (exit 2) unless both are given."""
+    if not pruning:
+        if selector is not None:
+            raise click.UsageError("--selector goes with --prune (it chooses what prune may delete)")
+        return None
+    if namespace is None or selector is None or not selector.strip():
+        raise click.UsageError("--prune needs --namespace and --selector: it deletes only what both choose")
+    return namespace, selector
+
+
 @main.command("apply")
 @_file_option
 @_namespace_option
-@click.option("--dry-run", is_flag=True, help="print what would change; write nothing")
+@click.option("--dry-run", is_flag=True, help="have the API check every write (?dryRun=true); write nothing")
+@_prune_option
+@_selector_option
 @_with_connection()
 def apply_documents(
-    filename: str, namespace: str | None, dry_run: bool, connection: Connection, output: str | None
+    filename: str,
+    namespace: str | None,
+    dry_run: bool,
+    prune: bool,
+    selector: str | None,
+    connection: Connection,
+    output: str | None,
 ) -> None:
-    """Make the API hold what -f says: create what is missing, update what differs, leave the rest."""
+    """Make the API hold what -f says: create what is missing, update what differs, leave the
+    rest; with --prune, delete what --namespace holds under --selector that -f does not name."""
+    scope = _prune_scope(namespace, prune, selector)
+    mode = Mode.DRY_RUN if dry_run else Mode.WRITE
     documents = _documents(filename, namespace)
     with connection.client() as client:
         results, code = _each(
-            documents, lambda document: apply(client, document, dry_run=dry_run), _progress_wanted(filename)
+            documents, lambda document: apply(client, document, mode=mode), _progress_wanted(filename)
         )
+        if scope is not None:
+            pruned, code = _prune(client, scope, documents, mode, code)
+            results += pruned
     _emit(apply_view(results), output)
     _exit(code)
 
@@ -275,17 +317,29 @@ def apply_documents(
 @main.command("diff")
 @_file_option
 @_namespace_option
+@_prune_option
+@_selector_option
 @_with_connection(DIFF_FORMATS, "diff, a unified diff per instance that would change")
-def diff_documents(filename: str, namespace: str | None, connection: Connection, output: str | None) -> None:
-    """Show what apply -f would change, and write nothing: exit 0 when nothing differs, 1 when
-    something does, 2 or more on an error (6 for what other commands exit 1 for)."""
+def diff_documents(
+    filename: str,
+    namespace: str | None,
+    prune: bool,
+    selector: str | None,
+    connection: Connection,
+    output: str | None,
+) -> None:
+    """Show what apply -f would change (with --prune, what it would delete too), and write
+    nothing: exit 0 when nothing differs, 1 when something does, 2 or more on an error (6 for
+    what other commands exit 1 for). Only reads are sent: a role that may only read can diff."""
+    scope = _prune_scope(namespace, prune, selector)
     results: list[ApplyResult] = []
     try:
         documents = _documents(filename, namespace)
         with connection.client() as client:
-            # The client computes the plan (what apply --dry-run prints); prune, and asking the
-            # API for its own dry run, add to this same list of results once the API has labels.
-            results, code = _each(documents, lambda document: apply(client, document, dry_run=True))
+            results, code = _each(documents, lambda document: apply(client, document, mode=Mode.PLAN))
+            if scope is not None:
+                pruned, code = _prune(client, scope, documents, Mode.PLAN, code)
+                results += pruned
     except InstanceCtlError as error:
         click.echo(describe(error), err=True)
         code = exit_code(error)
@@ -358,6 +412,31 @@ def _each(
             except InstanceCtlError as error:
                 click.echo(describe(error, f"{document.source} ({document.name or 'no name'}): "), err=True)
                 code = code or exit_code(error)
+    return results, code
+
+
+def _prune(
+    client: InstanceClient, scope: tuple[str, str], documents: Sequence[Document], mode: Mode, code: int
+) -> tuple[list[ApplyResult], int]:
+    """Prune after the documents, and only when each of them was applied (`code` is theirs):
+    every candidate is listed before the first delete; each delete's failure is reported, and
+    the exit status is the first failure's."""
+    if code != EXIT_OK:
+        click.echo("instancectl: not pruning: not every document was applied", err=True)
+        return [], code
+    namespace, selector = scope
+    try:
+        candidates = prune_candidates(client, namespace, selector, documents)
+    except InstanceCtlError as error:
+        click.echo(describe(error, "prune: "), err=True)
+        return [], exit_code(error)
+    results: list[ApplyResult] = []
+    for instance in candidates:
+        try:
+            results.append(prune(client, instance, namespace, mode=mode))
+        except InstanceCtlError as error:
+            click.echo(describe(error, f"prune {instance.get('name')}: "), err=True)
+            code = code or exit_code(error)
     return results, code
 
 

@@ -9,7 +9,9 @@
 When a namespace is given (an argument, or a document's `namespace` on create) every call
 goes to the namespace's own path, `/api/v1/namespaces/{namespace}/instance`, which IAM can
 grant per team (docs/contract.md, "Namespaces are a security boundary"); without one, to
-the cluster-wide `/api/v1/instance`.
+the cluster-wide `/api/v1/instance`. A write with `dry_run=True` is sent with `?dryRun=true`:
+the API runs every check and answers what the write would, and writes nothing (so it is
+always safe to send again).
 """
 
 from __future__ import annotations
@@ -109,10 +111,14 @@ class InstanceClient:
         host: str | None = None,
         limit: int | None = None,
         next_token: str | None = None,
+        selector: str | None = None,
     ) -> Page:
-        """One page; `host` lists the instances whose hostIDs contain it (the host query)."""
+        """One page; `host` lists the instances whose hostIDs contain it (the host query),
+        `selector` those whose labels match it (`app=web,env in (prod,staging)`: the API reads it).
+        A selected page may hold fewer than `limit` instances, even none, and still go on."""
         parameters = {
             "hostID": None if host is None else checked_host_id(host),
+            "labelSelector": selector,
             "limit": None if limit is None else str(limit),
             "nextToken": next_token,
         }
@@ -135,13 +141,14 @@ class InstanceClient:
         host: str | None = None,
         limit: int | None = None,
         next_token: str | None = None,
+        selector: str | None = None,
     ) -> Iterator[Instance]:
         """Every instance (from `next_token` on, when given), following nextToken page after page;
         `limit` is the page size. A token that comes back a second time is an UnexpectedAnswer,
         not a listing without end."""
         token, sent = next_token, {next_token}
         while True:
-            page = self.list(namespace=namespace, host=host, limit=limit, next_token=token)
+            page = self.list(namespace=namespace, host=host, limit=limit, next_token=token, selector=selector)
             yield from page.items
             if page.next_token is None:
                 return
@@ -153,35 +160,48 @@ class InstanceClient:
             token = page.next_token
             sent.add(token)
 
-    def create(self, instance: Mapping[str, Any], *, idempotency_key: str | None = None) -> Instance:
+    def create(
+        self, instance: Mapping[str, Any], *, idempotency_key: str | None = None, dry_run: bool = False
+    ) -> Instance:
         """Create `instance`, under its namespace's path when it names one. One Idempotency-Key
         (generated here unless given) is sent on every attempt, so a retry after a lost answer
-        gets the first answer instead of 409 AlreadyExists."""
-        key = idempotency_key or str(uuid.uuid4())
+        gets the first answer instead of 409 AlreadyExists. A dry run sends the key only when
+        given (the API checks it against its records)."""
+        key = idempotency_key or (None if dry_run else str(uuid.uuid4()))
         namespace = instance.get("namespace")
         request = ApiRequest(
             "POST",
             instance_path(namespace if isinstance(namespace, str) else None),
+            query=_tried(dry_run),
             body=dict(instance),
-            headers=(("Idempotency-Key", key),),
-            replay=Replay.KEYED_CREATE,
+            headers=() if key is None else (("Idempotency-Key", key),),
+            replay=Replay.SAFE if dry_run else Replay.KEYED_CREATE,
         )
         return self._instance(request)
 
     def update(
-        self, name: str, changes: Mapping[str, Any], *, version: int | None, namespace: str | None = None
+        self,
+        name: str,
+        changes: Mapping[str, Any],
+        *,
+        version: int | None,
+        namespace: str | None = None,
+        dry_run: bool = False,
     ) -> Instance:
         """Replace the fields in `changes`. With `version` the write is conditional (409 if the
         instance moved on) and safe to retry; without it, it is retried only when surely not applied."""
         body = {**_named(name, version), **changes}
-        replay = Replay.UNSAFE if version is None else Replay.SAFE
-        return self._instance(ApiRequest("PUT", instance_path(namespace), body=body, replay=replay))
+        replay = Replay.UNSAFE if version is None and not dry_run else Replay.SAFE
+        request = ApiRequest("PUT", instance_path(namespace), query=_tried(dry_run), body=body, replay=replay)
+        return self._instance(request)
 
-    def delete(self, name: str, *, version: int | None = None, namespace: str | None = None) -> dict[str, Any]:
+    def delete(
+        self, name: str, *, version: int | None = None, namespace: str | None = None, dry_run: bool = False
+    ) -> dict[str, Any]:
         """Delete `name` (only at `version` when given: then 409 if it moved on, and safe to retry)."""
         body = _named(name, version)
-        replay = Replay.UNSAFE if version is None else Replay.SAFE
-        request = ApiRequest("DELETE", instance_path(namespace), body=body, replay=replay)
+        replay = Replay.UNSAFE if version is None and not dry_run else Replay.SAFE
+        request = ApiRequest("DELETE", instance_path(namespace), query=_tried(dry_run), body=body, replay=replay)
         data = self._transport.send(request)
         if not isinstance(data, dict):
             raise _unexpected(request, "data", data, "an object")
@@ -206,6 +226,11 @@ def _instance(request: ApiRequest, what: str, value: Any) -> Instance:
             f"the answer to {request.method} {request.path} is not the API's: {what} is an object without a name"
         )
     return dict(value)
+
+
+def _tried(dry_run: bool) -> tuple[tuple[str, str], ...]:
+    """The query that makes a write a dry run: checked and answered by the API, never made."""
+    return (("dryRun", "true"),) if dry_run else ()
 
 
 def _named(name: str, version: int | None) -> dict[str, Any]:

@@ -31,7 +31,7 @@ import yaml
 from instancectl.errors import DocumentError
 from instancectl.names import dns_label_problem
 
-DOCUMENT_FIELDS = frozenset({"name", "namespace", "spec", "shareStorage", "hostIDs"})
+DOCUMENT_FIELDS = frozenset({"name", "namespace", "spec", "shareStorage", "hostIDs", "labels"})
 SERVER_FIELDS = frozenset({"version", "createdAt", "updatedAt"})
 SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"

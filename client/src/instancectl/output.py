@@ -22,7 +22,7 @@ from instancectl.client import Instance, Page
 FORMATS = ("json", "yaml", "table", "name")
 DIFF_FORMATS = ("diff", *FORMATS)
 # What a diff shows of an instance: what a document can say (the server's own fields are noise there).
-_DOCUMENT_FIELDS = ("name", "namespace", "spec", "shareStorage", "hostIDs")
+_DOCUMENT_FIELDS = ("name", "namespace", "spec", "shareStorage", "hostIDs", "labels")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INSTANCE_COLUMNS = ("NAME", "NAMESPACE", "IMAGE", "HOSTS", "SHARED", "VERSION")
 _APPLY_COLUMNS = ("NAME", "ACTION", "VERSION", "CHANGES")
@@ -96,7 +96,7 @@ def deleted_view(deleted: dict[str, Any]) -> View:
 
 
 def _change_text(result: ApplyResult) -> str:
-    if result.action == "created":
+    if result.action in (Action.CREATED, Action.PRUNED):
         return "-"
     return (
         "; ".join(
@@ -133,6 +133,12 @@ def diff_text(results: Sequence[ApplyResult]) -> str:
 
 
 def _unified(result: ApplyResult) -> str:
+    if result.action is Action.PRUNED:
+        before, label = (
+            _yaml_lines(result.instance),
+            f"{result.name} (the API's, version {result.instance.get('version')})",
+        )
+        return "\n".join(difflib.unified_diff(before, [], label, f"{result.name} (pruned)", lineterm=""))
     if result.action is Action.CREATED:
         before, label = [], f"{result.name} (absent)"
     else:
