@@ -30,14 +30,15 @@ FUZZ_EXAMPLES ?= 50
 FUZZ_SEED ?= 20261127
 
 .PHONY: help install run run-ddblocal test lint format typecheck cfn-lint sam-validate checkov pytest unit \
-        e2e fuzz bench openapi build deploy dynamodb-local browser datefudge test-future events lock clean
+        client-pythons e2e fuzz bench openapi build deploy dynamodb-local browser datefudge test-future events lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # The layer (layers/common, the `instance_api` package) and the client (client/, the
 # `instancectl` command) are installed editable on top, without dependencies: theirs are
-# dev.txt's own (tests/client/test_package.py keeps the client's equal).
+# dev.txt's own, which pins the client's versions inside its ranges (tests/client/test_package.py
+# checks it).
 $(VENV)/.installed: requirements/dev.txt layers/common/requirements.txt layers/common/pyproject.toml client/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.13 (pyenv install 3.13.0)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
@@ -90,7 +91,7 @@ run: $(VENV)/.installed ## serve the API on $(HOST):$(PORT) with an embedded in-
 run-ddblocal: $(VENV)/.installed dynamodb-local ## same, against DynamoDB Local persisted in .local/dynamodb-data
 	$(BIN)/python -m devtools.local_api --host $(HOST) --port $(PORT) --dynamodb-local
 
-test: lint typecheck cfn-lint sam-validate checkov pytest fuzz test-future ## everything CI runs
+test: lint typecheck cfn-lint sam-validate checkov pytest client-pythons fuzz test-future ## everything CI runs
 
 lint: $(VENV)/.installed ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -100,8 +101,10 @@ format: $(VENV)/.installed ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-typecheck: $(VENV)/.installed ## mypy over the layer, the functions, the dev tools and the tests
+# The client runs in pipelines on Python 3.10 to 3.13: it is checked against 3.10's standard library too.
+typecheck: $(VENV)/.installed ## mypy over the layer, the functions, the dev tools, the tests and the client
 	$(BIN)/mypy
+	$(BIN)/mypy --python-version 3.10 client/src/instancectl
 
 cfn-lint: $(SAM_VENV)/.installed ## cfn-lint template.yaml
 	$(SAM_VENV)/bin/cfn-lint template.yaml
@@ -128,6 +131,12 @@ test-future: $(VENV)/.installed $(SAM_VENV)/.installed dynamodb-local datefudge 
 
 unit: $(VENV)/.installed ## the fast tiers: unit and handler tests
 	$(BIN)/pytest --no-cov tests/unit tests/handlers
+
+# A venv per Python under .venv-client-X.Y/ (3.10 with the client's lower bounds), kept between runs;
+# a Python pyenv lacks is skipped, saying so, except in CI (CI=true, REQUIRE_CLIENT_PYTHONS=1): then it fails.
+# Arguments for pytest: CLIENT_PYTEST_ARGS (-x, -k ...).
+client-pythons: $(VENV)/.installed ## the client's tests on Python 3.10, 3.11, 3.12 and 3.13, as pipelines install it
+	$(BIN)/python -m tests.client.pythons $(CLIENT_PYTEST_ARGS)
 
 # With API_URL (the stack's ApiBaseUrl output) or STACK_NAME and AWS credentials, the contract
 # runs SigV4-signed against that stack; it always runs signed against a local server too.
@@ -167,4 +176,4 @@ lock: ## re-resolve requirements/*.txt from requirements/*.in (then review the d
 	done
 
 clean: ## remove venvs, build output and local state
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .venv-client-* .aws-sam .local .pytest_cache .mypy_cache .ruff_cache .coverage

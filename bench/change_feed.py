@@ -99,7 +99,7 @@ def _recorded_batches(endpoint: str, batches: int) -> list[list[dict[str, Any]]]
     def writes(service: InstanceService) -> None:
         for number in range(batches * BATCH // 2):
             name = f"feed-{number}"
-            desired: Desired = {"spec": {"image": ""}, "shareStorage": False, "hostIDs": ["h-1", "h-2"]}
+            desired: Desired = {"spec": {"image": ""}, "shareStorage": False, "hostIDs": ["h-1", "h-2"], "labels": {}}
             service.create(CreateCommand(name, "team-a", desired))
             service.update(UpdateCommand(name, {"hostIDs": ["h-2", f"h-{number}"]}))
 

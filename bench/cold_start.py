@@ -63,6 +63,7 @@ STORED: Instance = {
     "spec": {"image": "registry.example.com/team/web:1.4.2"},
     "shareStorage": True,
     "hostIDs": ["host-a", "host-b"],
+    "labels": {"app": "web", "tier": "front"},
     "version": 1,
     "createdAt": "2026-11-27T10:00:00.000Z",
     "updatedAt": "2026-11-27T10:00:00.000Z",

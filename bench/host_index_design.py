@@ -49,6 +49,7 @@ def _instance(number: int) -> Instance:
         "spec": {"image": f"registry.example.com/team/web-{number}:1.4.2"},
         "shareStorage": False,
         "hostIDs": ["host-a", f"host-b-{number % 7}", f"host-c-{number % 11}"],
+        "labels": {},
         "version": 1,
         "createdAt": T0,
         "updatedAt": T0,

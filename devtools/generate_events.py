@@ -2,7 +2,8 @@
 and events/stream.json, a batch of stream records recorded from the store (devtools.stream_events).
 
 One event per operation on each instance path: the seed's `/api/v1/instance` and a
-namespace's `/api/v1/namespaces/{namespace}/instance` (`namespaced-*.json`). SAM's sample
+namespace's `/api/v1/namespaces/{namespace}/instance` (`namespaced-*.json`), and an update
+sent with `?dryRun=true` (`dry-run-update.json`). SAM's sample
 is an API Gateway REST proxy event for a `{proxy+}` resource with a base64 body. API
 Gateway sends our routes differently, so each sample is adjusted to match: the body is the
 JSON text (no binary media types are configured, so isBase64Encoded is false), the path
@@ -30,6 +31,7 @@ CREATE_BODY = {
     "spec": {"image": "registry.example.com/team/web:1.4.2"},
     "shareStorage": True,
     "hostIDs": ["host-a", "host-b"],
+    "labels": {"app": "web", "example.com/tier": "front"},
 }
 UPDATE_BODY = {"spec": {"image": "registry.example.com/team/web:1.5.0"}, "version": 1}
 
@@ -52,6 +54,8 @@ OPERATIONS: dict[str, tuple[str, str | None, dict[str, str] | None, dict[str, An
     "namespaced-get": ("GET", NAMESPACE, {"name": "web-2"}, None),
     "namespaced-list": ("GET", NAMESPACE, {"limit": "50"}, None),
     "namespaced-delete": ("DELETE", NAMESPACE, None, {"name": "web-2"}),
+    # Tried, not made: every check runs, the answer says what the update would be, nothing is written.
+    "dry-run-update": ("PUT", None, {"dryRun": "true"}, {"name": "web-1", "labels": {"app": "web"}, "version": 1}),
 }
 
 

@@ -9,36 +9,68 @@ index, leaves the newer entry) and changes nothing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from instance_api.domain.changes import Change
 from instance_api.domain.commands import UNCONDITIONAL, Expected
-from instance_api.domain.errors import AlreadyExists, NotFound
+from instance_api.domain.errors import NotFound
 from instance_api.domain.instance import Changes, Draft, Instance, Page
-from instance_api.domain.ports import HostWrite, landed, meets, refusal
+from instance_api.domain.ports import SELECTED_PAGE_BUDGET, HostWrite, Stored, landed
+from instance_api.domain.selectors import Selector
+from instance_api.domain.writes import created, deleted, updated
+
+
+def _page(
+    candidates: Iterable[tuple[str, Instance | None]],
+    limit: int,
+    selector: Selector | None,
+    budget: int,
+    key_of: Callable[[str, Instance | None], dict[str, str]],
+) -> Page:
+    """A page of `candidates` (in key order, after the listing's start): the first `limit` that
+    are instances (None: a tombstone or marker) matching `selector`, reading at most `budget`
+    candidates when there is a selector, as the DynamoDB adapters do (dynamodb.read_page)."""
+    items: list[Instance] = []
+    for read, (name, instance) in enumerate(candidates, start=1):
+        if instance is not None and (selector is None or selector.matches(instance["labels"])):
+            if len(items) == limit:
+                return Page(items, key_of(items[-1]["name"], items[-1]))
+            items.append(instance)
+        if selector is not None and read >= budget:
+            return Page(items, key_of(name, instance))
+    return Page(items, None)
 
 
 class InMemoryStore:
-    def __init__(self) -> None:
+    def __init__(self, selected_page_budget: int = SELECTED_PAGE_BUDGET) -> None:
         self.items: dict[str, Instance] = {}
         # A deleted name's last version (its tombstone), and the mark of the create that
         # wrote each live instance with an Idempotency-Key.
         self.tombstones: dict[str, int] = {}
         self.tokens: dict[str, str] = {}
+        self._selected_page_budget = selected_page_budget
         self._lock = threading.Lock()
+
+    def _stored(self, name: str) -> Stored:
+        live = self.items.get(name)
+        last_version = live["version"] if live is not None else self.tombstones.get(name, 0)
+        return Stored(live, last_version, self.tokens.get(name))
+
+    def stored(self, name: str) -> Stored:
+        with self._lock:
+            return self._stored(name)
 
     def create(self, draft: Draft, *, token: str | None = None) -> Instance:
         name = draft["name"]
         with self._lock:
-            if name in self.items:
-                if token is not None and self.tokens.get(name) == token:
-                    return self.items[name]
-                raise AlreadyExists.instance(name)
-            stored: Instance = {**draft, "version": self.tombstones.pop(name, 0) + 1}
-            self.items[name] = stored
-            if token is not None:
-                self.tokens[name] = token
-            return stored
+            stored = self._stored(name)
+            instance = created(draft, stored, token)
+            if stored.instance is None:
+                self.items[name] = instance
+                self.tombstones.pop(name, None)
+                if token is not None:
+                    self.tokens[name] = token
+            return instance
 
     def get(self, name: str, *, scope: str | None = None) -> Instance:
         with self._lock:
@@ -47,41 +79,48 @@ class InMemoryStore:
             raise NotFound.instance(name, scope)
         return stored
 
-    def _meeting(self, name: str, expected: Expected, *, reapply: bool) -> Instance:
-        """The stored instance, if it is what `expected` requires (else why not)."""
-        stored = self.items.get(name)
-        if stored is None or not meets(stored, expected):
-            raise refusal(expected, name, stored, reapply=reapply)
-        return stored
-
     def update(self, name: str, changes: Changes, updated_at: str, expected: Expected = UNCONDITIONAL) -> Instance:
         with self._lock:
-            stored = self._meeting(name, expected, reapply=True)
-            updated: Instance = {**stored, **changes, "version": stored["version"] + 1, "updatedAt": updated_at}
-            self.items[name] = updated
-            return updated
+            instance = updated(name, changes, updated_at, expected, self._stored(name))
+            self.items[name] = instance
+            return instance
 
     def delete(self, name: str, deleted_at: str, expires_at: int, expected: Expected = UNCONDITIONAL) -> None:
         with self._lock:
-            stored = self._meeting(name, expected, reapply=False)
+            instance = deleted(name, expected, self._stored(name))
             del self.items[name]
             self.tokens.pop(name, None)
-            self.tombstones[name] = stored["version"]
+            self.tombstones[name] = instance["version"]
 
-    def list(self, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
+    def list(
+        self, namespace: str | None, limit: int, start_after: dict[str, str] | None, selector: Selector | None = None
+    ) -> Page:
+        # Tombstones are read past, as the table's scan reads past them (the namespace index holds none).
         with self._lock:
-            names = sorted(name for name, item in self.items.items() if namespace in (None, item["namespace"]))
-        if start_after is not None:
-            names = [name for name in names if name > start_after["name"]]
-        page = [self.items[name] for name in names[:limit]]
-        more = len(names) > limit
-        return Page(page, {"name": page[-1]["name"], "namespace": page[-1]["namespace"]} if more else None)
+            held = {**dict.fromkeys(self.tombstones if namespace is None else ()), **self.items}
+            candidates = [
+                (name, instance)
+                for name, instance in sorted(held.items())
+                if (start_after is None or name > start_after["name"])
+                and (instance is None or namespace in (None, instance["namespace"]))
+            ]
+        return _page(candidates, limit, selector, self._selected_page_budget, _store_key(namespace))
+
+
+def _store_key(namespace: str | None) -> Callable[[str, Instance | None], dict[str, str]]:
+    """The key a page of the store's listing ends at, as the table's (or the index's) key."""
+
+    def key(name: str, instance: Instance | None) -> dict[str, str]:
+        return {"name": name} if namespace is None else {"name": name, "namespace": namespace}
+
+    return key
 
 
 class InMemoryHostIndex:
-    def __init__(self) -> None:
+    def __init__(self, selected_page_budget: int = SELECTED_PAGE_BUDGET) -> None:
         # (hostID, name) -> (the ordering key of the change that wrote it, the instance or None)
         self.entries: dict[tuple[str, str], tuple[str, Instance | None]] = {}
+        self._selected_page_budget = selected_page_budget
         self._lock = threading.Lock()
 
     def apply_all(self, writes: Sequence[HostWrite]) -> list[bool | Exception]:
@@ -98,13 +137,23 @@ class InMemoryHostIndex:
     def apply(self, change: Change) -> int:
         return landed(self.apply_all(HostWrite.of(change)))
 
-    def list(self, host_id: str, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
+    def list(
+        self,
+        host_id: str,
+        namespace: str | None,
+        limit: int,
+        start_after: dict[str, str] | None,
+        selector: Selector | None = None,
+    ) -> Page:
+        # Markers (None) are read past, as the index's query reads past them.
         with self._lock:
-            found = sorted(
+            candidates = sorted(
                 (name, instance)
                 for (host, name), (_, instance) in self.entries.items()
-                if host == host_id and instance is not None and namespace in (None, instance["namespace"])
+                if host == host_id
+                and (start_after is None or name > start_after["name"])
+                and (instance is None or namespace in (None, instance["namespace"]))
             )
-        after = [instance for name, instance in found if start_after is None or name > start_after["name"]]
-        page = after[:limit]
-        return Page(page, {"hostID": host_id, "name": page[-1]["name"]} if len(after) > limit else None)
+        return _page(
+            candidates, limit, selector, self._selected_page_budget, lambda name, _: {"hostID": host_id, "name": name}
+        )

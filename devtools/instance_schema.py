@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from instance_api.domain.instance import Instance
+from instance_api.http.models import Labels
 
 # Where the OpenAPI document keeps its schemas.
 SCHEMAS = "#/components/schemas/"
@@ -28,6 +29,8 @@ def instance_schemas(refs: str = SCHEMAS) -> dict[str, Any]:
             "description": "RFC 3339 UTC with milliseconds.",
         }
     instance["properties"]["version"] |= {"minimum": 1}
+    # The request's rule, so a reader sees what a label may be (openapi.yaml refers to the rule).
+    instance["properties"]["labels"] = TypeAdapter(Labels).json_schema()
     schemas["Instance"] = instance
     schemas["InstanceSpec"]["additionalProperties"] = False
     return schemas

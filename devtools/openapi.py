@@ -33,7 +33,8 @@ from pydantic.json_schema import models_json_schema
 
 from devtools.instance_schema import SCHEMAS, instance_schemas
 from devtools.template import ROOT, Template
-from instance_api.domain import errors
+from instance_api.domain import errors, selectors
+from instance_api.domain.instance import CHANGEABLE
 from instance_api.http import answers, details, envelope
 from instance_api.http import errors as http_errors
 from instance_api.http import headers as http_headers
@@ -46,9 +47,11 @@ from instance_api.http.models import (
     HostId,
     HostIds,
     ImageReference,
+    Labels,
     UpdateInstanceRequest,
     Version,
 )
+from instance_api.http.resolver import DRY_RUN_HEADER
 from instance_api.http.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
 
 OPENAPI_PATH = ROOT / "openapi.yaml"
@@ -69,6 +72,7 @@ FIELD_RULES: dict[str, dict[str, Any]] = {
     | {"description": "A host ID: letters, digits and '.', '_', ':', '-', starting with a letter or digit."},
     "HostIds": TypeAdapter(HostIds).json_schema(),
     "ImageReference": TypeAdapter(ImageReference).json_schema(),
+    "Labels": TypeAdapter(Labels).json_schema(),
     "Version": TypeAdapter(Version).json_schema()
     | {"description": "The version the write expects the instance to be at: stale is 409 Conflict."},
 }
@@ -127,9 +131,7 @@ def _request_schemas() -> dict[str, Any]:
     schemas: dict[str, Any] = _without_null(definitions["$defs"])
     # In an allOf, not beside the properties: generators (openapi-python-client) type a body
     # whose top level is an anyOf as Any.
-    schemas["UpdateInstanceRequest"]["allOf"] = [
-        {"anyOf": [{"required": ["spec"]}, {"required": ["shareStorage"]}, {"required": ["hostIDs"]}]}
-    ]
+    schemas["UpdateInstanceRequest"]["allOf"] = [{"anyOf": [{"required": [field]} for field in CHANGEABLE]}]
     return schemas
 
 
@@ -281,6 +283,11 @@ class ErrorAnswer:
     def reasons(self) -> tuple[str, ...]:
         return tuple(body["data"]["reason"] for body in self.examples)
 
+    @property
+    def from_functions(self) -> bool:
+        """Whether the functions answer it (API Gateway's own answers carry no Dry-Run header)."""
+        return any(body["message"] != "request failed" for body in self.examples)
+
 
 ERRORS: dict[int, ErrorAnswer] = {
     400: ErrorAnswer(
@@ -377,12 +384,17 @@ def _error_response(answer: ErrorAnswer) -> dict[str, Any]:
         "description": answer.description,
         "content": {"application/json": {"schema": ref("schemas", "ErrorResponse"), "examples": examples}},
     }
-    if answer.retry_after:
-        response["headers"] = {"Retry-After": ref("headers", "RetryAfter")}
-    return response
+    headers = {
+        **({"Retry-After": ref("headers", "RetryAfter")} if answer.retry_after else {}),
+        **(DRY_RUN_HEADERS if answer.from_functions else {}),
+    }
+    return response | ({"headers": headers} if headers else {})
 
 
 # --- Parameters ----------------------------------------------------------------------------
+
+# What an answer to a write sent with ?dryRun=true carries (its 200 and the functions' errors).
+DRY_RUN_HEADERS = {name: ref("headers", "DryRun") for name in DRY_RUN_HEADER}
 
 
 def _query(name: str, schema: dict[str, Any], description: str, example: Any) -> dict[str, Any]:
@@ -433,6 +445,24 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         {"type": "string", "minLength": 1, "maxLength": http_query.NEXT_TOKEN_MAX},
         "From the previous page of the same listing.",
         "v1.eyJzIjpudWxsLCJrIjp7Im5hbWUiOiJ3ZWItMSJ9fQ.signature",
+    ),
+    "LabelSelector": _query(
+        selectors.FIELD,
+        {"type": "string", "maxLength": selectors.SELECTOR_MAX_LENGTH},
+        "List only the instances whose labels match: comma-separated requirements, all of which must hold: "
+        "`key=value` (or `==`), `key!=value`, `key`, `!key`, `key in (a,b)`, `key notin (a,b)`, as Kubernetes "
+        f"reads them (at most {selectors.REQUIREMENTS_MAX} requirements, {selectors.VALUES_MAX} values). A page "
+        "reads a bounded stretch of the list, so it may hold fewer than `limit` items, even none, with a "
+        "`nextToken` that goes on; the token holds for this selector only.",
+        "tier=web,env in (prod,staging)",
+    ),
+    "DryRun": _query(
+        http_query.DRY_RUN,
+        {"type": "boolean", "default": False},
+        "`true`: run every check this write runs (fields, existence, version, namespace, Idempotency-Key) and "
+        "answer what it would answer, with `Dry-Run: true`, but store, publish and record nothing. Only `true` "
+        "or `false`.",
+        True,
     ),
     "IdempotencyKey": {
         "name": http_headers.IDEMPOTENCY_KEY_HEADER,
@@ -490,6 +520,7 @@ class Scope:
             "spec": {"image": "registry.example.com/team/web:1.4.2"},
             "shareStorage": False,
             "hostIDs": ["host-a"],
+            "labels": {},
             "version": 1,
             "createdAt": EXAMPLE_TIME,
             "updatedAt": EXAMPLE_TIME,
@@ -521,10 +552,15 @@ def _body(schema: str, example: dict[str, Any], required: bool = True) -> dict[s
 
 
 def _responses(
-    success: dict[str, Any], statuses: tuple[int, ...], links: dict[str, Any] | None = None
+    success: dict[str, Any],
+    statuses: tuple[int, ...],
+    links: dict[str, Any] | None = None,
+    headers: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The 200 (its schema, examples and links are the operation's), then each error status's shared response."""
-    ok = {"description": "Succeeded.", "content": {"application/json": success}} | ({"links": links} if links else {})
+    """The 200 (its schema, examples, headers and links are the operation's), then each error
+    status's shared response."""
+    ok = {"description": "Succeeded.", **({"headers": headers} if headers else {})}
+    ok |= {"content": {"application/json": success}} | ({"links": links} if links else {})
     errors_answered = {str(status): ref("responses", ERRORS[status].name) for status in sorted(statuses)}
     return {"responses": {"200": ok, **errors_answered}}
 
@@ -532,6 +568,14 @@ def _responses(
 def _answer(schema: str, operation: envelope.OperationName, data: Any) -> dict[str, Any]:
     """A success envelope's schema and its example answer."""
     return {"schema": ref("schemas", schema), "example": envelope.success_body(operation, data)}
+
+
+DRY_RUN = (
+    " With `?dryRun=true` every check runs and the answer is the one the write would get (a create's "
+    "`version` and `createdAt` as they would be; without `name` a generated one, which a real create "
+    "without `Idempotency-Key` would not reuse), with a `Dry-Run: true` header: nothing is stored, published "
+    "or recorded."
+)
 
 
 def _create(scope: Scope) -> dict[str, Any]:
@@ -549,9 +593,11 @@ def _create(scope: Scope) -> dict[str, Any]:
             + "An existing name is 409 AlreadyExists"
             + scope.said(". ", ", naming no namespace. ")
             + "With `Idempotency-Key`, a retry with the same body within an hour gets the "
-            "first answer (200), another body 422, a retry while the first runs 409 Conflict." + _messages("create")
+            "first answer (200), another body 422, a retry while the first runs 409 Conflict."
+            + DRY_RUN
+            + _messages("create")
         ),
-        **_parameters("IdempotencyKey"),
+        **_parameters("IdempotencyKey", "DryRun"),
         **_body("CreateInstanceRequest", body),
         **_responses(
             _answer("InstanceResponse", "create", scope.instance(**body)),
@@ -568,6 +614,7 @@ def _create(scope: Scope) -> dict[str, Any]:
                 },
                 "DeleteCreated": scope.link("delete", **{"query.name": NAME_FROM_RESPONSE}),
             },
+            headers=DRY_RUN_HEADERS,
         ),
     }
 
@@ -578,7 +625,12 @@ def _without_namespace(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _update(scope: Scope) -> dict[str, Any]:
-    change = {"name": "test", "spec": {"image": "registry.example.com/team/web:1.4.2"}, "version": 1}
+    change = {
+        "name": "test",
+        "spec": {"image": "registry.example.com/team/web:1.4.2"},
+        "labels": {"app": "web", "example.com/tier": "front"},
+        "version": 1,
+    }
     updated = scope.instance(**change | {"version": 2, "updatedAt": "2026-01-05T10:00:00.000Z"})
     return {
         "tags": [scope.tag],
@@ -592,8 +644,10 @@ def _update(scope: Scope) -> dict[str, Any]:
                 " or in another namespace (which is left untouched), 409 Conflict if `version` was sent "
                 "and is stale; a body `namespace` other than the path's is 400.",
             )
+            + DRY_RUN
             + _messages("update")
         ),
+        **_parameters("DryRun"),
         **_body("UpdateInstanceRequest", change),
         **_responses(
             _answer("InstanceResponse", "update", updated),
@@ -602,6 +656,7 @@ def _update(scope: Scope) -> dict[str, Any]:
                 "GetUpdated": scope.link("get", "Instances", **{"query.name": NAME_FROM_RESPONSE}),
                 "DeleteUpdated": scope.link("delete", **{"query.name": NAME_FROM_RESPONSE}),
             },
+            headers=DRY_RUN_HEADERS,
         ),
     }
 
@@ -609,6 +664,7 @@ def _update(scope: Scope) -> dict[str, Any]:
 HOST_QUERY = (
     " With `hostID`: the instances whose `hostIDs` hold it, sorted by name, from an index kept from the "
     "table's change stream (eventually consistent: a write shows within seconds; on `make run` within 2 s)."
+    " With `labelSelector`: only the instances whose labels match it."
 )
 
 
@@ -640,7 +696,9 @@ def _get(scope: Scope) -> dict[str, Any]:
             "the next page. A `namespace` query parameter is 400: the path names it." + HOST_QUERY,
         )
         + _messages("get", "list"),
-        **_parameters("NameQuery", *scope.said(["NamespaceQuery"], []), "HostIdQuery", "Limit", "NextToken"),
+        **_parameters(
+            "NameQuery", *scope.said(["NamespaceQuery"], []), "HostIdQuery", "LabelSelector", "Limit", "NextToken"
+        ),
         **_responses(_get_answers(scope), (*COMMON, *WITH_BODY, 404)),
     }
 
@@ -654,11 +712,16 @@ def _delete(scope: Scope) -> dict[str, Any]:
             "Names the instance in the body (with an optional `version`) or as `?name=`. 404 if absent"
             + scope.said("", " or in another namespace (nothing is deleted)")
             + ", 409 Conflict if `version` was sent and is stale."
+            + DRY_RUN
             + _messages("delete")
         ),
-        **_parameters("NameQuery"),
+        **_parameters("NameQuery", "DryRun"),
         **_body("DeleteInstanceRequest", {"name": "test"}, required=False),
-        **_responses(_answer("DeletedInstanceResponse", "delete", {"name": "test"}), (*COMMON, *WITH_BODY, 404, 409)),
+        **_responses(
+            _answer("DeletedInstanceResponse", "delete", {"name": "test"}),
+            (*COMMON, *WITH_BODY, 404, 409),
+            headers=DRY_RUN_HEADERS,
+        ),
     }
 
 
@@ -711,7 +774,11 @@ def _components() -> dict[str, Any]:
             "RetryAfter": {
                 "description": "Seconds to wait before retrying.",
                 "schema": {"type": "integer", "minimum": 0, "example": answers.RETRY_AFTER_SECONDS},
-            }
+            },
+            "DryRun": {
+                "description": "On every answer to a write sent with `?dryRun=true`: nothing was stored.",
+                "schema": {"type": "string", "const": "true"},
+            },
         },
         "securitySchemes": {
             "sigv4": {

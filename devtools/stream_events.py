@@ -25,7 +25,7 @@ from devtools.template import Template
 from instance_api.aws.items import DELETED_AT
 from instance_api.aws.store import InstanceStore
 from instance_api.domain.commands import CreateCommand, DeleteCommand, UpdateCommand
-from instance_api.domain.instance import Changes
+from instance_api.domain.instance import Changes, Desired
 from instance_api.domain.ports import InstanceRepository
 from instance_api.domain.service import Clock, InstanceService, utc_now
 
@@ -105,14 +105,20 @@ def _read_all(streams: Any, stream_arn: str) -> list[dict[str, Any]]:
 
 def _create(service: InstanceService, hosts: list[str]) -> None:
     image = "registry.example.com/team/web:1.4.2"
-    service.create(CreateCommand("web-1", "team-a", {"spec": {"image": image}, "shareStorage": True, "hostIDs": hosts}))
+    desired: Desired = {"spec": {"image": image}, "shareStorage": True, "hostIDs": hosts, "labels": {"app": "web"}}
+    service.create(CreateCommand("web-1", "team-a", desired))
 
 
 def life_of_an_instance(service: InstanceService) -> None:
-    """events/stream.json's writes: web-1 created on two hosts, moved to another pair, deleted
-    (its tombstone kept), and created again over its tombstone on one host."""
+    """events/stream.json's writes: web-1 created on two hosts, moved to another pair (and
+    labelled for production), deleted (its tombstone kept), and created again over its
+    tombstone on one host."""
     _create(service, ["host-a", "host-b"])
-    changes: Changes = {"spec": {"image": "registry.example.com/team/web:1.5.0"}, "hostIDs": ["host-b", "host-c"]}
+    changes: Changes = {
+        "spec": {"image": "registry.example.com/team/web:1.5.0"},
+        "hostIDs": ["host-b", "host-c"],
+        "labels": {"app": "web", "env": "prod"},
+    }
     service.update(UpdateCommand("web-1", changes))
     service.delete(DeleteCommand("web-1"))
     _create(service, ["host-a"])

@@ -2,17 +2,21 @@
 
 The CLI runs in-process through click's runner (fast, and its exit status is the real
 one); the few tests that need a real terminal or the installed command run it as a
-process. Features other issues are building (namespaced routes, the host query) are
-detected at run time from the repository, so their tests run as soon as they land.
+process.
+
+The tier runs on every Python the client supports (`make client-pythons`, tests/client/pythons.py),
+so it imports nothing that needs the layer or 3.11+, and it starts its own local API: on the
+project's Python (`INSTANCE_API_PYTHON`) when the client under test runs on another.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
+import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,49 +24,33 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from devtools.template import ROOT, Template
+from devtools.template import ROOT
 from instancectl.cli import main
 from instancectl.retry import RetryPolicy
+from tests.client.pythons import SERVER_PYTHON_VARIABLE
 from tests.http.local_api import LocalApi
 
-NAMESPACED_PATH = "/api/v1/namespaces/{namespace}/instance"
 CLIENT_SOURCES = ROOT / "client" / "src"
-
-
-@cache
-def namespaced_routes_missing() -> str | None:
-    """Why the namespaced-route tests cannot run yet (template.yaml routes no such path), or None."""
-    if any(route.path == NAMESPACED_PATH for route in Template.load().routes()):
-        return None
-    return f"template.yaml has no route for {NAMESPACED_PATH} yet (namespaced routes, issue 11)"
-
-
-@cache
-def host_query_missing() -> str | None:
-    """Why the host-query tests cannot run yet (openapi.yaml documents no hostID parameter), or None."""
-    document = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
-    shared = document.get("components", {}).get("parameters", {})
-    for operations in document.get("paths", {}).values():
-        for parameter in operations.get("get", {}).get("parameters", []):
-            reference = str(parameter.get("$ref", "")).rpartition("/")[2]
-            if shared.get(reference, parameter).get("name") == "hostID":
-                return None
-    return "openapi.yaml documents no hostID query parameter yet (the host query, issue 12)"
-
-
-def requires_namespaced_routes() -> None:
-    if (reason := namespaced_routes_missing()) is not None:
-        pytest.skip(reason)
-
-
-def requires_host_query() -> None:
-    if (reason := host_query_missing()) is not None:
-        pytest.skip(reason)
 
 
 def unique(prefix: str) -> str:
     """A DNS-label name no other test uses (the local API is shared by the session)."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def start_local_api() -> LocalApi:
+    """`make run`'s server on a free port, run by INSTANCE_API_PYTHON when set (else this Python)."""
+    server_python = os.environ.get(SERVER_PYTHON_VARIABLE)
+    if server_python is None:
+        return LocalApi()
+    # LocalApi starts `sys.executable -m devtools.local_api ...`: the shell swaps that first word for the server's.
+    return LocalApi(prefix=("sh", "-c", 'shift; exec "$0" "$@"', server_python))
+
+
+# click 8.1 mixes stderr into stdout unless told not to; 8.2 keeps them apart and has no such option.
+_SEPARATE_STDERR: dict[str, Any] = (
+    {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {}
+)
 
 
 @dataclass(frozen=True)
@@ -71,8 +59,10 @@ class Cli:
 
     endpoint: str
 
-    def __call__(self, *arguments: str, stdin: str | None = None, env: dict[str, str | None] | None = None) -> Result:
-        runner = CliRunner(env={"INSTANCE_API_URL": self.endpoint, **(env or {})})
+    def __call__(
+        self, *arguments: str, stdin: str | bytes | None = None, env: dict[str, str | None] | None = None
+    ) -> Result:
+        runner = CliRunner(env={"INSTANCE_API_URL": self.endpoint, **(env or {})}, **_SEPARATE_STDERR)
         return runner.invoke(main, list(arguments), input=stdin, catch_exceptions=False)
 
     def json(self, *arguments: str, stdin: str | None = None) -> Any:
@@ -84,8 +74,10 @@ class Cli:
 
 
 @pytest.fixture(scope="session")
-def local_api(embedded_local_api: LocalApi) -> LocalApi:
-    return embedded_local_api
+def local_api() -> Iterator[LocalApi]:
+    api = start_local_api()
+    yield api
+    api.stop()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from click.testing import Result
 from instancectl import ApiError, InstanceClient, apply
 from instancectl.cli import EXIT_CONFLICT, EXIT_ERROR
 from instancectl.documents import parse
-from tests.client.conftest import Cli, FakeClock, requires_namespaced_routes, unique, write_documents
+from tests.client.conftest import Cli, FakeClock, unique, write_documents
 from tests.http.local_api import LocalApi
 from tests.http.proxy import Exchange, Forward, InterceptingServer, Reply, forward_all
 
@@ -93,7 +93,7 @@ def test_given_a_document_naming_some_fields_when_applying_then_the_fields_it_le
     assert result["instance"]["spec"] == {"image": "nginx:1.27"}
 
 
-def test_given_a_dry_run_when_applying_then_the_differences_are_printed_and_nothing_is_written(
+def test_given_a_dry_run_when_applying_then_the_api_answers_each_write_and_nothing_is_written(
     recorder: InterceptingServer, local_api: LocalApi, tmp_path: Path
 ) -> None:
     existing, missing = unique("dry"), unique("dry-new")
@@ -104,11 +104,31 @@ def test_given_a_dry_run_when_applying_then_the_differences_are_printed_and_noth
 
     assert [(result["action"], result["dryRun"]) for result in results] == [("updated", True), ("created", True)]
     assert results[0]["changes"] == [{"field": "spec", "from": {"image": "nginx:1.26"}, "to": {"image": "nginx:1.27"}}]
-    assert results[0]["instance"]["spec"] == {"image": "nginx:1.27"}
-    assert _writes(recorder) == []
+    assert (results[0]["instance"]["spec"], results[0]["instance"]["version"]) == ({"image": "nginx:1.27"}, 2)
+    assert (results[1]["instance"]["version"], results[1]["instance"]["labels"]) == (1, {}), "the API's answer"
+    writes = _writes(recorder)
+    assert [(exchange.method, exchange.target.endswith("?dryRun=true")) for exchange in writes] == [
+        ("PUT", True),
+        ("POST", True),
+    ], "every write the apply would make, sent as a dry run"
+    assert writes[1].header("Idempotency-Key") is None, "a dry run records no key: none is sent"
     assert local_api.request("GET", f"/api/v1/instance?name={missing}").status == 404
+    assert local_api.request("GET", f"/api/v1/instance?name={existing}").body["data"]["version"] == 1
     table = Cli(recorder.base_url)("apply", "-f", str(path), "--dry-run", "-o", "table").stdout
-    assert 'updated (dry run)  1        spec: {"image": "nginx:1.26"} -> {"image": "nginx:1.27"}' in table
+    assert 'updated (dry run)  2        spec: {"image": "nginx:1.26"} -> {"image": "nginx:1.27"}' in table
+
+
+def test_given_a_dry_run_of_a_write_the_api_refuses_when_applying_then_the_api_s_error_is_reported(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """What only the API checks (here, a label value YAML read as a boolean) fails the dry run as it
+    would fail the apply: a plan that the server's checks would refuse is not a plan."""
+    path = write_documents(tmp_path, {"name": unique("refused"), "labels": {"canary": True}})
+    result = cli("apply", "-f", str(path), "--dry-run")
+    assert result.exit_code == 1
+    assert "Invalid: labels.canary must be a string" in result.stderr
+    planned = cli("diff", "-f", str(path))
+    assert planned.exit_code == 1, "diff, reads only, plans it"
 
 
 def test_given_a_directory_when_applying_then_every_yaml_and_json_file_is_applied_in_name_order(
@@ -124,7 +144,6 @@ def test_given_a_directory_when_applying_then_every_yaml_and_json_file_is_applie
 
 
 def test_given_an_instance_printed_as_yaml_when_applying_it_back_then_nothing_changes(cli: Cli) -> None:
-    requires_namespaced_routes()  # the printed instance names its namespace: its own path is used
     name = unique("roundtrip")
     cli.json("create", "-f", "-", stdin=f"name: {name}\nhostIDs: [h-1]\n")
     exported = cli("get", name, "-o", "yaml").stdout  # version and timestamps included
@@ -285,7 +304,6 @@ def test_given_a_document_without_a_name_when_applying_then_exit_1(recorder: Int
 def test_given_namespaced_routes_when_applying_documents_with_a_namespace_then_only_its_path_is_used(
     recorder: InterceptingServer, tmp_path: Path
 ) -> None:
-    requires_namespaced_routes()
     namespace, name = unique("ns"), unique("nsapply")
     path = write_documents(tmp_path, {"name": name, "namespace": namespace, "hostIDs": ["h-1"]})
     cli = Cli(recorder.base_url)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from instancectl.cli import EXIT_CODES, EXIT_CONFLICT, EXIT_ERROR, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, EXIT_USAGE
-from tests.client.conftest import Cli, requires_host_query, requires_namespaced_routes, unique, write_documents
+from tests.client.conftest import Cli, unique, write_documents
 from tests.http.local_api import LocalApi
 
 REQUEST_ID = re.compile(r"\(requestId [0-9a-f-]{36}\)")
@@ -38,6 +38,7 @@ def test_given_an_instance_when_getting_it_then_stdout_is_the_instance_as_json_w
         "spec",
         "shareStorage",
         "hostIDs",
+        "labels",
         "version",
         "createdAt",
         "updatedAt",
@@ -54,12 +55,18 @@ def test_given_no_such_instance_when_getting_it_then_exit_3_and_stderr_names_the
     assert REQUEST_ID.search(result.stderr)
 
 
-def test_given_a_malformed_name_when_getting_it_then_exit_1_with_the_apis_invalid_field(cli: Cli) -> None:
-    result = cli("get", "Not_A_Label")
+def test_given_a_field_the_api_refuses_when_creating_then_exit_1_with_the_apis_invalid_fields(cli: Cli) -> None:
+    result = cli("create", "-f", "-", stdin=f"name: {unique('refused')}\nhostIDs: ['not a host']\n")
     assert result.exit_code == EXIT_ERROR == 1
-    assert "error: Invalid:" in result.stderr
-    assert "\n  name: " in result.stderr  # the details, one line per field
+    assert "Invalid:" in result.stderr
+    assert "\n  hostIDs" in result.stderr  # the details, one line per field
     assert REQUEST_ID.search(result.stderr)
+
+
+def test_given_a_malformed_name_when_getting_it_then_exit_1_and_no_request_is_made() -> None:
+    result = Cli("http://127.0.0.1:9")("get", "Not_A_Label")  # nothing listens there: a request would be exit 5
+    assert result.exit_code == EXIT_ERROR == 1
+    assert result.stderr.startswith("error: Invalid: name 'Not_A_Label' must be a DNS-1123 label")
 
 
 def test_given_instances_when_listing_one_page_then_stdout_is_items_and_next_token(cli: Cli, tmp_path: Path) -> None:
@@ -128,11 +135,11 @@ def test_given_several_documents_with_one_invalid_when_creating_then_the_others_
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("name: [unclosed", "not valid YAML or JSON"),
+        ("name: [unclosed", "not valid YAML"),
         ("name: a\nname: b\n", "repeated key 'name'"),
         ("name: a\nimage: nginx\n", "unknown field(s) image"),
         ("- 1\n- 2\n", "an instance must be a mapping"),
-        ("name: 12\n", "name must be a string"),
+        ("name: 12\n", "name: 12 must be a string"),
         ("", "holds no instance document"),
     ],
 )
@@ -237,7 +244,6 @@ def test_given_an_output_format_when_getting_then_stdout_is_in_that_format(form:
 def test_given_namespaced_routes_when_using_a_namespace_then_each_command_stays_inside_it(
     cli: Cli, tmp_path: Path
 ) -> None:
-    requires_namespaced_routes()
     mine, theirs = unique("ns-a"), unique("ns-b")
     name, other = unique("in-a"), unique("in-b")
     _create(cli, tmp_path, name=name, namespace=mine)
@@ -251,7 +257,6 @@ def test_given_namespaced_routes_when_using_a_namespace_then_each_command_stays_
 
 
 def test_given_the_host_query_when_listing_a_host_then_only_its_instances_are_listed(cli: Cli, tmp_path: Path) -> None:
-    requires_host_query()
     host = unique("host")
     on_host, elsewhere = unique("on"), unique("off")
     _create(cli, tmp_path, name=on_host, hostIDs=[host])

@@ -118,7 +118,18 @@ def test_given_the_stacks_api_url_output_when_used_as_the_endpoint_then_it_works
     assert result.exit_code == 0, result.stderr
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com", "http://", "http://h:1/stage?x=1", "example.com"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.com",
+        "http://",
+        "http://h:1/stage?x=1",
+        "example.com",
+        "http://[::1",
+        "http://h:99999",
+        "http://h:x/",
+    ],
+)
 def test_given_an_endpoint_that_is_not_a_base_url_when_calling_then_exit_1(url: str) -> None:
     result = Cli(url)("list")
     assert result.exit_code == EXIT_ERROR

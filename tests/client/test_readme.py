@@ -1,8 +1,10 @@
-"""README's "From a pipeline" section, run as written against a fresh `make run` server.
+"""The client's documented blocks, run as written against a fresh `make run` server: the README's
+"From a pipeline" session and client/README.md's (the manual's) library snippet and GitHub
+Actions job.
 
-Every `instancectl` command the README shows is run here: the console block step by step
-(its answers compared with the real ones), the library snippet, and the GitHub Actions
-job's commands, whose OIDC set-up is checked too.
+Every `instancectl` command either file shows is run here: the console block step by step
+(its answers compared with the real ones), the library snippet, and the workflow's steps as
+GitHub runs them (bash -e), whose OIDC set-up is checked too.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,26 +22,32 @@ import pytest
 import yaml
 
 from devtools.template import ROOT
-from tests.client.conftest import CLIENT_SOURCES
+from tests.client.conftest import CLIENT_SOURCES, start_local_api
 from tests.http.local_api import LocalApi
-from tests.http.test_readme import fresh_api, normalised
 
-__all__ = ["fresh_api"]  # the Try-it test's own server: a new one, empty, for this module
-
-README = ROOT / "README.md"
-_COMMAND = re.compile(r"\binstancectl (?:get|list|create|apply|delete)\b[^\n`\";]*")
-# In text answers (stderr, YAML) what differs from run to run, as normalised() does for JSON.
+DOCUMENTS = (ROOT / "README.md", ROOT / "client" / "README.md")
+_COMMAND = re.compile(r"\binstancectl (?:get|list|create|apply|diff|delete)\b[^\n`\";]*")
+# What differs from run to run: these fields in JSON answers, and the same in text (stderr, YAML).
+_VARYING_FIELDS = frozenset({"createdAt", "updatedAt", "requestId"})
 _VARYING = [
     (re.compile(r"requestId [0-9a-f-]{36}"), "requestId <id>"),
     (re.compile(r"'\d{4}-\d\d-\d\dT[\d:.]+Z'"), "'<time>'"),
 ]
+# How GitHub Actions runs a `run:` step with bash.
+_GITHUB_BASH = ("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c")
 
 
 def block(marker: str) -> str:
-    """The fenced block between <!-- marker:start --> and <!-- marker:end -->, without its fences."""
-    text = README.read_text(encoding="utf-8")
-    inner = text.split(f"<!-- {marker}:start -->", 1)[1].split(f"<!-- {marker}:end -->", 1)[0]
+    """The fenced block between <!-- marker:start --> and <!-- marker:end --> of the one document
+    that has it, without its fences."""
+    texts = [text for text in map(_read, DOCUMENTS) if f"<!-- {marker}:start -->" in text]
+    assert len(texts) == 1, f"{marker}: in {len(texts)} documents, not one"
+    inner = texts[0].split(f"<!-- {marker}:start -->", 1)[1].split(f"<!-- {marker}:end -->", 1)[0]
     return "\n".join(line for line in inner.strip().splitlines()[1:-1]) + "\n"
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
 
 
 def console_steps() -> list[tuple[str, list[str]]]:
@@ -62,6 +71,20 @@ def workflow_commands() -> list[str]:
     return [step["run"] for step in steps if str(step.get("run", "")).startswith("instancectl ")]
 
 
+def _github_step(command: str, environment: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*_GITHUB_BASH, command], cwd=cwd, env=environment, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def normalised(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: "<varies>" if key in _VARYING_FIELDS else normalised(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [normalised(item) for item in value]
+    return value
+
+
 def _normalised(lines: list[str]) -> Any:
     text = "\n".join(lines).strip()
     if text.startswith(("{", "[")):
@@ -69,6 +92,14 @@ def _normalised(lines: list[str]) -> Any:
     for pattern, replacement in _VARYING:
         text = pattern.sub(replacement, text)
     return text
+
+
+@pytest.fixture(scope="module")
+def fresh_api() -> Iterator[LocalApi]:
+    """A server of this module's own, empty: the README's session lists everything there is."""
+    api = start_local_api()
+    yield api
+    api.stop()
 
 
 @pytest.fixture
@@ -82,7 +113,8 @@ def shell(fresh_api: LocalApi, tmp_path: Path) -> dict[str, str]:
     shim.chmod(0o755)
     (tmp_path / "instances").mkdir()
     (tmp_path / "instances" / "web-1.yaml").write_text(block("instancectl-document"), encoding="utf-8")
-    fresh_api.request("DELETE", "/api/v1/instance?name=web-1")
+    for name in ("web-1", "web-2"):  # the README's session makes web-2 itself
+        fresh_api.request("DELETE", f"/api/v1/instance?name={name}")
     return {
         **os.environ,
         "PATH": f"{bin_directory}{os.pathsep}{os.environ['PATH']}",
@@ -115,7 +147,7 @@ def test_given_the_readme_when_running_its_instancectl_session_in_order_then_eac
         assert _normalised(result.stdout.splitlines()) == _normalised(expected), command
 
 
-def test_given_the_readme_when_running_its_library_snippet_then_it_applies_and_lists(
+def test_given_the_manual_when_running_its_library_snippet_then_it_applies_and_lists(
     shell: dict[str, str], tmp_path: Path
 ) -> None:
     result = subprocess.run(
@@ -130,7 +162,7 @@ def test_given_the_readme_when_running_its_library_snippet_then_it_applies_and_l
     assert result.stdout.splitlines() == ["created", "['web-1']"]
 
 
-def test_given_the_readmes_github_actions_job_when_read_then_it_assumes_a_role_by_oidc_and_stores_no_keys() -> None:
+def test_given_the_manuals_github_actions_job_when_read_then_it_assumes_a_role_by_oidc_and_stores_no_keys() -> None:
     job = workflow()
     assert job["permissions"]["id-token"] == "write"
     steps = job["jobs"]["apply"]["steps"]
@@ -139,25 +171,29 @@ def test_given_the_readmes_github_actions_job_when_read_then_it_assumes_a_role_b
     assert set(credentials["with"]) == {"role-to-assume", "aws-region"}
     assert re.fullmatch(r"arn:aws:iam::\d{12}:role/[\w+=,.@-]+", credentials["with"]["role-to-assume"])
     assert not re.search(r"aws-access-key-id|aws-secret-access-key|secrets\.", block("instancectl-workflow"))
-    assert workflow_commands() == ["instancectl apply -f instances/ --dry-run", "instancectl apply -f instances/"]
+    assert workflow_commands() == ["instancectl diff -f instances/ || [ $? -eq 1 ]", "instancectl apply -f instances/"]
 
 
-def test_given_the_readmes_github_actions_job_when_running_its_commands_then_the_plan_writes_nothing_and_apply_creates(
+def test_given_the_manuals_github_job_when_running_its_steps_then_the_plan_shows_and_writes_nothing_and_apply_creates(
     shell: dict[str, str], tmp_path: Path, fresh_api: LocalApi
 ) -> None:
     plan, apply = workflow_commands()
-    planned = _run(plan, shell, tmp_path)
-    assert planned.returncode == 0, planned.stdout
-    assert [(r["action"], r["dryRun"]) for r in json.loads(planned.stdout)] == [("created", True)]
+    planned = _github_step(plan, shell, tmp_path)
+    assert planned.returncode == 0, planned.stderr  # differences are the plan, not a failure
+    assert "+name: web-1" in planned.stdout.splitlines()
     assert fresh_api.request("GET", "/api/v1/instance?name=web-1").status == 404
-    applied = _run(apply, shell, tmp_path)
-    assert applied.returncode == 0, applied.stdout
+    unreachable = _github_step(plan, {**shell, "INSTANCE_API_URL": "http://127.0.0.1:9"}, tmp_path)
+    assert unreachable.returncode != 0, "an error fails the plan step"
+    applied = _github_step(apply, shell, tmp_path)
+    assert applied.returncode == 0, applied.stderr
     assert [r["action"] for r in json.loads(applied.stdout)] == ["created"]
     assert fresh_api.request("GET", "/api/v1/instance?name=web-1").body["data"]["hostIDs"] == ["host-a", "host-b"]
+    again = _github_step(plan, shell, tmp_path)
+    assert (again.returncode, again.stdout) == (0, "")
 
 
-def test_given_the_readme_when_searching_for_instancectl_commands_then_every_one_is_run_by_these_tests() -> None:
-    shown = {match.group(0).strip() for match in _COMMAND.finditer(README.read_text(encoding="utf-8"))}
+def test_given_the_readme_and_the_manual_when_searching_for_instancectl_commands_then_the_tests_run_each() -> None:
+    shown = {match.group(0).strip() for text in map(_read, DOCUMENTS) for match in _COMMAND.finditer(text)}
     run = {command.split(";")[0].strip() for command, _ in console_steps()} | set(workflow_commands())
-    assert shown, "the README shows instancectl commands"
-    assert shown <= run, f"README commands no test runs: {sorted(shown - run)}"
+    assert shown, "the README and the manual show instancectl commands"
+    assert shown <= run, f"commands shown that no test runs: {sorted(shown - run)}"

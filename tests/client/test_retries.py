@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
 
@@ -79,7 +79,7 @@ def test_given_a_503_with_retry_after_when_reading_then_the_client_waits_at_leas
 def test_given_a_retry_after_date_when_throttled_then_the_wait_lasts_until_that_date(
     serve: Callable[..., tuple[InterceptingServer, InstanceClient]], fake_clock: FakeClock
 ) -> None:
-    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
     _, client = serve(refusal(429, "Throttled", when), ok())
     client.get("web-1")
     (wait,) = fake_clock.waits
@@ -306,7 +306,7 @@ def test_given_an_outcome_and_a_request_kind_when_deciding_then_only_safe_helpfu
 def test_given_a_retry_after_header_when_parsing_then_it_becomes_seconds(
     header: str | None, seconds: float | None
 ) -> None:
-    now = datetime(2026, 11, 28, 10, 0, 0, tzinfo=UTC)
+    now = datetime(2026, 11, 28, 10, 0, 0, tzinfo=timezone.utc)
     assert parse_retry_after(header, now=lambda: now) == seconds
 
 

@@ -8,11 +8,13 @@ test gives the CLI a clean AWS environment: only what the test puts in it can si
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import botocore.auth
 import botocore.session
 import click
 import pytest
@@ -130,7 +132,7 @@ def test_given_a_profile_in_a_config_file_when_signing_then_its_credentials_and_
 
 def _fake_sts(seen_tokens: list[str]) -> InterceptingServer:
     """STS answering AssumeRoleWithWebIdentity with FROM_WEB_IDENTITY, as it does for GitHub's OIDC token."""
-    expiration = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    expiration = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     answer = f"""<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <AssumeRoleWithWebIdentityResult>
     <SubjectFromWebIdentityToken>repo:example/instances:ref:refs/heads/main</SubjectFromWebIdentityToken>
@@ -237,7 +239,7 @@ def test_given_instancectl_in_a_process_of_its_own_when_signing_then_it_reads_th
     )
     assert finished.exit_code == 0, finished.stderr
     (exchange,) = gateway.requests()
-    signed_at = datetime.strptime(exchange.header("X-Amz-Date") or "", "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    signed_at = datetime.strptime(exchange.header("X-Amz-Date") or "", "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
     assert_reads_the_tests_clock(signed_at.timestamp(), "instancectl's process")
 
 
@@ -248,12 +250,25 @@ def test_given_a_loopback_endpoint_when_no_sign_option_is_given_then_requests_go
     assert gateway.requests()[0].header("Authorization") is None  # `make run` needs no credentials
 
 
+def _signing_clock(monkeypatch: pytest.MonkeyPatch, clock: Iterator[datetime]) -> None:
+    """SigV4's clock: get_current_datetime in newer botocore, datetime.datetime.utcnow down to the client's floor."""
+    if hasattr(botocore.auth, "get_current_datetime"):
+        monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *_, **__: next(clock))
+        return
+
+    class Clock(datetime):
+        @classmethod
+        def utcnow(cls) -> datetime:  # type: ignore[override]  # the clock gives plain datetimes
+            return next(clock)
+
+    monkeypatch.setattr(botocore.auth, "datetime", types.SimpleNamespace(datetime=Clock))
+
+
 def test_given_a_retried_request_when_it_is_sent_again_then_it_is_signed_again_and_verifies(
     local_api: LocalApi, aws_env: dict[str, str | None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    start = datetime.now(UTC)
-    clock = iter(start + timedelta(seconds=90 * step) for step in range(10))
-    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: next(clock))
+    start = datetime.now(timezone.utc).replace(tzinfo=None)
+    _signing_clock(monkeypatch, iter(start + timedelta(seconds=90 * step) for step in range(10)))
     known = {PIPELINE.access_key: PIPELINE}
 
     def verify_then_throttle_once(exchange: Exchange, forward: Forward) -> Reply:

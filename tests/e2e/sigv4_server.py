@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -43,7 +43,7 @@ def signature_problem(
     exchange: Exchange,
     known: Mapping[str, Credentials],
     region: str,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> str | None:
     """Why API Gateway would refuse this request's signature, or None when it verifies."""
     authorization = exchange.header("Authorization")
@@ -61,7 +61,7 @@ def signature_problem(
     timestamp = exchange.header("X-Amz-Date") or ""
     if not {"host", "x-amz-date"} <= set(signed) or not timestamp.startswith(match["day"]):
         return MISMATCH
-    if abs(now() - datetime.strptime(timestamp, SIGV4_TIMESTAMP).replace(tzinfo=UTC)) > MAX_SKEW:
+    if abs(now() - datetime.strptime(timestamp, SIGV4_TIMESTAMP).replace(tzinfo=timezone.utc)) > MAX_SKEW:
         return EXPIRED
     expected = expected_signature(exchange, signed, credentials, region)
     return None if hmac.compare_digest(expected, match["signature"]) else MISMATCH

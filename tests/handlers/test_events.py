@@ -4,6 +4,7 @@ answered, and a stream batch for the change consumer (tests/handlers/test_publis
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,16 +12,21 @@ from devtools.events import EVENTS, load_event
 from tests.handlers.conftest import TEMPLATE, Invoke
 from tests.support import assert_envelope
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
 ROUTES = {(route.method, route.path): route.function.logical_id for route in TEMPLATE.routes()}
 OPERATIONS = ["create", "get", "list", "update", "delete"]
 NAMESPACED = [f"namespaced-{operation}" for operation in OPERATIONS]
 
 
 def test_given_the_events_folder_when_listing_it_then_one_event_per_operation_and_path_and_a_stream_batch() -> None:
-    assert sorted(path.stem for path in EVENTS.glob("*.json")) == sorted([*OPERATIONS, *NAMESPACED, "stream"])
+    assert sorted(path.stem for path in EVENTS.glob("*.json")) == sorted(
+        [*OPERATIONS, *NAMESPACED, "dry-run-update", "stream"]
+    )
 
 
-@pytest.mark.parametrize("operation", OPERATIONS + NAMESPACED)
+@pytest.mark.parametrize("operation", [*OPERATIONS, *NAMESPACED, "dry-run-update"])
 def test_given_each_event_when_reading_it_then_it_is_what_api_gateway_sends_for_a_template_route(
     operation: str,
 ) -> None:
@@ -63,3 +69,16 @@ def test_given_the_namespaced_events_in_order_when_invoking_their_functions_then
     invoke: Invoke,
 ) -> None:
     invoke_in_order(invoke, "namespaced-")
+
+
+def test_given_the_dry_run_event_after_a_create_when_invoking_it_then_it_answers_the_update_and_writes_nothing(
+    invoke: Invoke, dynamodb: DynamoDBClient
+) -> None:
+    invoke("CreateInstanceFunction", load_event("create"))
+    table = TEMPLATE.table("InstancesTable").name
+    before = dynamodb.scan(TableName=table)["Items"]
+    response = invoke("UpdateInstanceFunction", load_event("dry-run-update"))
+    assert_envelope(response, 200, "update succeed")
+    assert response.headers["dry-run"] == "true"
+    assert (response.data["labels"], response.data["version"]) == ({"app": "web"}, 2)
+    assert dynamodb.scan(TableName=table)["Items"] == before

@@ -168,12 +168,21 @@ bodies = st.one_of(
             "shareStorage": json_values,
             "hostIDs": json_values,
             "version": st.integers() | st.text(max_size=5),
+            "labels": json_values | st.dictionaries(st.text(max_size=320), st.text(max_size=70), max_size=70),
         },
     ).map(json.dumps),
 )
-query_values = st.text(max_size=30) | st.integers(min_value=-(10**50), max_value=10**50).map(str)
+# Selector-like text: its grammar's symbols, words, keywords and non-ASCII.
+selector_texts = st.lists(st.sampled_from([*"=!(),<> \t/.-_aZ9é", "in", "notin", "app"]), max_size=30).map("".join)
+query_values = (
+    st.text(max_size=30)
+    | st.integers(min_value=-(10**50), max_value=10**50).map(str)
+    | selector_texts
+    | st.sampled_from(["true", "false", "TRUE", ""])
+)
 queries = st.dictionaries(
-    st.sampled_from(["name", "namespace", "limit", "nextToken", "hostID", "other"]) | st.text(max_size=10),
+    st.sampled_from(["name", "namespace", "limit", "nextToken", "hostID", "labelSelector", "dryRun", "other"])
+    | st.text(max_size=10),
     query_values | st.lists(query_values, min_size=1, max_size=3),
     max_size=4,
 )

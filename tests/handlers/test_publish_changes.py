@@ -16,7 +16,7 @@ import pytest
 
 from devtools.events import load_event
 from devtools.local_api.streams import EventSourceMapping, FunctionError
-from devtools.template import LOCAL_REGION, ROOT, Template
+from devtools.template import LOCAL_REGION, Template
 from instance_api.changes.consumer import BatchFailed
 from tests.handlers.conftest import MAKE_API_CALL, InvokeRaw, intercept_aws
 from tests.stream_records import batch, image, insert, named, on_hosts, poison, recorded, remove

@@ -87,4 +87,4 @@ def test_given_an_update_that_sets_nothing_when_updating_then_400(api: Api) -> N
     response = api.update({"name": "a", "version": 1})
     assert response.status == 400
     assert response.fields == [""]
-    assert response.data["error"] == "an update must set at least one of spec, shareStorage, hostIDs"
+    assert response.data["error"] == "an update must set at least one of spec, shareStorage, hostIDs, labels"

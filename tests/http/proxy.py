@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.server import ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from devtools.keep_alive import KeepAliveRequestHandler
@@ -97,7 +97,7 @@ class InterceptingServer:
         host, port = self._server.server_address[:2]
         self.base_url = f"http://{host!s}:{port}"
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> InterceptingServer:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

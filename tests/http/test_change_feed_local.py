@@ -35,7 +35,9 @@ def history(embedded_dynamodb: str) -> Iterator[str]:
     service = writer(InstanceStore(dynamodb, table.name))
     for name in ("old-1", "old-2", "old-3"):
         service.create(
-            CreateCommand(name, "team-a", {"spec": {"image": ""}, "shareStorage": False, "hostIDs": ["host-old"]})
+            CreateCommand(
+                name, "team-a", {"spec": {"image": ""}, "shareStorage": False, "hostIDs": ["host-old"], "labels": {}}
+            )
         )
     service.delete(DeleteCommand("old-3"))
     yield embedded_dynamodb

@@ -19,32 +19,57 @@ from devtools.tables import create_table
 from devtools.template import Template
 from instance_api.aws.host_index import HostIndex
 from instance_api.aws.store import InstanceStore
-from instance_api.domain.ports import HostIndexRepository, InstanceRepository
+from instance_api.domain.ports import SELECTED_PAGE_BUDGET, HostIndexRepository, InstanceRepository
 from tests.support import ENGINES
 
 TEMPLATE = Template.load()
 INDEX = TEMPLATE.functions()["GetInstanceFunction"].environment["NAMESPACE_INDEX_NAME"]
 
 
-@pytest.fixture(params=[*ENGINES, pytest.param("in_memory", id="in_memory")])
-def store(request: pytest.FixtureRequest) -> Iterator[InstanceRepository]:
+# The selected page budget of the `budgeted_*` repositories: small, so a few dozen items outrun it.
+BUDGET = 10
+IMPLEMENTATIONS = [*ENGINES, pytest.param("in_memory", id="in_memory")]
+
+
+def _store(request: pytest.FixtureRequest, **options: int) -> Iterator[InstanceRepository]:
     """A fresh repository: a DynamoDB table (the template's definition under a unique name), or the fake."""
     if request.param == "in_memory":
-        yield InMemoryStore()
+        yield InMemoryStore(**options)
         return
     dynamodb = client(request.getfixturevalue(request.param), config=Config(max_pool_connections=64))
     name = create_table(dynamodb, TEMPLATE.table("InstancesTable"), name=f"instances-{uuid.uuid4().hex[:12]}")
-    yield InstanceStore(dynamodb, name, INDEX)
+    yield InstanceStore(dynamodb, name, INDEX, **options)
     dynamodb.delete_table(TableName=name)
 
 
-@pytest.fixture(params=[*ENGINES, pytest.param("in_memory", id="in_memory")])
-def host_index(request: pytest.FixtureRequest) -> Iterator[HostIndexRepository]:
+def _host_index(request: pytest.FixtureRequest, **options: int) -> Iterator[HostIndexRepository]:
     """A fresh host index: the template's table under a unique name, or the fake."""
     if request.param == "in_memory":
-        yield InMemoryHostIndex()
+        yield InMemoryHostIndex(**options)
         return
     dynamodb = client(request.getfixturevalue(request.param))
     name = create_table(dynamodb, TEMPLATE.table("HostIndexTable"), name=f"hosts-{uuid.uuid4().hex[:12]}")
-    yield HostIndex(dynamodb, name)
+    yield HostIndex(dynamodb, name, selected_page_budget=options.get("selected_page_budget", SELECTED_PAGE_BUDGET))
     dynamodb.delete_table(TableName=name)
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def store(request: pytest.FixtureRequest) -> Iterator[InstanceRepository]:
+    yield from _store(request)
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def host_index(request: pytest.FixtureRequest) -> Iterator[HostIndexRepository]:
+    yield from _host_index(request)
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def budgeted_store(request: pytest.FixtureRequest) -> Iterator[InstanceRepository]:
+    """A repository whose selected listings read at most BUDGET items a page."""
+    yield from _store(request, selected_page_budget=BUDGET)
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def budgeted_host_index(request: pytest.FixtureRequest) -> Iterator[HostIndexRepository]:
+    """A host index whose selected listings read at most BUDGET entries a page."""
+    yield from _host_index(request, selected_page_budget=BUDGET)

@@ -25,6 +25,7 @@ def instance(name: str, namespace: str = "team-a", **overrides: object) -> Insta
         "spec": {"image": ""},
         "shareStorage": False,
         "hostIDs": [],
+        "labels": {},
         "version": 1,
         "createdAt": T0,
         "updatedAt": T0,

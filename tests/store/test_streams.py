@@ -10,6 +10,9 @@ import pytest
 
 from devtools.events import EVENTS
 from devtools.stream_events import life_of_an_instance, record, recorded_batch
+from instance_api.changes.records import change_of
+from instance_api.domain.commands import CreateCommand, UpdateCommand
+from instance_api.domain.service import InstanceService
 from tests.stream_records import recorded
 from tests.support import ENGINES
 
@@ -46,3 +49,24 @@ def test_given_the_recorded_batch_when_recording_it_again_then_it_is_events_stre
     its stream makes up, such as eventVersion): the same file on every run, on any day."""
     committed = json.loads((EVENTS / "stream.json").read_text(encoding="utf-8"))
     assert recorded_batch(embedded_dynamodb) == committed, "`make events` would change it: run it"
+
+
+def _labelled_and_unlabelled(service: InstanceService) -> None:
+    service.create(
+        CreateCommand("plain", "team-a", {"spec": {"image": ""}, "shareStorage": False, "hostIDs": [], "labels": {}})
+    )
+    service.update(UpdateCommand("plain", {"labels": {"app": "web"}}))
+    service.update(UpdateCommand("plain", {"labels": {}}))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_given_empty_and_set_labels_when_reading_the_stream_then_each_change_has_them(
+    request: pytest.FixtureRequest, engine: str
+) -> None:
+    """An empty map in a stream image (DynamoDB Local writes it `{}`, with no type) reads as no labels."""
+    changes = [change_of(record_) for record_ in record(request.getfixturevalue(engine), _labelled_and_unlabelled)]
+    assert [change.instance["labels"] if change and change.instance else None for change in changes] == [
+        {},
+        {"app": "web"},
+        {},
+    ]

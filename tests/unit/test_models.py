@@ -191,7 +191,7 @@ def test_given_an_update_without_name_when_validating_then_name_is_required() ->
 
 def test_given_an_update_that_changes_nothing_when_validating_then_it_is_rejected() -> None:
     details = rejected(UpdateInstanceRequest, {"name": "a", "namespace": "team-a", "version": 2})
-    assert details == {"": "an update must set at least one of spec, shareStorage, hostIDs"}
+    assert details == {"": "an update must set at least one of spec, shareStorage, hostIDs, labels"}
 
 
 def test_given_an_update_with_only_some_fields_when_validating_then_absent_ones_stay_unset() -> None:

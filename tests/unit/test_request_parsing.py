@@ -20,6 +20,7 @@ from instance_api.http.deletes import DELETE, read_body
 from instance_api.http.details import field_errors
 from instance_api.http.errors import PayloadTooLarge, UnsupportedMediaType
 from instance_api.http.models import DeleteInstanceRequest
+from instance_api.http.query import dry_run_asked
 from instance_api.http.reads import get_or_list
 from instance_api.http.request import Operation, decode
 from instance_api.http.writes import CREATE, UPDATE
@@ -184,9 +185,11 @@ def test_given_unknown_or_repeated_query_parameters_when_getting_then_they_are_i
 
 
 @pytest.mark.parametrize("operation", [CREATE, UPDATE])
-def test_given_any_query_string_on_create_or_update_when_parsing_then_it_is_invalid(operation: Operation[Any]) -> None:
-    with pytest.raises(Invalid, match="dryRun is not a known query parameter"):
-        command(operation, event(body={"name": "a", "shareStorage": True}, query={"dryRun": "true"}))
+def test_given_a_query_parameter_but_dry_run_on_create_or_update_when_parsing_then_it_is_invalid(
+    operation: Operation[Any],
+) -> None:
+    with pytest.raises(Invalid, match="name is not a known query parameter"):
+        command(operation, event(body={"name": "a", "shareStorage": True}, query={"name": "a", "dryRun": "true"}))
 
 
 # -- delete ----------------------------------------------------------------------------------
@@ -288,3 +291,50 @@ def _reader_answer(document: dict[str, Any]) -> Any:
 @given(DELETE_BODIES)
 def test_given_any_delete_body_when_read_by_hand_then_the_answer_is_the_models(document: dict[str, Any]) -> None:
     assert _reader_answer(document) == _model_answer(document)
+
+
+# -- labelSelector and dryRun ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("namespace", [None, "team-a"])
+def test_given_a_label_selector_when_listing_on_either_path_then_the_query_carries_it(namespace: str | None) -> None:
+    query = parse_get_or_list(event("GET", query={"labelSelector": "app=web, !legacy"}, namespace=namespace))
+    assert isinstance(query, ListQuery)
+    assert query.selector is not None
+    assert query.selector.canonical() == "!legacy,app in (web)"
+    blank = parse_get_or_list(event("GET", query={"labelSelector": "  "}, namespace=namespace))
+    assert isinstance(blank, ListQuery)
+    assert blank.selector is None
+
+
+@pytest.mark.parametrize(("operation", "method"), [(CREATE, "POST"), (UPDATE, "PUT"), (DELETE, "DELETE")])
+@pytest.mark.parametrize(("value", "tried"), [("true", True), ("false", False)])
+def test_given_dry_run_true_or_false_when_writing_then_the_command_says_so(
+    operation: Operation[Any], method: str, value: str, tried: bool
+) -> None:
+    body = {"name": "a", "shareStorage": True} if method != "DELETE" else {"name": "a"}
+    assert command(operation, event(method, body=body, query={"dryRun": value})).dry_run is tried
+    assert command(operation, event(method, body=body)).dry_run is False
+
+
+def test_given_a_bad_dry_run_and_a_bad_body_when_writing_then_the_query_is_refused_first() -> None:
+    with pytest.raises(Invalid) as caught:
+        command(CREATE, event(body={"name": "Bad_Name"}, query={"dryRun": "yes"}))
+    assert caught.value.details == [{"field": "dryRun", "message": "must be true or false"}]
+
+
+@pytest.mark.parametrize(
+    ("query", "asked"),
+    [
+        ({"dryRun": "true"}, True),
+        ({"dryRun": "true", "other": "x"}, True),
+        ({"dryRun": ["true", "true"]}, False),
+        ({"dryRun": "TRUE"}, False),
+        ({"dryRun": "false"}, False),
+        (None, False),
+    ],
+)
+def test_given_a_query_when_asking_whether_it_is_a_dry_run_then_only_one_true_is(
+    query: dict[str, Any] | None, asked: bool
+) -> None:
+    assert dry_run_asked(event(query=query)) is asked

@@ -14,6 +14,8 @@ from instancectl.errors import (
     ConnectionFailed,
     DocumentError,
     InstanceCtlError,
+    InvalidArgument,
+    UnexpectedAnswer,
 )
 from instancectl.retry import Replay, RetryPolicy
 from instancectl.version import __version__
@@ -31,9 +33,11 @@ __all__ = [
     "Instance",
     "InstanceClient",
     "InstanceCtlError",
+    "InvalidArgument",
     "Page",
     "Replay",
     "RetryPolicy",
+    "UnexpectedAnswer",
     "__version__",
     "apply",
     "differences",

@@ -1,4 +1,4 @@
-"""The `instancectl` command: get, list, create, apply, delete.
+"""The `instancectl` command: get, list, create, apply, diff, delete.
 
 Results go to standard output (JSON when it is not a terminal, a table when it is, or
 `-o json|yaml|table|name`); errors and retry notices go to standard error, each error with
@@ -14,29 +14,45 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from instancectl.apply import apply
+from instancectl.apply import Action, ApplyResult, Mode, apply, prune, prune_candidates
 from instancectl.client import InstanceClient, Page
 from instancectl.documents import Document, read_documents, source_files
 from instancectl.errors import ApiError, ConnectionFailed, DocumentError, InstanceCtlError
-from instancectl.output import FORMATS, View, apply_view, created_view, deleted_view, instance_view, page_view, render
+from instancectl.output import (
+    DIFF_FORMATS,
+    FORMATS,
+    View,
+    apply_view,
+    created_view,
+    deleted_view,
+    diff_text,
+    instance_view,
+    page_view,
+    render,
+)
 from instancectl.retry import RETRYABLE_STATUSES, RetryPolicy
 from instancectl.version import __version__
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_CONFLICT, EXIT_UNAVAILABLE = range(6)
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_CONFLICT, EXIT_UNAVAILABLE, EXIT_DIFF_ERROR = range(7)
+# `diff` follows kubectl diff: 1 says "something differs", so an error other commands exit 1 for is 6 there.
+EXIT_DIFFERS = 1
 EXIT_CODES = {
-    EXIT_OK: "success",
-    EXIT_ERROR: "error: a bad request or document, no credentials, 403, 500 (the message says which)",
-    EXIT_USAGE: "usage: an unknown command or option, a missing argument or file",
+    EXIT_OK: "success (diff: nothing differs)",
+    EXIT_ERROR: "error: a bad request or document, no credentials, 403, 500 (the message says which); "
+    "diff: something differs",
+    EXIT_USAGE: "usage: an unknown command or option, a missing argument or file, --prune without -n and -l",
     EXIT_NOT_FOUND: "not found (404)",
     EXIT_CONFLICT: "conflict (409): name taken, or the version moved on (apply: after its re-reads)",
     EXIT_UNAVAILABLE: "throttled or unavailable (429, 502, 503, 504, no connection) after retries",
+    EXIT_DIFF_ERROR: "diff only: an error that the other commands exit 1 for",
 }
 # `apply -f DIR` shows a progress bar on a terminal's stderr from this many files on.
 PROGRESS_MIN_FILES = 10
+_Result = TypeVar("_Result")  # PEP 695 generics are 3.12+; the client runs on 3.10
 # "\b" keeps click from rewrapping the lines of the paragraph that follows it.
 _EPILOG = "Exit status:\n\n\b\n" + "\n".join(f"{code}  {meaning}" for code, meaning in EXIT_CODES.items())
 
@@ -55,7 +71,10 @@ def exit_code(error: InstanceCtlError) -> int:
 
 
 def describe(error: InstanceCtlError, prefix: str = "") -> str:
-    """One line (plus one per invalid field) for stderr: the reason, the message, the requestId."""
+    """One line (plus one per invalid field) for stderr: the reason, the message, the requestId;
+    one line per problem of documents."""
+    if isinstance(error, DocumentError):
+        return "\n".join(f"error: {prefix}{problem}" for problem in error.problems)
     text = f"error: {prefix}{error}"
     if isinstance(error, ApiError):
         if error.request_id:
@@ -115,33 +134,39 @@ _CONNECTION_OPTIONS = (
     click.option(
         "--retry-time", type=click.FloatRange(0, 900), default=60.0, show_default=True, help="seconds to keep retrying"
     ),
-    click.option(
-        "-o", "--output", type=click.Choice(FORMATS), help="output format [default: table on a terminal, else json]"
-    ),
 )
+_DEFAULT_FORM = "table on a terminal, else json"
 
 
-def _with_connection(command: Callable[..., None]) -> Callable[..., None]:
-    """Adds the connection and output options to a command; it receives `connection` and `output`."""
+def _with_connection(
+    formats: Sequence[str] = FORMATS, default: str = _DEFAULT_FORM
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Adds the connection options and `-o` (one of `formats`) to a command; it receives `connection` and `output`."""
+    output_option = click.option(
+        "-o", "--output", type=click.Choice(formats), help=f"output format [default: {default}]"
+    )
 
-    @functools.wraps(command)
-    def run(
-        *,
-        endpoint: str | None,
-        stack_name: str | None,
-        region: str | None,
-        sign: bool | None,
-        max_attempts: int,
-        retry_time: float,
-        **arguments: Any,
-    ) -> None:
-        if endpoint is not None and stack_name is not None:
-            raise click.UsageError("give --endpoint or --stack-name, not both")
-        command(connection=Connection(endpoint, stack_name, region, sign, max_attempts, retry_time), **arguments)
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def run(
+            *,
+            endpoint: str | None,
+            stack_name: str | None,
+            region: str | None,
+            sign: bool | None,
+            max_attempts: int,
+            retry_time: float,
+            **arguments: Any,
+        ) -> None:
+            if endpoint is not None and stack_name is not None:
+                raise click.UsageError("give --endpoint or --stack-name, not both")
+            command(connection=Connection(endpoint, stack_name, region, sign, max_attempts, retry_time), **arguments)
 
-    for option in reversed(_CONNECTION_OPTIONS):
-        run = option(run)
-    return run
+        for option in reversed((*_CONNECTION_OPTIONS, output_option)):
+            run = option(run)
+        return run
+
+    return decorate
 
 
 _namespace_option = click.option(
@@ -180,36 +205,46 @@ def main() -> None:
 @main.command()
 @click.argument("name")
 @_namespace_option
-@_with_connection
+@_with_connection()
 def get(name: str, namespace: str | None, connection: Connection, output: str | None) -> None:
     """Show one instance."""
     with connection.client() as client:
         _emit(instance_view(client.get(name, namespace=namespace)), output)
 
 
+_selector_option = click.option(
+    "-l", "--selector", metavar="SELECTOR", help="only instances whose labels match SELECTOR (app=web,env in (a,b),!x)"
+)
+
+
 @main.command("list")
 @_namespace_option
 @click.option("--host", metavar="HOST", help="only instances whose hostIDs contain HOST")
+@_selector_option
 @click.option("--all", "every_page", is_flag=True, help="follow nextToken to the last page")
 @click.option("--limit", type=int, help="page size (1-500; the API's default is 100)")
 @click.option("--next-token", metavar="TOKEN", help="continue a listing from its nextToken")
-@_with_connection
+@_with_connection()
 def list_instances(
     namespace: str | None,
     host: str | None,
+    selector: str | None,
     every_page: bool,
     limit: int | None,
     next_token: str | None,
     connection: Connection,
     output: str | None,
 ) -> None:
-    """List instances: one page, or every page with --all."""
+    """List instances: one page, or every page with --all. With --selector a page may hold fewer
+    than --limit instances, even none, and still go on."""
     with connection.client() as client:
         if every_page:
-            items = list(client.list_all(namespace=namespace, host=host, limit=limit, next_token=next_token))
+            items = list(
+                client.list_all(namespace=namespace, host=host, limit=limit, next_token=next_token, selector=selector)
+            )
             page = Page(items, None)
         else:
-            page = client.list(namespace=namespace, host=host, limit=limit, next_token=next_token)
+            page = client.list(namespace=namespace, host=host, limit=limit, next_token=next_token, selector=selector)
     _emit(page_view(page), output)
     if page.next_token is not None and sys.stderr.isatty():
         click.echo(f"more: --next-token {page.next_token} (or --all)", err=True)
@@ -218,7 +253,7 @@ def list_instances(
 @main.command()
 @_file_option
 @_namespace_option
-@_with_connection
+@_with_connection()
 def create(filename: str, namespace: str | None, connection: Connection, output: str | None) -> None:
     """Create the instances of -f (each with its own Idempotency-Key, reused on its retries)."""
     documents = _documents(filename, namespace)
@@ -229,22 +264,99 @@ def create(filename: str, namespace: str | None, connection: Connection, output:
     _exit(code)
 
 
+_prune_option = click.option(
+    "--prune",
+    is_flag=True,
+    help="also delete the instances of --namespace that --selector matches and no document names",
+)
+
+
+def _prune_scope(namespace: str | None, pruning: bool, selector: str | None) -> tuple[str, str] | None:
+    """The namespace and selector a prune is confined to; a usage error (exit 2) unless both are given."""
+    if not pruning:
+        if selector is not None:
+            raise click.UsageError("--selector goes with --prune (it chooses what prune may delete)")
+        return None
+    if namespace is None or selector is None or not selector.strip():
+        raise click.UsageError("--prune needs --namespace and --selector: it deletes only what both choose")
+    return namespace, selector
+
+
 @main.command("apply")
 @_file_option
 @_namespace_option
-@click.option("--dry-run", is_flag=True, help="print what would change; write nothing")
-@_with_connection
+@click.option("--dry-run", is_flag=True, help="have the API check every write (?dryRun=true); write nothing")
+@_prune_option
+@_selector_option
+@_with_connection()
 def apply_documents(
-    filename: str, namespace: str | None, dry_run: bool, connection: Connection, output: str | None
+    filename: str,
+    namespace: str | None,
+    dry_run: bool,
+    prune: bool,
+    selector: str | None,
+    connection: Connection,
+    output: str | None,
 ) -> None:
-    """Make the API hold what -f says: create what is missing, update what differs, leave the rest."""
+    """Make the API hold what -f says: create what is missing, update what differs, leave the
+    rest; with --prune, delete what --namespace holds under --selector that -f does not name."""
+    scope = _prune_scope(namespace, prune, selector)
+    mode = Mode.DRY_RUN if dry_run else Mode.WRITE
     documents = _documents(filename, namespace)
     with connection.client() as client:
         results, code = _each(
-            documents, lambda document: apply(client, document, dry_run=dry_run), _progress_wanted(filename)
+            documents, lambda document: apply(client, document, mode=mode), _progress_wanted(filename)
         )
+        if scope is not None:
+            pruned, code = _prune(client, scope, documents, mode, code)
+            results += pruned
     _emit(apply_view(results), output)
     _exit(code)
+
+
+@main.command("diff")
+@_file_option
+@_namespace_option
+@_prune_option
+@_selector_option
+@_with_connection(DIFF_FORMATS, "diff, a unified diff per instance that would change")
+def diff_documents(
+    filename: str,
+    namespace: str | None,
+    prune: bool,
+    selector: str | None,
+    connection: Connection,
+    output: str | None,
+) -> None:
+    """Show what apply -f would change (with --prune, what it would delete too), and write
+    nothing: exit 0 when nothing differs, 1 when something does, 2 or more on an error (6 for
+    what other commands exit 1 for). Only reads are sent: a role that may only read can diff."""
+    scope = _prune_scope(namespace, prune, selector)
+    results: list[ApplyResult] = []
+    try:
+        documents = _documents(filename, namespace)
+        with connection.client() as client:
+            results, code = _each(documents, lambda document: apply(client, document, mode=Mode.PLAN))
+            if scope is not None:
+                pruned, code = _prune(client, scope, documents, Mode.PLAN, code)
+                results += pruned
+    except InstanceCtlError as error:
+        click.echo(describe(error), err=True)
+        code = exit_code(error)
+    if (output or "diff") == "diff":
+        text = diff_text(results)
+        if text:
+            click.echo(text)
+    elif results:
+        _emit(apply_view(results), output)
+    _exit(_diff_status(code, results))
+
+
+def _diff_status(code: int, results: Sequence[ApplyResult]) -> int:
+    """kubectl diff's statuses: 0 the same, 1 different, above 1 an error."""
+    if code != EXIT_OK:
+        return EXIT_DIFF_ERROR if code == EXIT_ERROR else code
+    return EXIT_DIFFERS if any(result.action is not Action.UNCHANGED for result in results) else EXIT_OK
 
 
 @main.command()
@@ -252,7 +364,7 @@ def apply_documents(
 @click.option("--version", "version", type=int, help="delete only if the instance is at this version (else 409)")
 @click.option("--ignore-not-found", is_flag=True, help="exit 0 when there is no such instance")
 @_namespace_option
-@_with_connection
+@_with_connection()
 def delete(
     name: str,
     version: int | None,
@@ -277,17 +389,21 @@ def _documents(filename: str, namespace: str | None) -> list[Document]:
     documents = read_documents(filename, sys.stdin)
     if namespace is None:
         return documents
-    for document in documents:
-        if document.namespace not in (None, namespace):
-            raise DocumentError(f"{document.source}: namespace {document.namespace!r} is not --namespace {namespace!r}")
+    elsewhere = [
+        f"{document.source}: namespace {document.namespace!r} is not --namespace {namespace!r}"
+        for document in documents
+        if document.namespace not in (None, namespace)
+    ]
+    if elsewhere:
+        raise DocumentError(*elsewhere)
     return [Document(document.source, {**document.body, "namespace": namespace}) for document in documents]
 
 
-def _each[T](
-    documents: Sequence[Document], action: Callable[[Document], T], progress: bool = False
-) -> tuple[list[T], int]:
+def _each(
+    documents: Sequence[Document], action: Callable[[Document], _Result], progress: bool = False
+) -> tuple[list[_Result], int]:
     """Runs `action` on every document, reporting each failure; the exit status is the first failure's."""
-    results: list[T] = []
+    results: list[_Result] = []
     code = EXIT_OK
     with _progress(documents, progress) as items:
         for document in items:
@@ -296,6 +412,31 @@ def _each[T](
             except InstanceCtlError as error:
                 click.echo(describe(error, f"{document.source} ({document.name or 'no name'}): "), err=True)
                 code = code or exit_code(error)
+    return results, code
+
+
+def _prune(
+    client: InstanceClient, scope: tuple[str, str], documents: Sequence[Document], mode: Mode, code: int
+) -> tuple[list[ApplyResult], int]:
+    """Prune after the documents, and only when each of them was applied (`code` is theirs):
+    every candidate is listed before the first delete; each delete's failure is reported, and
+    the exit status is the first failure's."""
+    if code != EXIT_OK:
+        click.echo("instancectl: not pruning: not every document was applied", err=True)
+        return [], code
+    namespace, selector = scope
+    try:
+        candidates = prune_candidates(client, namespace, selector, documents)
+    except InstanceCtlError as error:
+        click.echo(describe(error, "prune: "), err=True)
+        return [], exit_code(error)
+    results: list[ApplyResult] = []
+    for instance in candidates:
+        try:
+            results.append(prune(client, instance, namespace, mode=mode))
+        except InstanceCtlError as error:
+            click.echo(describe(error, f"prune {instance.get('name')}: "), err=True)
+            code = code or exit_code(error)
     return results, code
 
 

@@ -9,7 +9,9 @@
 When a namespace is given (an argument, or a document's `namespace` on create) every call
 goes to the namespace's own path, `/api/v1/namespaces/{namespace}/instance`, which IAM can
 grant per team (docs/contract.md, "Namespaces are a security boundary"); without one, to
-the cluster-wide `/api/v1/instance`.
+the cluster-wide `/api/v1/instance`. A write with `dry_run=True` is sent with `?dryRun=true`:
+the API runs every check and answers what the write would, and writes nothing (so it is
+always safe to send again).
 """
 
 from __future__ import annotations
@@ -17,16 +19,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 import botocore.session
 from botocore.session import Session
 
 from instancectl.endpoint import DEFAULT_ENDPOINT, SEED_PATH, normalise, resolve_endpoint
+from instancectl.errors import UnexpectedAnswer
+from instancectl.names import checked_host_id, checked_label
 from instancectl.retry import Replay, RetryPolicy
 from instancectl.signing import Signer, signer_for
-from instancectl.transport import DEFAULT_TIMEOUT, ApiRequest, Transport
+from instancectl.transport import DEFAULT_TIMEOUT, ApiRequest, Transport, json_kind
 
 Instance = dict[str, Any]
 
@@ -38,10 +42,11 @@ class Page:
 
 
 def instance_path(namespace: str | None) -> str:
-    """The cluster-wide path, or the namespace's own (quoted: a namespace never changes the path's shape)."""
+    """The cluster-wide path, or the namespace's own: checked (`..` is a DNS label's opposite)
+    and quoted, so a namespace never changes the path's shape."""
     if namespace is None:
         return SEED_PATH
-    return f"/api/v1/namespaces/{quote(namespace, safe='')}/instance"
+    return f"/api/v1/namespaces/{quote(checked_label('namespace', namespace), safe='')}/instance"
 
 
 class InstanceClient:
@@ -89,14 +94,15 @@ class InstanceClient:
     def close(self) -> None:
         self._transport.close()
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> InstanceClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def get(self, name: str, *, namespace: str | None = None) -> Instance:
-        return self._instance(ApiRequest("GET", instance_path(namespace), query=(("name", name),)))
+        path = instance_path(namespace)
+        return self._instance(ApiRequest("GET", path, query=(("name", checked_label("name", name)),)))
 
     def list(
         self,
@@ -105,12 +111,28 @@ class InstanceClient:
         host: str | None = None,
         limit: int | None = None,
         next_token: str | None = None,
+        selector: str | None = None,
     ) -> Page:
-        """One page; `host` lists the instances whose hostIDs contain it (the host query)."""
-        parameters = {"hostID": host, "limit": None if limit is None else str(limit), "nextToken": next_token}
+        """One page; `host` lists the instances whose hostIDs contain it (the host query),
+        `selector` those whose labels match it (`app=web,env in (prod,staging)`: the API reads it).
+        A selected page may hold fewer than `limit` instances, even none, and still go on."""
+        parameters = {
+            "hostID": None if host is None else checked_host_id(host),
+            "labelSelector": selector,
+            "limit": None if limit is None else str(limit),
+            "nextToken": next_token,
+        }
         query = tuple((key, value) for key, value in parameters.items() if value is not None)
-        data = self._transport.send(ApiRequest("GET", instance_path(namespace), query=query))
-        return Page(items=list(data["items"]), next_token=data.get("nextToken"))
+        request = ApiRequest("GET", instance_path(namespace), query=query)
+        data = self._transport.send(request)
+        if not isinstance(data, dict):
+            raise _unexpected(request, "data", data, "a page")
+        items, token = data.get("items"), data.get("nextToken")
+        if not isinstance(items, list):
+            raise _unexpected(request, "items", items, "a list")
+        if token is not None and not isinstance(token, str):
+            raise _unexpected(request, "nextToken", token, "a string")
+        return Page([_instance(request, f"items[{index}]", item) for index, item in enumerate(items)], token)
 
     def list_all(
         self,
@@ -119,47 +141,98 @@ class InstanceClient:
         host: str | None = None,
         limit: int | None = None,
         next_token: str | None = None,
+        selector: str | None = None,
     ) -> Iterator[Instance]:
         """Every instance (from `next_token` on, when given), following nextToken page after page;
-        `limit` is the page size."""
-        token = next_token
+        `limit` is the page size. A token that comes back a second time is an UnexpectedAnswer,
+        not a listing without end."""
+        token, sent = next_token, {next_token}
         while True:
-            page = self.list(namespace=namespace, host=host, limit=limit, next_token=token)
+            page = self.list(namespace=namespace, host=host, limit=limit, next_token=token, selector=selector)
             yield from page.items
             if page.next_token is None:
                 return
+            if page.next_token in sent:
+                raise UnexpectedAnswer(
+                    f"nextToken {page.next_token!r} came back a second time (the API repeated itself): "
+                    "stopping rather than listing forever"
+                )
             token = page.next_token
+            sent.add(token)
 
-    def create(self, instance: Mapping[str, Any], *, idempotency_key: str | None = None) -> Instance:
+    def create(
+        self, instance: Mapping[str, Any], *, idempotency_key: str | None = None, dry_run: bool = False
+    ) -> Instance:
         """Create `instance`, under its namespace's path when it names one. One Idempotency-Key
         (generated here unless given) is sent on every attempt, so a retry after a lost answer
-        gets the first answer instead of 409 AlreadyExists."""
-        key = idempotency_key or str(uuid.uuid4())
+        gets the first answer instead of 409 AlreadyExists. A dry run sends the key only when
+        given (the API checks it against its records)."""
+        key = idempotency_key or (None if dry_run else str(uuid.uuid4()))
         namespace = instance.get("namespace")
         request = ApiRequest(
             "POST",
             instance_path(namespace if isinstance(namespace, str) else None),
+            query=_tried(dry_run),
             body=dict(instance),
-            headers=(("Idempotency-Key", key),),
-            replay=Replay.KEYED_CREATE,
+            headers=() if key is None else (("Idempotency-Key", key),),
+            replay=Replay.SAFE if dry_run else Replay.KEYED_CREATE,
         )
         return self._instance(request)
 
     def update(
-        self, name: str, changes: Mapping[str, Any], *, version: int | None, namespace: str | None = None
+        self,
+        name: str,
+        changes: Mapping[str, Any],
+        *,
+        version: int | None,
+        namespace: str | None = None,
+        dry_run: bool = False,
     ) -> Instance:
         """Replace the fields in `changes`. With `version` the write is conditional (409 if the
         instance moved on) and safe to retry; without it, it is retried only when surely not applied."""
-        body = {"name": name, **changes, **({} if version is None else {"version": version})}
-        replay = Replay.UNSAFE if version is None else Replay.SAFE
-        return self._instance(ApiRequest("PUT", instance_path(namespace), body=body, replay=replay))
+        body = {**_named(name, version), **changes}
+        replay = Replay.UNSAFE if version is None and not dry_run else Replay.SAFE
+        request = ApiRequest("PUT", instance_path(namespace), query=_tried(dry_run), body=body, replay=replay)
+        return self._instance(request)
 
-    def delete(self, name: str, *, version: int | None = None, namespace: str | None = None) -> dict[str, Any]:
+    def delete(
+        self, name: str, *, version: int | None = None, namespace: str | None = None, dry_run: bool = False
+    ) -> dict[str, Any]:
         """Delete `name` (only at `version` when given: then 409 if it moved on, and safe to retry)."""
-        body: dict[str, Any] = {"name": name, **({} if version is None else {"version": version})}
-        replay = Replay.UNSAFE if version is None else Replay.SAFE
-        data = self._transport.send(ApiRequest("DELETE", instance_path(namespace), body=body, replay=replay))
+        body = _named(name, version)
+        replay = Replay.UNSAFE if version is None and not dry_run else Replay.SAFE
+        request = ApiRequest("DELETE", instance_path(namespace), query=_tried(dry_run), body=body, replay=replay)
+        data = self._transport.send(request)
+        if not isinstance(data, dict):
+            raise _unexpected(request, "data", data, "an object")
         return dict(data)
 
     def _instance(self, request: ApiRequest) -> Instance:
-        return dict(self._transport.send(request))
+        return _instance(request, "data", self._transport.send(request))
+
+
+def _unexpected(request: ApiRequest, what: str, value: Any, expected: str) -> UnexpectedAnswer:
+    return UnexpectedAnswer(
+        f"the answer to {request.method} {request.path} is not the API's: {what} is {json_kind(value)}, not {expected}"
+    )
+
+
+def _instance(request: ApiRequest, what: str, value: Any) -> Instance:
+    """`value` if it is an instance (an object with a name), else UnexpectedAnswer."""
+    if not isinstance(value, dict):
+        raise _unexpected(request, what, value, "an instance")
+    if not isinstance(value.get("name"), str):
+        raise UnexpectedAnswer(
+            f"the answer to {request.method} {request.path} is not the API's: {what} is an object without a name"
+        )
+    return dict(value)
+
+
+def _tried(dry_run: bool) -> tuple[tuple[str, str], ...]:
+    """The query that makes a write a dry run: checked and answered by the API, never made."""
+    return (("dryRun", "true"),) if dry_run else ()
+
+
+def _named(name: str, version: int | None) -> dict[str, Any]:
+    """The body that names the instance a PUT or DELETE is for (at `version`, when given)."""
+    return {"name": checked_label("name", name), **({} if version is None else {"version": version})}

@@ -34,11 +34,16 @@ def resolve_endpoint(endpoint: str | None, stack_name: str | None, session: Sess
 
 def normalise(url: str) -> str:
     """The base URL without a trailing slash (or /api/v1/instance); only http(s), no query."""
-    parts = urlsplit(url.strip())
+    problem = ConfigurationError(
+        f"endpoint {url!r} is not a base URL such as https://ID.execute-api.REGION.amazonaws.com/STAGE"
+    )
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018  # a port that is no number, or out of range, raises here, not in the first request
+    except ValueError as error:  # an unclosed [IPv6 address, a bad port
+        raise problem from error
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise ConfigurationError(
-            f"endpoint {url!r} is not a base URL such as https://ID.execute-api.REGION.amazonaws.com/STAGE"
-        )
+        raise problem
     path = parts.path.rstrip("/").removesuffix(SEED_PATH)
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 

@@ -31,16 +31,16 @@ class ApiError(InstanceCtlError):
     def from_answer(cls, status: int, body: Any, header_request_id: str | None) -> ApiError:
         """Read an error envelope; a body that is not one still gives the status and its text."""
         data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict) or "reason" not in data:
-            text = body if isinstance(body, str) else "the answer is not the API's error envelope"
-            return cls(status, f"HTTP{status}", str(text)[:200], header_request_id)
-        details = data.get("details")
+        if not isinstance(data, dict) or not isinstance(data.get("reason"), str):
+            text = " ".join(body.split()) if isinstance(body, str) else "the answer is not the API's error envelope"
+            return cls(status, f"HTTP{status}", text[:200] or "an empty body", header_request_id)
+        error, request_id, details = data.get("error"), data.get("requestId"), data.get("details")
         return cls(
             status=status,
-            reason=str(data["reason"]),
-            message=str(data.get("error", "")),
-            request_id=str(data.get("requestId") or header_request_id or "") or None,
-            details=details if isinstance(details, list) else [],
+            reason=data["reason"],
+            message=error if isinstance(error, str) else "",
+            request_id=request_id if isinstance(request_id, str) and request_id else header_request_id,
+            details=[detail for detail in details if isinstance(detail, dict)] if isinstance(details, list) else [],
         )
 
 
@@ -58,8 +58,26 @@ class ConfigurationError(InstanceCtlError):
     """The client cannot be set up: no credentials, no region, no such stack, a bad endpoint."""
 
 
+class UnexpectedAnswer(InstanceCtlError):
+    """A success status whose body is not what the contract says it is (not the envelope, a
+    `data` of the wrong shape, a `nextToken` that repeats): a proxy, or a server that is not
+    the Instance API, answered."""
+
+
+class InvalidArgument(InstanceCtlError, ValueError):
+    """A value the client would put in a URL breaks the API's rule for it: refused before any request."""
+
+    def __init__(self, field: str, value: object, problem: str) -> None:
+        super().__init__(f"Invalid: {field} {value!r} {problem}")
+        self.field = field
+
+
 class DocumentError(InstanceCtlError):
-    """An instance document (-f) cannot be read or is not an instance."""
+    """Instance documents (-f) that cannot be used: every problem found, one line each."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 class ApplyError(InstanceCtlError):

@@ -7,17 +7,23 @@ standard output is a terminal and JSON otherwise, so a pipeline gets JSON withou
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from instancectl.apply import ApplyResult
+from instancectl.apply import Action, ApplyResult
 from instancectl.client import Instance, Page
 
 FORMATS = ("json", "yaml", "table", "name")
+DIFF_FORMATS = ("diff", *FORMATS)
+# What a diff shows of an instance: what a document can say (the server's own fields are noise there).
+_DOCUMENT_FIELDS = ("name", "namespace", "spec", "shareStorage", "hostIDs", "labels")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _INSTANCE_COLUMNS = ("NAME", "NAMESPACE", "IMAGE", "HOSTS", "SHARED", "VERSION")
 _APPLY_COLUMNS = ("NAME", "ACTION", "VERSION", "CHANGES")
 
@@ -32,6 +38,10 @@ class View:
 
 def render(view: View, form: str, terminal: bool = False) -> str:
     """`view` in `form`; JSON is indented for a terminal and one line for a program."""
+    return _escaped_surrogates(_rendered(view, form, terminal))
+
+
+def _rendered(view: View, form: str, terminal: bool) -> str:
     if form == "json":
         if terminal:
             return json.dumps(view.data, indent=2, ensure_ascii=False)
@@ -41,6 +51,12 @@ def render(view: View, form: str, terminal: bool = False) -> str:
     if form == "name":
         return "\n".join(view.names)
     return table(view.columns, view.rows)
+
+
+def _escaped_surrogates(text: str) -> str:
+    """A lone UTF-16 surrogate (an answer's "\\ud83d" without its pair) cannot be written as UTF-8:
+    it is printed as the JSON escape it came as (in JSON output, exactly that string again)."""
+    return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -58,7 +74,7 @@ def _instance_row(instance: Instance) -> list[str]:
         str(instance.get("name", "")),
         str(instance.get("namespace", "")),
         str(spec.get("image") or "-") if isinstance(spec, dict) else "?",
-        ",".join(map(str, hosts)) or "-",
+        (",".join(map(str, hosts)) or "-") if isinstance(hosts, list) else "?",
         str(instance.get("shareStorage", "")).lower(),
         str(instance.get("version", "")),
     ]
@@ -80,7 +96,7 @@ def deleted_view(deleted: dict[str, Any]) -> View:
 
 
 def _change_text(result: ApplyResult) -> str:
-    if result.action == "created":
+    if result.action in (Action.CREATED, Action.PRUNED):
         return "-"
     return (
         "; ".join(
@@ -108,3 +124,30 @@ def created_view(instances: Sequence[Instance]) -> View:
     rows = [_instance_row(instance) for instance in instances]
     data: Any = instances[0] if len(instances) == 1 else list(instances)
     return View(data, _INSTANCE_COLUMNS, rows, [str(instance.get("name", "")) for instance in instances])
+
+
+def diff_text(results: Sequence[ApplyResult]) -> str:
+    """A unified diff per instance that would change (the API's, then after apply), as YAML."""
+    changed = [result for result in results if result.action is not Action.UNCHANGED]
+    return _escaped_surrogates("\n".join(_unified(result) for result in changed))
+
+
+def _unified(result: ApplyResult) -> str:
+    if result.action is Action.PRUNED:
+        before, label = (
+            _yaml_lines(result.instance),
+            f"{result.name} (the API's, version {result.instance.get('version')})",
+        )
+        return "\n".join(difflib.unified_diff(before, [], label, f"{result.name} (pruned)", lineterm=""))
+    if result.action is Action.CREATED:
+        before, label = [], f"{result.name} (absent)"
+    else:
+        stored = {**result.instance, **{change.field: change.current for change in result.changes}}
+        before, label = _yaml_lines(stored), f"{result.name} (the API's, version {result.instance.get('version')})"
+    after = _yaml_lines(result.instance)
+    return "\n".join(difflib.unified_diff(before, after, label, f"{result.name} (after apply)", lineterm=""))
+
+
+def _yaml_lines(instance: Instance) -> list[str]:
+    shown = {field: instance[field] for field in _DOCUMENT_FIELDS if field in instance}
+    return yaml.safe_dump(shown, sort_keys=False, allow_unicode=True).splitlines()

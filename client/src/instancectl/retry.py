@@ -27,7 +27,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from enum import Enum
 
 # Statuses that say "later may work"; 500 (a bug) and every 4xx are never retried.
@@ -99,7 +99,9 @@ def retryable(outcome: Outcome, replay: Replay) -> bool:
     return in_flight and replay is Replay.KEYED_CREATE
 
 
-def parse_retry_after(value: str | None, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> float | None:
+def parse_retry_after(
+    value: str | None, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+) -> float | None:
     """`Retry-After` as seconds: delta-seconds or an HTTP date (RFC 9110); None if absent or unreadable."""
     if value is None or not value.strip():
         return None
@@ -111,5 +113,5 @@ def parse_retry_after(value: str | None, now: Callable[[], datetime] = lambda: d
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
+        when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - now()).total_seconds())

@@ -4,7 +4,8 @@ Service name and log level come from the environment (template.yaml).
 Every response records one metric named for its outcome, with the operation as dimension
 (http/resolver.py):
 InstanceCreated / InstanceUpdated / InstanceRead / InstancesListed / InstanceDeleted on
-success, else Conflict, NotFound, Invalid (other 4xx), Throttled (503) or Error (5xx).
+success (DryRunSucceeded for a write only tried, `?dryRun=true`), else Conflict, NotFound,
+Invalid (other 4xx), Throttled (503) or Error (5xx).
 The change consumer records StreamRecordsReceived per batch and ChangeEventsPublished per event.
 Tracing is Lambda's active tracing (template parameter `Tracing`), with no SDK here.
 """

@@ -29,19 +29,36 @@ def call(client: Any, table: str, operation: str, **request: Any) -> Any:
 
 
 def read_page(
-    client: Any, table: str, operation: str, request: dict[str, Any], limit: int, start: dict[str, Any] | None
+    client: Any,
+    table: str,
+    operation: str,
+    request: dict[str, Any],
+    limit: int,
+    start: dict[str, Any] | None,
+    budget: int | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Up to `limit` + 1 items after `start` (one more tells whether another page exists),
     continuing a short read up to PAGE_READS times; and the key the last read stopped at
-    (None: nothing follows it)."""
+    (None: nothing follows it).
+
+    With a `budget` (a selected listing, whose filter may drop nearly every item it reads),
+    each read asks DynamoDB to evaluate twice as many items as the one before it needed, and
+    the page ends once `budget` items were evaluated, matching or not: a page then holds
+    more than `limit` items (the caller cuts it) or fewer (a short page with its key).
+    """
     items: list[dict[str, Any]] = []
     evaluated = start
-    for _ in range(PAGE_READS):
+    spent = 0
+    for attempt in range(PAGE_READS):
+        wanted = limit + 1 - len(items)
+        if budget is not None:
+            wanted = min(wanted << attempt, budget - spent)
         more = {"ExclusiveStartKey": evaluated} if evaluated is not None else {}
-        response = call(client, table, operation, **request, Limit=limit + 1 - len(items), **more)
+        response = call(client, table, operation, **request, Limit=wanted, **more)
         items += response.get("Items", [])
+        spent += response.get("ScannedCount", wanted)
         evaluated = response.get("LastEvaluatedKey")
-        if len(items) > limit or evaluated is None:
+        if len(items) > limit or evaluated is None or (budget is not None and spent >= budget):
             break
     return items, evaluated
 
@@ -57,9 +74,10 @@ class Expression:
         self.values: dict[str, Any] = {}
         self.conditions: list[str] = []
 
-    def name(self, attribute: str) -> str:
-        self.names[f"#{attribute}"] = attribute
-        return f"#{attribute}"
+    def name(self, attribute: str, placeholder: str | None = None) -> str:
+        """`#attribute`, or `#placeholder` for a name a placeholder cannot spell (a label key)."""
+        self.names[f"#{placeholder or attribute}"] = attribute
+        return f"#{placeholder or attribute}"
 
     def value(self, key: str, value: dict[str, Any]) -> str:
         self.values[f":{key}"] = value

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -30,9 +30,13 @@ from instance_api.aws.dynamodb import CONDITION_FAILED, Expression, call, read_p
 from instance_api.aws.errors import error_code
 from instance_api.aws.items import from_item, to_item
 from instance_api.aws.parallel import run_all
+from instance_api.aws.selection import require_selected
 from instance_api.domain.changes import Change
 from instance_api.domain.instance import Page
-from instance_api.domain.ports import HostWrite, landed
+from instance_api.domain.ports import SELECTED_PAGE_BUDGET, HostWrite, landed
+
+if TYPE_CHECKING:
+    from instance_api.domain.selectors import Selector
 
 # How long a removed entry's marker outlives the removal: the stream's 24 h retention, twice.
 MARKER_RETENTION_SECONDS = 2 * 24 * 60 * 60
@@ -42,10 +46,19 @@ SWEPT = "#swept"
 
 
 class HostIndex:
-    def __init__(self, client: Any, table_name: str, clock: Callable[[], float] = time.time) -> None:
+    """`selected_page_budget`: how many entries a page of a selected listing may read (tests lower it)."""
+
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        clock: Callable[[], float] = time.time,
+        selected_page_budget: int = SELECTED_PAGE_BUDGET,
+    ) -> None:
         self._client = client
         self._table = table_name
         self._clock = clock
+        self._selected_page_budget = selected_page_budget
 
     def _entry(self, write: HostWrite) -> dict[str, Any]:
         change = write.change
@@ -100,9 +113,19 @@ class HostIndex:
             return False  # the stream wrote it again meanwhile: its entry is the truth
         return True
 
-    def list(self, host_id: str, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
-        """At most `limit` instances on `host_id` (in `namespace`, if given) after `start_after`, by name."""
+    def list(
+        self,
+        host_id: str,
+        namespace: str | None,
+        limit: int,
+        start_after: dict[str, str] | None,
+        selector: Selector | None = None,
+    ) -> Page:
+        """At most `limit` instances on `host_id` (in `namespace`, if given; with `selector`, those it
+        matches, reading at most the selected page budget's entries) after `start_after`, by name."""
         expression = Expression()
+        if selector is not None:
+            require_selected(expression, selector)
         key = f"{expression.name('hostID')} = {expression.value('hostID', {'S': host_id})}"
         if namespace is None:
             expression.require(f"attribute_exists({expression.name('namespace')})")
@@ -110,7 +133,8 @@ class HostIndex:
             expression.equals("namespace", "namespace", {"S": namespace})
         request = {"KeyConditionExpression": key, **expression.request("FilterExpression")}
         start = None if start_after is None else {"hostID": {"S": host_id}, "name": {"S": start_after["name"]}}
-        read, evaluated = read_page(self._client, self._table, "query", request, limit, start)
+        budget = None if selector is None else self._selected_page_budget
+        read, evaluated = read_page(self._client, self._table, "query", request, limit, start, budget)
         items = [from_item(item) for item in read]
         if len(items) > limit:
             items = items[:limit]

@@ -32,13 +32,16 @@ from instance_api.aws.items import (
     from_item,
     is_tombstone,
 )
+from instance_api.aws.selection import require_selected
 from instance_api.domain.commands import UNCONDITIONAL, Expected
 from instance_api.domain.errors import AlreadyExists, Fault, NotFound
 from instance_api.domain.instance import Changes, Draft, Instance, Page
-from instance_api.domain.ports import refusal
+from instance_api.domain.ports import SELECTED_PAGE_BUDGET, Stored, refusal
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+
+    from instance_api.domain.selectors import Selector
 
 
 def _old_item(error: ClientError) -> dict[str, Any] | None:
@@ -69,10 +72,19 @@ def _string(value: str | None) -> dict[str, Any] | None:
 
 
 class InstanceStore:
-    def __init__(self, client: DynamoDBClient, table_name: str, namespace_index: str | None = None) -> None:
+    """`selected_page_budget`: how many items a page of a selected listing may read (tests lower it)."""
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        namespace_index: str | None = None,
+        selected_page_budget: int = SELECTED_PAGE_BUDGET,
+    ) -> None:
         self._client = client
         self._table = table_name
         self._namespace_index = namespace_index
+        self._selected_page_budget = selected_page_budget
 
     def _call(self, operation: str, **request: Any) -> Any:
         return call(self._client, self._table, operation, **request)
@@ -118,11 +130,16 @@ class InstanceStore:
         return from_item(response["Attributes"])
 
     def get(self, name: str, *, scope: str | None = None) -> Instance:
-        response = self._call("get_item", Key={"name": {"S": name}}, ConsistentRead=True)
-        stored = _live_instance(response.get("Item"))
+        stored = self.stored(name).instance
         if stored is None or scope not in (None, stored["namespace"]):
             raise NotFound.instance(name, scope)
         return stored
+
+    def stored(self, name: str) -> Stored:
+        item = self._call("get_item", Key={"name": {"S": name}}, ConsistentRead=True).get("Item")
+        if item is None:
+            return Stored(None)
+        return Stored(_live_instance(item), int(item["version"]["N"]), creation_token(item))
 
     def update(self, name: str, changes: Changes, updated_at: str, expected: Expected = UNCONDITIONAL) -> Instance:
         expression = Expression()
@@ -168,18 +185,23 @@ class InstanceStore:
         except ClientError as error:
             raise refusal(expected, name, _live_instance(_old_item(error)), reapply=False) from None
 
-    def list(self, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
+    def list(
+        self, namespace: str | None, limit: int, start_after: dict[str, str] | None, selector: Selector | None = None
+    ) -> Page:
         """One page, at most `limit` items; `last_key` is None only when nothing follows.
 
         Asking DynamoDB for limit + 1 items tells whether another page exists, so the
         last page does not end with an empty one. A scan's Limit counts the tombstones its
         filter then drops, and a response stops at 1 MB: a short read is continued, up to
         dynamodb.PAGE_READS requests, so a page comes back short (or empty, with a nextToken) only
-        when far more tombstones than instances lie in its stretch of the table.
+        when far more tombstones than instances lie in its stretch of the table. With a
+        `selector`, DynamoDB filters on the labels (aws/selection.py) and a page reads at most
+        the selected page budget's items.
         """
-        operation, request = self._list_request(namespace)
+        operation, request = self._list_request(namespace, selector)
         start = self._start_key(namespace, start_after) if start_after is not None else None
-        read, evaluated = read_page(self._client, self._table, operation, request, limit, start)
+        budget = None if selector is None else self._selected_page_budget
+        read, evaluated = read_page(self._client, self._table, operation, request, limit, start, budget)
         items = [from_item(item) for item in read]
         if len(items) > limit:
             last = items[limit - 1]
@@ -188,19 +210,21 @@ class InstanceStore:
             return Page(items, None)
         return Page(items, {key: value["S"] for key, value in evaluated.items()})
 
-    def _list_request(self, namespace: str | None) -> tuple[str, dict[str, Any]]:
+    def _list_request(self, namespace: str | None, selector: Selector | None) -> tuple[str, dict[str, Any]]:
         """A namespace's: a query on its index (which holds no tombstones); else a filtered scan."""
         expression = Expression()
+        if selector is not None:
+            require_selected(expression, selector)
         if namespace is None:
-            filtered = f"attribute_not_exists({expression.name(DELETED_AT)})"
-            return "scan", {"FilterExpression": filtered, **expression.request()}
+            expression.require(f"attribute_not_exists({expression.name(DELETED_AT)})")
+            return "scan", expression.request("FilterExpression")
         if self._namespace_index is None:
             raise Fault("listing by namespace needs the namespace index (NAMESPACE_INDEX_NAME)")
         namespace_value = expression.value("namespace", {"S": namespace})
         parameters = {
             "IndexName": self._namespace_index,
             "KeyConditionExpression": f"{expression.name('namespace')} = {namespace_value}",
-            **expression.request(),
+            **expression.request("FilterExpression"),
         }
         return "query", parameters
 

@@ -4,13 +4,17 @@ A command's `scope` (in `Expected`, or its own) is the namespace of the path it 
 (/api/v1/namespaces/{ns}/...): an instance outside it is treated as absent, so nothing on
 a namespaced path reveals or touches another namespace. None is the seed's cluster-wide
 path. The HTTP edge (instance_api.http) builds these from a request; the service runs them.
+A write's `dry_run` asks for its answer without the write: every check, nothing stored.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from instance_api.domain.instance import Changes, Desired
+
+if TYPE_CHECKING:
+    from instance_api.domain.selectors import Selector
 
 
 class Expected(NamedTuple):
@@ -34,12 +38,14 @@ class CreateCommand(NamedTuple):
     name: str | None
     namespace: str
     desired: Desired
+    dry_run: bool = False
 
 
 class UpdateCommand(NamedTuple):
     name: str
     changes: Changes
     expected: Expected = UNCONDITIONAL
+    dry_run: bool = False
 
 
 class GetQuery(NamedTuple):
@@ -48,14 +54,17 @@ class GetQuery(NamedTuple):
 
 
 class ListQuery(NamedTuple):
-    """A page of instances: of one namespace (or all), and with `host_id`, only those on that host."""
+    """A page of instances: of one namespace (or all); with `host_id`, only those on that host;
+    with `selector`, only those whose labels it matches."""
 
     namespace: str | None
     limit: int
     next_token: str | None
     host_id: str | None = None
+    selector: Selector | None = None
 
 
 class DeleteCommand(NamedTuple):
     name: str
     expected: Expected = UNCONDITIONAL
+    dry_run: bool = False

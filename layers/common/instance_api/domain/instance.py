@@ -23,12 +23,17 @@ class InstanceSpec(TypedDict):
     image: str
 
 
+# Labels: string keys and values a client sets to select instances by (docs/contract.md).
+Labels = dict[str, str]
+
+
 class Changes(TypedDict, total=False):
     """Some of the fields a client sets: an update replaces those it names (`spec` as a whole)."""
 
     spec: InstanceSpec
     shareStorage: bool
     hostIDs: list[str]
+    labels: Labels
 
 
 class Desired(TypedDict):
@@ -37,6 +42,7 @@ class Desired(TypedDict):
     spec: InstanceSpec
     shareStorage: bool
     hostIDs: list[str]
+    labels: Labels
 
 
 class Draft(TypedDict):
@@ -48,6 +54,7 @@ class Draft(TypedDict):
     spec: InstanceSpec
     shareStorage: bool
     hostIDs: list[str]
+    labels: Labels
     createdAt: str
     updatedAt: str
 
@@ -60,13 +67,14 @@ class Instance(TypedDict):
     spec: InstanceSpec
     shareStorage: bool
     hostIDs: list[str]
+    labels: Labels
     version: int
     createdAt: str
     updatedAt: str
 
 
 # The fields an update may replace, in the order the API shows them.
-CHANGEABLE = ("spec", "shareStorage", "hostIDs")
+CHANGEABLE = ("spec", "shareStorage", "hostIDs", "labels")
 
 
 class Page(NamedTuple):

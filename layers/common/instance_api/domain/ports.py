@@ -13,12 +13,20 @@ for every read and write, except that a create continues its version.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from instance_api.domain.changes import Change, Event
 from instance_api.domain.commands import UNCONDITIONAL, Expected
 from instance_api.domain.errors import Conflict, DomainError, NamespaceMismatch, NotFound
 from instance_api.domain.instance import Changes, Draft, Instance, Page
+
+if TYPE_CHECKING:
+    from instance_api.domain.selectors import Selector
+
+# At most this many instances, matching or not, are read for one page of a selected listing
+# (a label selector): then the page ends, short or even empty, with a nextToken that goes on.
+# docs/decisions.md, "Labels and selectors", says what such a page costs.
+SELECTED_PAGE_BUDGET = 1000
 
 
 def meets(stored: Instance, expected: Expected) -> bool:
@@ -40,6 +48,16 @@ def refusal(expected: Expected, name: str, stored: Instance | None, *, reapply: 
     return Conflict.stale(name, stored["version"], expected.version, reapply=reapply)
 
 
+class Stored(NamedTuple):
+    """What the store holds under a name, as a write would meet it: the live instance (None
+    when absent or deleted), the last version the name had (0: never used; a create continues
+    it) and the mark of the idempotent create that wrote the live instance, if one did."""
+
+    instance: Instance | None
+    last_version: int = 0
+    creation_token: str | None = None
+
+
 class InstanceRepository(Protocol):
     def create(self, draft: Draft, *, token: str | None = None) -> Instance:
         """Store `draft` if its name is free or a tombstone, numbered 1 or one more than the
@@ -56,8 +74,14 @@ class InstanceRepository(Protocol):
         """Hide the instance, if it is what `expected` requires, behind a tombstone that keeps
         its last version until `expires_at` (epoch seconds)."""
 
-    def list(self, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
-        """At most `limit` instances after `start_after` (of `namespace`, sorted by name, if given)."""
+    def list(
+        self, namespace: str | None, limit: int, start_after: dict[str, str] | None, selector: Selector | None = None
+    ) -> Page:
+        """At most `limit` instances after `start_after` (of `namespace`, sorted by name, if given;
+        with `selector`, those it matches, reading at most the store's page budget)."""
+
+    def stored(self, name: str) -> Stored:
+        """What holds `name` now (a strongly consistent read), for a dry run to judge a write by."""
 
 
 class HostWrite(NamedTuple):
@@ -95,9 +119,16 @@ class HostIndexRepository(Protocol):
         """Each write, unless its entry holds that change or a later one; per write, in order,
         whether it landed (False: a later change is there), or the error that stopped it."""
 
-
-    def list(self, host_id: str, namespace: str | None, limit: int, start_after: dict[str, str] | None) -> Page:
-        """At most `limit` instances on `host_id` (of `namespace`, if given) after `start_after`, sorted by name."""
+    def list(
+        self,
+        host_id: str,
+        namespace: str | None,
+        limit: int,
+        start_after: dict[str, str] | None,
+        selector: Selector | None = None,
+    ) -> Page:
+        """At most `limit` instances on `host_id` (of `namespace`, if given; with `selector`, those it
+        matches, reading at most the index's page budget) after `start_after`, sorted by name."""
 
 
 class Publication(NamedTuple):

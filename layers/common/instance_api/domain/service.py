@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from instance_api.domain.commands import CreateCommand, DeleteCommand, GetQuery, ListQuery, UpdateCommand
 from instance_api.domain.instance import Draft, Instance, rfc3339
 from instance_api.domain.ports import HostIndexRepository, InstanceRepository
+from instance_api.domain.writes import created, deleted, updated
 
 if TYPE_CHECKING:
     from instance_api.domain.pagination import PageTokens
@@ -26,10 +27,12 @@ def utc_now() -> datetime:
 
 def _token_scope(query: ListQuery) -> str | None:
     """What a listing's tokens are bound to: its namespace (None: all), or its host and namespace
-    (a host ID's `=` never appears in a namespace, so the two kinds never collide)."""
-    if query.host_id is None:
-        return query.namespace
-    return f"hostID={query.host_id};namespace={query.namespace or ''}"
+    (a host ID's `=` never appears in a namespace, so the two kinds never collide); and its
+    label selector, if it has one (by a hash of it, after a `|` no namespace or host ID holds)."""
+    scope = query.namespace if query.host_id is None else f"hostID={query.host_id};namespace={query.namespace or ''}"
+    if query.selector is None:
+        return scope
+    return f"{scope or ''}|labelSelector={query.selector.digest()}"
 
 
 def _random_name() -> str:
@@ -76,10 +79,16 @@ class InstanceService:
             "createdAt": timestamp,
             "updatedAt": timestamp,
         }
+        if command.dry_run:
+            return created(draft, self._store.stored(draft["name"]), token)
         return self._store.create(draft, token=token)
 
     def update(self, command: UpdateCommand) -> Instance:
-        return self._store.update(command.name, command.changes, rfc3339(self._clock()), command.expected)
+        updated_at = rfc3339(self._clock())
+        if command.dry_run:
+            stored = self._store.stored(command.name)
+            return updated(command.name, command.changes, updated_at, command.expected, stored)
+        return self._store.update(command.name, command.changes, updated_at, command.expected)
 
     def get(self, query: GetQuery) -> Instance:
         return self._store.get(query.name, scope=query.scope)
@@ -92,14 +101,17 @@ class InstanceService:
         scope = _token_scope(query)
         start_after = tokens.decode(query.next_token, scope) if query.next_token else None
         if query.host_id is None:
-            page = self._store.list(query.namespace, query.limit, start_after)
+            page = self._store.list(query.namespace, query.limit, start_after, query.selector)
         else:
-            page = self._host_index().list(query.host_id, query.namespace, query.limit, start_after)
+            page = self._host_index().list(query.host_id, query.namespace, query.limit, start_after, query.selector)
         next_token = tokens.encode(scope, page.last_key) if page.last_key else None
         return {"items": page.items, "nextToken": next_token}
 
     def delete(self, command: DeleteCommand) -> dict[str, str]:
-        deleted = self._clock()
-        expires = int((deleted + self._tombstone_retention).timestamp())
-        self._store.delete(command.name, rfc3339(deleted), expires, command.expected)
+        if command.dry_run:
+            deleted(command.name, command.expected, self._store.stored(command.name))
+            return {"name": command.name}
+        now = self._clock()
+        expires = int((now + self._tombstone_retention).timestamp())
+        self._store.delete(command.name, rfc3339(now), expires, command.expected)
         return {"name": command.name}

@@ -68,7 +68,7 @@ def _command(fields: Fields) -> DeleteCommand:
     name = query_name or body.name
     if name is None:
         raise Invalid.field("name", "is required (in the JSON body or as ?name=)")
-    return DeleteCommand(name, Expected(version=body.version, scope=fields.scope))
+    return DeleteCommand(name, Expected(version=body.version, scope=fields.scope), fields.dry_run)
 
 
-DELETE = Operation("delete", _command, body=read_body, query=frozenset({"name"}))
+DELETE = Operation("delete", _command, body=read_body, query=frozenset({"name"}), dry_run=True)

@@ -38,11 +38,16 @@ def _message(error: ErrorDetails) -> str:
     return words(dict(error.get("ctx") or {})) if words else "is not valid"
 
 
+# pydantic's last location part for an error in a mapping's key rather than its value.
+_KEY = "[key]"
+
+
 def field_path(location: Sequence[int | str]) -> str:
-    """`spec.image`, `hostIDs[2]`, "" for the body itself."""
+    """`spec.image`, `hostIDs[2]`, `labels.tier` (its key or its value), "" for the body itself."""
     path = ""
     for part in location:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+        if part != _KEY:
+            path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
     return path
 
 

@@ -19,13 +19,20 @@ from instance_api.domain.instance import CHANGEABLE, Changes, Desired
 from instance_api.domain.rules import (
     DNS_LABEL_MAX,
     DNS_LABEL_PATTERN,
+    DNS_SUBDOMAIN_PATTERN,
     HOST_ID_MAX,
     HOST_ID_PATTERN,
     HOST_IDS_MAX,
+    LABEL_NAME_MAX,
+    LABEL_NAME_PATTERN,
+    LABEL_PREFIX_MAX,
+    LABELS_MAX,
     VERSION_MAX,
     VERSION_MIN,
     dns_label_problem,
     host_id_problem,
+    label_key_problem,
+    label_value_problem,
 )
 from instance_api.http.details import OWN_RULE
 
@@ -53,6 +60,22 @@ def _check_unique(values: list[str]) -> list[str]:
             )
         seen[value] = index
     return values
+
+
+def _check_label_key(value: str) -> str:
+    if problem := label_key_problem(value):
+        raise PydanticCustomError(
+            OWN_RULE + "label_key", "is not a valid label key: it {problem}", {"problem": problem}
+        )
+    return value
+
+
+def _check_label_value(value: str) -> str:
+    if problem := label_value_problem(value):
+        raise PydanticCustomError(
+            OWN_RULE + "label_value", "is not a valid label value: it {problem}", {"problem": problem}
+        )
+    return value
 
 
 def _check_image(value: str) -> str:
@@ -106,6 +129,33 @@ ImageReference = Annotated[
     ),
 ]
 Version = Annotated[int, Field(ge=VERSION_MIN, le=VERSION_MAX)]
+LabelKey = Annotated[str, AfterValidator(_check_label_key)]
+LabelValue = Annotated[str, AfterValidator(_check_label_value)]
+Labels = Annotated[
+    dict[LabelKey, LabelValue],
+    Field(max_length=LABELS_MAX),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": LABELS_MAX,
+            "propertyNames": {
+                "type": "string",
+                "maxLength": LABEL_PREFIX_MAX + 1 + LABEL_NAME_MAX,
+                "pattern": f"^({DNS_SUBDOMAIN_PATTERN}/)?{LABEL_NAME_PATTERN}$",
+            },
+            "additionalProperties": {
+                "type": "string",
+                "maxLength": LABEL_NAME_MAX,
+                "pattern": f"^({LABEL_NAME_PATTERN})?$",
+            },
+            "description": (
+                f"Up to {LABELS_MAX} labels to select instances by (Kubernetes' rules): a key is an optional DNS "
+                f"subdomain prefix (at most {LABEL_PREFIX_MAX} characters) and '/', then a name of 1-{LABEL_NAME_MAX} "
+                "of [A-Za-z0-9._-] starting and ending alphanumeric; a value is empty or such a name."
+            ),
+        }
+    ),
+]
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -136,8 +186,9 @@ class CreateInstanceRequest(_RequestBody):
     spec: Spec = Spec()
     shareStorage: bool = False
     hostIDs: HostIds = []
+    labels: Labels = {}
 
-    def command(self, scope: str | None = None) -> CreateCommand:
+    def command(self, scope: str | None = None, *, dry_run: bool = False) -> CreateCommand:
         """On a namespaced path (`scope`) the instance goes there; a body namespace must agree."""
         if scope is not None and "namespace" in self.model_fields_set and self.namespace != scope:
             raise OutOfScope()
@@ -145,8 +196,9 @@ class CreateInstanceRequest(_RequestBody):
             "spec": {"image": self.spec.image},
             "shareStorage": self.shareStorage,
             "hostIDs": list(self.hostIDs),
+            "labels": dict(self.labels),
         }
-        return CreateCommand(self.name, scope or self.namespace, desired)
+        return CreateCommand(self.name, scope or self.namespace, desired, dry_run)
 
 
 class UpdateInstanceRequest(_RequestBody):
@@ -156,23 +208,24 @@ class UpdateInstanceRequest(_RequestBody):
     spec: Spec | None = None
     shareStorage: bool | None = None
     hostIDs: HostIds | None = None
+    labels: Labels | None = None
 
     @model_validator(mode="after")
     def _changes_something(self) -> UpdateInstanceRequest:
-        if self.spec is None and self.shareStorage is None and self.hostIDs is None:
+        if all(getattr(self, field) is None for field in CHANGEABLE):
             raise PydanticCustomError(
-                OWN_RULE + "no_changes", "an update must set at least one of spec, shareStorage, hostIDs"
+                OWN_RULE + "no_changes", "an update must set at least one of spec, shareStorage, hostIDs, labels"
             )
         return self
 
-    def command(self, scope: str | None = None) -> UpdateCommand:
+    def command(self, scope: str | None = None, *, dry_run: bool = False) -> UpdateCommand:
         """On a namespaced path (`scope`) a body namespace must agree with it; the instance is
         then looked for there only."""
         if scope is not None and self.namespace not in (None, scope):
             raise OutOfScope()
         changes = cast("Changes", self.model_dump(include=set(CHANGEABLE), exclude_none=True))
         expected_namespace = self.namespace if scope is None else None
-        return UpdateCommand(self.name, changes, Expected(self.version, expected_namespace, scope))
+        return UpdateCommand(self.name, changes, Expected(self.version, expected_namespace, scope), dry_run)
 
 
 # The delete function reads this body without pydantic (deletes.read_body); the model is what

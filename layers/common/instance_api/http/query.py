@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from instance_api.domain import selectors
 from instance_api.domain.errors import FieldError, Invalid, Malformed
+from instance_api.domain.selectors import Selector
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -17,6 +19,10 @@ if TYPE_CHECKING:
 LIST_LIMIT_DEFAULT = 100
 LIST_LIMIT_MAX = 500
 NEXT_TOKEN_MAX = 2048
+LABEL_SELECTOR = selectors.FIELD
+# A write with ?dryRun=true runs every check and answers, and writes nothing.
+DRY_RUN = "dryRun"
+_BOOLEANS = {"true": True, "false": False}
 
 
 def query_values(event: APIGatewayProxyEvent, known: frozenset[str]) -> dict[str, str]:
@@ -59,3 +65,26 @@ def next_token(text: str | None) -> str | None:
     if text is not None and not 1 <= len(text) <= NEXT_TOKEN_MAX:
         raise Malformed("nextToken is not valid for this listing")
     return text
+
+
+def label_selector(query: dict[str, str]) -> Selector | None:
+    """The listing's `labelSelector` (None: absent or empty, every instance); 400 Invalid if malformed."""
+    text = query.get(LABEL_SELECTOR)
+    return None if text is None else selectors.parse(text)
+
+
+def dry_run(query: dict[str, str]) -> bool:
+    """A write's `dryRun`: `true` or `false` exactly (absent: false)."""
+    text = query.get(DRY_RUN, "false")
+    if text not in _BOOLEANS:
+        raise Invalid.field(DRY_RUN, "must be true or false")
+    return _BOOLEANS[text]
+
+
+def dry_run_asked(event: APIGatewayProxyEvent) -> bool:
+    """Whether the request asks for a dry run (`dryRun=true`, once), read before anything else
+    is: every answer to it says so (the Dry-Run header), an error found before the query included."""
+    multi = event.multi_value_query_string_parameters or {}
+    single = event.query_string_parameters or {}
+    sent = multi.get(DRY_RUN) or ([single[DRY_RUN]] if DRY_RUN in single else [])
+    return sent == ["true"]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from instance_api.domain.commands import GetQuery, ListQuery
 from instance_api.domain.rules import dns_label_problem, host_id_problem
-from instance_api.http.query import limit, next_token, optional, validated
+from instance_api.http.query import LABEL_SELECTOR, label_selector, limit, next_token, optional, validated
 from instance_api.http.request import Fields, Operation
 
 if TYPE_CHECKING:
@@ -22,7 +22,8 @@ def _get(fields: Fields) -> GetQuery:
 
 def _list(fields: Fields) -> ListQuery:
     """A page of the list; on a namespaced path (`scope`) that namespace's, where a `namespace`
-    parameter is a mistake (400), not a filter. With `hostID`, of what runs on that host."""
+    parameter is a mistake (400), not a filter. With `hostID`, of what runs on that host; with
+    `labelSelector`, of the instances whose labels it matches."""
     query = fields.query
     token = next_token(query.get("nextToken"))
     return ListQuery(
@@ -30,11 +31,12 @@ def _list(fields: Fields) -> ListQuery:
         limit=limit(query.get("limit")),
         next_token=token,
         host_id=optional(query, "hostID", host_id_problem),
+        selector=label_selector(query),
     )
 
 
 GET = Operation("get", _get, query=frozenset({"name"}))
-_LISTED_BY = frozenset({"hostID", "limit", "nextToken"})
+_LISTED_BY = frozenset({"hostID", "limit", "nextToken", LABEL_SELECTOR})
 LIST = Operation("list", _list, query=_LISTED_BY | {"namespace"}, scoped_query=_LISTED_BY)
 
 

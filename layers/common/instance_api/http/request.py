@@ -7,8 +7,9 @@ its command. The resolver reads every request the same way, cheapest check first
 1. the body's size: 413 over 64 KiB, whatever the method;
 2. its media type: 415 unless UTF-8 JSON;
 3. its JSON: 400 BadRequest unless one well-formed object (a repeated key included);
-4. the fields: the path's namespace, the query parameters (each known, each once), the
-   headers the operation reads, then the body's fields: 400 Invalid, with `details`;
+4. the fields: the path's namespace, the query parameters (each known, each once; a write's
+   `dryRun` true or false), the headers the operation reads, then the body's fields: 400
+   Invalid, with `details`;
 5. the command those fields make, with the rules across fields (a body's namespace against
    the path's, a delete's name from the body or the query).
 """
@@ -23,7 +24,7 @@ from instance_api.domain.rules import dns_label_problem
 from instance_api.http.body import body_bytes, decode_json
 from instance_api.http.envelope import OperationName
 from instance_api.http.headers import caller_identity, idempotency_key, require_json_media_type
-from instance_api.http.query import query_values
+from instance_api.http.query import DRY_RUN, dry_run, query_values
 from instance_api.http.routes import NAMESPACED_INSTANCE_PATH
 
 if TYPE_CHECKING:
@@ -33,18 +34,20 @@ if TYPE_CHECKING:
 
 class Fields(NamedTuple):
     """A request's fields, each checked on its own: the body as its reader made it (None when
-    none was sent), the query parameters, and the namespace the path scopes it to (None on
-    the seed's cluster-wide path)."""
+    none was sent), the query parameters, the namespace the path scopes it to (None on the
+    seed's cluster-wide path) and whether a write is only to be tried (`?dryRun=true`)."""
 
     body: Any
     query: dict[str, str]
     scope: str | None
+    dry_run: bool = False
 
 
 class Operation[Command](NamedTuple):
     """What an operation takes from a request. `body` reads a JSON object's fields (raising
     Invalid); None means the operation takes no body. `scoped_query` is the query it knows
-    on a namespaced path, when that differs from `query`."""
+    on a namespaced path, when that differs from `query`. A write that can be tried without
+    being made (`dry_run`) also knows `dryRun`."""
 
     name: OperationName
     command: Callable[[Fields], Command]
@@ -53,6 +56,7 @@ class Operation[Command](NamedTuple):
     query: frozenset[str] = frozenset()
     scoped_query: frozenset[str] | None = None
     idempotency_key: bool = False
+    dry_run: bool = False
 
 
 class Request[Command](NamedTuple):
@@ -103,7 +107,8 @@ def decode[Command](
     document = _document(event)
     scope = path_namespace(event)
     known = operation.scoped_query if scope is not None and operation.scoped_query is not None else operation.query
-    query = query_values(event, known)
+    query = query_values(event, known | {DRY_RUN} if operation.dry_run else known)
+    trial = dry_run(query) if operation.dry_run else False
     key = idempotency_key(event) if operation.idempotency_key else None
-    fields = Fields(_body(operation, event, document), query, scope)
+    fields = Fields(_body(operation, event, document), query, scope, trial)
     return Request(operation.command(fields), key, caller_identity(event), lambda_context)

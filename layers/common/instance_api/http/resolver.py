@@ -42,11 +42,14 @@ from instance_api.http.body import body_bytes
 from instance_api.http.details import invalid
 from instance_api.http.envelope import OperationName, error_body, success_body
 from instance_api.http.errors import MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType
+from instance_api.http.query import dry_run_asked
 from instance_api.http.request import Operation, Request, decode, path_namespace
 from instance_api.http.routes import INSTANCE_PATH, INSTANCE_RESOURCES, NAMESPACED_INSTANCE_PATH, NAMESPACED_ROUTE
 from instance_api.observability import logger, metrics
 
 JSON = "application/json"
+# On every answer to a write asked to be tried only (`?dryRun=true`), an error's included.
+DRY_RUN_HEADER = {"Dry-Run": "true"}
 
 _SERVICE_ERRORS: dict[int, Callable[[str], Exception]] = {
     HTTPStatus.BAD_REQUEST: Malformed,
@@ -70,10 +73,11 @@ _SUCCESS = {
 }
 
 
-def outcome(operation: OperationName, status: int) -> str:
-    """The metric name for a response of `status` to `operation` (observability.py lists them)."""
+def outcome(operation: OperationName, status: int, *, dry_run: bool = False) -> str:
+    """The metric name for a response of `status` to `operation` (observability.py lists them):
+    a dry run's success created, updated or deleted nothing, and is counted apart."""
     if status < 400:
-        return _SUCCESS[operation]
+        return "DryRunSucceeded" if dry_run else _SUCCESS[operation]
     if status == 404:
         return "NotFound"
     if status == 409:
@@ -92,6 +96,7 @@ class InstanceApi(APIGatewayRestResolver):
         super().__init__()
         self._allowed_methods = allowed_methods
         self._operation_of: Callable[[APIGatewayProxyEvent], OperationName] = lambda _event: "request"
+        self._tried_only: Callable[[APIGatewayProxyEvent], bool] = lambda _event: False
         self._methods: set[str] = set()
         self.exception_handler(Exception)(self._failure)
         self.exception_handler(RequestValidationError)(self._powertools_validation)
@@ -105,6 +110,7 @@ class InstanceApi(APIGatewayRestResolver):
         """Route `method` on the instance paths to the decorated function, which answers `operation`."""
         choose: Chooser = operation if callable(operation) else lambda _event: operation
         self._operation_of = lambda event: choose(event).name
+        self._tried_only = lambda event: choose(event).dry_run and dry_run_asked(event)
         self._methods.add(method)
 
         def register(answer: Callable[[Request[Command]], Any]) -> Callable[[Request[Command]], Any]:
@@ -124,8 +130,11 @@ class InstanceApi(APIGatewayRestResolver):
         self, status: int, operation: OperationName, body: dict[str, Any], headers: dict[str, str] | None = None
     ) -> Response[str]:
         """The one way out: every response's metric, then its envelope as JSON."""
+        dry_run = self._tried_only(self.current_event)
+        if dry_run:
+            headers = {**(headers or {}), **DRY_RUN_HEADER}
         metrics.add_dimension(name="operation", value=operation)
-        metrics.add_metric(name=outcome(operation, status), unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=outcome(operation, status, dry_run=dry_run), unit=MetricUnit.Count, value=1)
         return Response(
             status_code=status, content_type=JSON, body=json.dumps(body, separators=(",", ":")), headers=headers
         )

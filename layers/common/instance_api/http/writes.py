@@ -30,15 +30,20 @@ def validated_by[Model: BaseModel](model: type[Model]) -> Callable[[dict[str, An
 
 def _create(fields: Fields) -> CreateCommand:
     body: CreateInstanceRequest = fields.body
-    return body.command(fields.scope)
+    return body.command(fields.scope, dry_run=fields.dry_run)
 
 
 def _update(fields: Fields) -> UpdateCommand:
     body: UpdateInstanceRequest = fields.body
-    return body.command(fields.scope)
+    return body.command(fields.scope, dry_run=fields.dry_run)
 
 
 CREATE = Operation(
-    "create", _create, body=validated_by(CreateInstanceRequest), body_required=True, idempotency_key=True
+    "create",
+    _create,
+    body=validated_by(CreateInstanceRequest),
+    body_required=True,
+    idempotency_key=True,
+    dry_run=True,
 )
-UPDATE = Operation("update", _update, body=validated_by(UpdateInstanceRequest), body_required=True)
+UPDATE = Operation("update", _update, body=validated_by(UpdateInstanceRequest), body_required=True, dry_run=True)
