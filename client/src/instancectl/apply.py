@@ -63,18 +63,20 @@ class ApplyResult:
     instance: Instance  # as stored after the apply; in a dry run, as it would be; pruned, as it was
     changes: tuple[Change, ...] = ()
     dry_run: bool = False
+    status: dict[str, Any] | None = None  # apply --wait: the instance's status as the wait last read it
 
     @property
     def name(self) -> str:
         return str(self.instance.get("name", ""))
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        shown = {
             "action": self.action.value,
             "dryRun": self.dry_run,
             "changes": [{"field": c.field, "from": c.current, "to": c.desired} for c in self.changes],
             "instance": self.instance,
         }
+        return shown if self.status is None else {**shown, "status": self.status}
 
 
 class _Raced(Exception):
