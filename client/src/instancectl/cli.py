@@ -1,4 +1,4 @@
-"""The `instancectl` command: get, list, create, apply, diff, delete, wait.
+"""The `instancectl` command: get, list, create, apply, diff, delete, wait, agent.
 
 Results go to standard output (JSON when it is not a terminal, a table when it is, or
 `-o json|yaml|table|name`); errors and retry notices go to standard error, each error with
@@ -10,20 +10,25 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import signal
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
 
+from instancectl.agent import Agent, StateFile, default_state_directory, run_agent
 from instancectl.apply import MANAGED_FIELDS, Action, ApplyResult, Mode, apply, prune, prune_candidates
 from instancectl.client import InstanceClient, Page
 from instancectl.documents import Document, read_documents, source_files
 from instancectl.durations import parse_duration, spoken
 from instancectl.errors import ApiError, ConnectionFailed, DocumentError, InstanceCtlError, Superseded
+from instancectl.names import checked_host_id
 from instancectl.output import (
     DIFF_FORMATS,
     FORMATS,
@@ -48,7 +53,7 @@ EXIT_DIFFERS = 1
 EXIT_CODES = {
     EXIT_OK: "success (diff: nothing differs; wait: Ready)",
     EXIT_ERROR: "error: a bad request or document, no credentials, 403, 500 (the message says which); "
-    "diff: something differs; wait: Failed",
+    "diff: something differs; wait: Failed; agent --once: a hook failed",
     EXIT_USAGE: "usage: an unknown command or option, a missing argument or file, --prune without -n and -l",
     EXIT_NOT_FOUND: "not found (404)",
     EXIT_CONFLICT: "conflict (409): name taken, or the version moved on (apply: after its re-reads; "
@@ -57,7 +62,8 @@ EXIT_CODES = {
     EXIT_DIFF_ERROR: "diff only: an error that the other commands exit 1 for",
     EXIT_TIMEOUT: "wait, apply --wait: the timeout passed before the phase was Ready or Failed",
 }
-
+# `agent --once` stopped by a signal before its pass was done: 128 + the signal's number, as a shell says it.
+_SIGNALLED = 128
 # `apply -f DIR` shows a progress bar on a terminal's stderr from this many files on.
 PROGRESS_MIN_FILES = 10
 _Result = TypeVar("_Result")  # PEP 695 generics are 3.12+; the client runs on 3.10
@@ -587,3 +593,89 @@ def _progress(documents: Sequence[Document], shown: bool) -> AbstractContextMana
 def _exit(code: int) -> None:
     if code != EXIT_OK:
         click.get_current_context().exit(code)
+
+
+@main.command()
+@click.option("--host", required=True, metavar="HOST", help="the host this agent acts for (its ID in hostIDs)")
+@click.option("--exec", "hook", required=True, metavar="HOOK", help="the command line run for each change, by sh -c")
+@click.option(
+    "--interval", metavar="DURATION", callback=_duration(1), default="5s", show_default=True, help="between passes"
+)
+@click.option("--once", is_flag=True, help="one pass, then exit (0: every hook succeeded and every report landed)")
+@click.option(
+    "--hook-timeout",
+    metavar="DURATION",
+    callback=_duration(1),
+    default="5m",
+    show_default=True,
+    help="stop a hook that runs longer (reported Failed)",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="where the agent keeps its state [default: $STATE_DIRECTORY, else $XDG_STATE_HOME/instancectl, "
+    "else ~/.local/state/instancectl]",
+)
+@_with_connection(formats=())
+def agent(
+    host: str,
+    hook: str,
+    interval: float,
+    once: bool,
+    hook_timeout: float,
+    state_dir: Path | None,
+    connection: Connection,
+) -> None:
+    """Run HOOK for what the API says host HOST should run, and report what it ran.
+
+    Each pass reads the host's view (If-None-Match: a 304 runs nothing); for each instance
+    whose current version HOST has not reported Running, it reports Pending, runs HOOK with
+    INSTANCE_ACTION=apply and the instance's JSON on stdin, and reports Running (exit 0) or
+    Failed (the last line of HOOK's stderr); for each instance that left the host since the
+    last view, it runs HOOK with INSTANCE_ACTION=stop. SIGTERM or SIGINT: the current hook
+    finishes, the state is saved, and the agent exits (0; with --once and a pass cut short,
+    128 + the signal's number).
+    """
+    checked_host_id(host)  # before anything is read, written or asked
+    if not hook.strip():
+        raise click.UsageError("--exec needs a command line")
+    state_file = StateFile(state_dir or default_state_directory(), host)
+    with state_file.locked(), _stop_signals() as stop, connection.client() as client:
+        done = run_agent(
+            Agent(client, host, hook, hook_timeout, stopping=stop.requested.is_set),
+            state_file,
+            once=once,
+            interval=interval,
+            pause=stop.requested.wait,
+        )
+    if stop.signal is not None:
+        logging.getLogger("instancectl").info("%s: stopped by %s", host, signal.Signals(stop.signal).name)
+    if once and done.interrupted and stop.signal is not None:
+        _exit(_SIGNALLED + stop.signal)
+    if once and done.failures:
+        _exit(exit_code(done.failures[0]))
+
+
+@dataclass
+class _Stop:
+    """A stop asked for by a signal: `requested` is set, `signal` says which."""
+
+    requested: threading.Event
+    signal: int | None = None
+
+
+@contextmanager
+def _stop_signals() -> Iterator[_Stop]:
+    """SIGTERM and SIGINT ask the agent to stop (after the hook it runs) instead of killing it."""
+    stop = _Stop(threading.Event())
+
+    def asked(number: int, frame: FrameType | None) -> None:
+        stop.signal = number
+        stop.requested.set()
+
+    previous = {number: signal.signal(number, asked) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
