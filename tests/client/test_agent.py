@@ -138,6 +138,8 @@ def test_given_a_hook_that_fails_when_the_agent_runs_then_failed_is_reported_wit
     assert (tmp_path / "web-1.apply.json").exists()
     assert fake.reports[("web-1", HOST)]["state"] == "Running"
     assert fake.reports[("web-1", HOST)]["message"] is None
+    # The retry is not reported Pending: the phase goes from Failed to Ready, without flapping.
+    assert _reports(served) == [("web-1", 1, "Pending"), ("web-1", 1, "Failed"), ("web-1", 1, "Running")]
 
 
 @pytest.mark.parametrize(

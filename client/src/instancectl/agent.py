@@ -8,8 +8,10 @@ changed, and nothing runs. After a 200:
    runs with `INSTANCE_ACTION=stop` and that instance's last known JSON (nothing is
    reported: the host is not in its hostIDs any more, and the API would answer 404);
 2. every instance whose current version this host has not reported `Running` (the view's
-   `hostStatus` says so) is applied: the agent reports `Pending` (which also checks that the
-   instance is still on the host at that version: 404 or 409 and the hook does not run),
+   `hostStatus` says so) is applied: for a version the host has not reported at all, the
+   agent reports `Pending` first (which also checks that the instance is still on the host
+   at that version: 404 or 409 and the hook does not run; a version tried before and
+   `Failed` is not reported `Pending` again, so its phase does not flap on every retry),
    runs the hook with `INSTANCE_ACTION=apply`, and reports `Running` (exit 0) or `Failed`
    (the last line of the hook's stderr as the message).
 
@@ -218,11 +220,12 @@ class Agent:
         """Pending, the hook, then Running or Failed; the failures, if any."""
         instance = {key: value for key, value in item.items() if key != "hostStatus"}
         name, version = str(item["name"]), int(item["version"])
-        try:
-            self.client.report(self.host, name, observed_version=version, state="Pending")
-        except InstanceCtlError as error:
-            self._say(instance, f"apply: not run: reporting Pending failed: {error}")
-            return [error]
+        if not _reported_at(item, version):
+            try:
+                self.client.report(self.host, name, observed_version=version, state="Pending")
+            except InstanceCtlError as error:
+                self._say(instance, f"apply: not run: reporting Pending failed: {error}")
+                return [error]
         run = self._hook("apply", instance)
         state = "Running" if run.succeeded else "Failed"
         failures: list[InstanceCtlError] = [] if run.succeeded else [HookFailed(f"{name}: hook failed: {run.message}")]
@@ -265,6 +268,13 @@ def _on_host(item: Instance) -> tuple[str, Instance]:
     if status is not None and not isinstance(status, dict):
         raise UnexpectedAnswer(f"the view's {name} has a hostStatus that is not an object: skipped")
     return str(name), {key: value for key, value in item.items() if key != "hostStatus"}
+
+
+def _reported_at(item: Instance, version: int) -> bool:
+    """Whether this host has reported anything at `version` (a Failed try, a Pending that a
+    stopped agent left)."""
+    status = item.get("hostStatus")
+    return isinstance(status, dict) and status.get("observedVersion") == version
 
 
 def _needs_running(item: Instance) -> bool:
