@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,18 +27,6 @@ from tests.client.fake_api import FakeApi
 from tests.http.proxy import Exchange, Forward, InterceptingServer, Reply
 
 HOST = "host-a"
-
-
-@pytest.fixture
-def fake() -> FakeApi:
-    return FakeApi()
-
-
-@pytest.fixture
-def served(fake: FakeApi) -> Iterator[InterceptingServer]:
-    server = fake.serve()
-    yield server
-    server.close()
 
 
 def _agent(server: InterceptingServer, tmp_path: Path, hook: str, *more: str, host: str = HOST) -> Result:
@@ -359,6 +347,26 @@ def test_given_a_view_that_is_not_the_apis_when_the_agent_runs_then_it_says_so_a
     assert views <= 2  # no loop
 
 
+def test_given_a_view_that_holds_a_name_twice_when_the_agent_runs_then_its_hook_runs_once_and_it_exits_1(
+    fake: FakeApi, tmp_path: Path
+) -> None:
+    fake.add("web-1", [HOST])
+
+    def twice(exchange: Exchange, reply: Reply) -> Reply:
+        if exchange.method != "GET" or reply.status != 200:
+            return reply
+        body = reply.json
+        body["data"]["items"] *= 2
+        return Reply(200, json.dumps(body).encode(), reply.headers)
+
+    runs = tmp_path / "runs"
+    with _wrapping(fake, twice) as server:
+        result = _agent(server, tmp_path, f"echo run >> {shlex.quote(str(runs))}")
+    assert result.exit_code == EXIT_ERROR
+    assert "the view holds web-1 twice" in result.stderr
+    assert runs.read_text() == "run\n"
+
+
 def test_given_an_etag_that_changes_on_every_read_when_the_agent_polls_then_hooks_still_run_once(
     fake: FakeApi, tmp_path: Path
 ) -> None:
@@ -428,8 +436,15 @@ def test_given_another_agent_for_the_host_when_starting_then_it_refuses_before_a
 
 @pytest.mark.parametrize(
     "content",
-    ["{not json", "[]", '{"format": 1, "host": "host-b", "etag": null, "instances": {}}', "\udcff", '{"format": 1}'],
-    ids=["not-json", "a-list", "another-host", "not-utf-8", "no-instances"],
+    [
+        "{not json",
+        "[]",
+        '{"format": 1, "host": "host-b", "etag": null, "instances": {}}',
+        "\udcff",
+        '{"format": 1}',
+        '{"format": 1, "host": "host-a", "etag": null, "instances": {"web-1": {"name": "web-2"}}}',
+    ],
+    ids=["not-json", "a-list", "another-host", "not-utf-8", "no-instances", "a-name-not-its-own"],
 )
 def test_given_a_corrupt_state_file_when_starting_then_it_warns_and_starts_afresh(
     content: str, fake: FakeApi, served: InterceptingServer, tmp_path: Path

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +19,6 @@ from instancectl.wait import Outcome, Target, wait_ready
 from tests.client.conftest import Cli, FakeClock, write_documents
 from tests.client.fake_api import FakeApi
 from tests.http.proxy import Exchange, Forward, InterceptingServer, Reply
-
-
-@pytest.fixture
-def fake() -> FakeApi:
-    return FakeApi()
-
-
-@pytest.fixture
-def served(fake: FakeApi) -> Iterator[InterceptingServer]:
-    server = fake.serve()
-    yield server
-    server.close()
 
 
 def _report(fake: FakeApi, name: str, host: str, state: str, message: str | None = None) -> None:
@@ -360,3 +348,23 @@ def test_given_a_document_that_fails_when_applying_with_wait_then_nothing_is_wai
 def test_given_the_default_policy_when_waiting_then_its_deadline_is_on_the_monotonic_clock() -> None:
     with InstanceClient("http://127.0.0.1:9") as client:
         assert client.retry_policy.clock is time.monotonic
+
+
+def test_given_a_create_answered_without_an_integer_version_when_applying_with_wait_then_it_says_so_and_shows_the_apply(
+    fake: FakeApi, tmp_path: Path
+) -> None:
+    write_documents(tmp_path, {"name": "web-1"})
+
+    def versionless(exchange: Exchange, forward: Forward) -> Reply | None:
+        reply = fake.decide(exchange, forward)
+        if exchange.method != "POST":
+            return reply
+        body = reply.json
+        body["data"]["version"] = "1"
+        return Reply(reply.status, json.dumps(body).encode(), reply.headers)
+
+    with InterceptingServer(versionless) as server:
+        result = Cli(server.base_url)("apply", "-f", str(tmp_path / "instances.yaml"), "--wait", "-o", "name")
+    assert result.exit_code == EXIT_ERROR
+    assert "error: wait: web-1: the API's instance has no integer version ('1'): not waiting for it" in result.stderr
+    assert result.stdout == "web-1\n"

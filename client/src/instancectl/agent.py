@@ -31,7 +31,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,7 +119,9 @@ class StateFile:
             or saved.get("format") != STATE_FORMAT
             or saved.get("host") != self.host
             or not isinstance(instances, dict)
-            or not all(isinstance(instance, dict) for instance in instances.values())
+            or not all(
+                isinstance(instance, dict) and instance.get("name") == name for name, instance in instances.items()
+            )
             or not (etag is None or isinstance(etag, str))
         ):
             return self._fresh(f"not a format-{STATE_FORMAT} state of host {self.host}")
@@ -177,10 +179,11 @@ class Agent:
         if view.not_modified:
             return state, Pass()
         done = Pass()
-        on_host, actionable = {}, []
+        on_host: dict[str, Instance] = {}
+        actionable: list[Instance] = []
         for item in view.items:
             try:
-                name, instance = _on_host(item)
+                name, instance = _on_host(item, on_host)
             except UnexpectedAnswer as error:
                 _log.error("%s: %s", self.host, error)
                 done.failures.append(error)
@@ -256,13 +259,15 @@ class Agent:
         _log.info("%s: %s version %s: %s", self.host, instance.get("name"), instance.get("version"), what)
 
 
-def _on_host(item: Instance) -> tuple[str, Instance]:
+def _on_host(item: Instance, seen: Mapping[str, Instance]) -> tuple[str, Instance]:
     """The view item's name and the instance without its hostStatus; UnexpectedAnswer when it is
-    not one the agent can act on (it could not report it)."""
+    not one the agent can act on (it could not report it), or a name `seen` already holds."""
     name, version, status = item.get("name"), item.get("version"), item.get("hostStatus")
     problem = dns_label_problem(name)
     if problem is not None:
         raise UnexpectedAnswer(f"the view holds an instance whose name {str(name)[:64]!r} {problem}: skipped")
+    if name in seen:
+        raise UnexpectedAnswer(f"the view holds {name} twice: acting on the first only")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise UnexpectedAnswer(f"the view's {name} has no version the API could take ({version!r}): skipped")
     if status is not None and not isinstance(status, dict):

@@ -129,7 +129,7 @@ def _apply_once(client: InstanceClient, document: Document, name: str, mode: Mod
     fields = {change.field: change.desired for change in changes}
     if mode is Mode.PLAN:
         return ApplyResult(Action.UPDATED, {**current, **fields}, changes, True)
-    version = _version(current, name, "updating")
+    version = stored_version(current, name, "updating")
     try:
         updated = client.update(name, fields, version=version, namespace=document.namespace, dry_run=dry_run)
     except ApiError as error:
@@ -139,7 +139,7 @@ def _apply_once(client: InstanceClient, document: Document, name: str, mode: Mod
     return ApplyResult(Action.UPDATED, updated, changes, dry_run)
 
 
-def _version(instance: Instance, name: str, doing: str) -> int:
+def stored_version(instance: Instance, name: str, doing: str) -> int:
     """The version the API answered with: without it, a write could overwrite a newer instance."""
     version = instance.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
@@ -194,7 +194,7 @@ def prune(client: InstanceClient, instance: Instance, namespace: str, *, mode: M
     name = str(instance.get("name"))
     if mode is Mode.PLAN:
         return ApplyResult(Action.PRUNED, instance, dry_run=True)
-    version = _version(instance, name, "deleting")
+    version = stored_version(instance, name, "deleting")
     try:
         client.delete(name, version=version, namespace=namespace, dry_run=mode is Mode.DRY_RUN)
     except ApiError as error:

@@ -23,7 +23,16 @@ from typing import Any, TypeVar
 import click
 
 from instancectl.agent import Agent, StateFile, default_state_directory, run_agent
-from instancectl.apply import MANAGED_FIELDS, Action, ApplyResult, Mode, apply, prune, prune_candidates
+from instancectl.apply import (
+    MANAGED_FIELDS,
+    Action,
+    ApplyResult,
+    Mode,
+    apply,
+    prune,
+    prune_candidates,
+    stored_version,
+)
 from instancectl.client import InstanceClient, Page
 from instancectl.documents import Document, read_documents, source_files
 from instancectl.durations import parse_duration, spoken
@@ -384,18 +393,18 @@ def _wait_applied(
     if code != EXIT_OK:
         click.echo("instancectl: not waiting: not every document was applied", err=True)
         return results, code
-    targets = [
-        Target(
-            result.name,
-            document.namespace,
-            version=result.instance.get("version"),
-            holds={field: document.body[field] for field in MANAGED_FIELDS if field in document.body},
-        )
-        # Each document has its result, in order (every one was applied); pruned ones come after: not waited for.
-        for document, result in zip(documents, results[: len(documents)], strict=True)
-    ]
     seconds = parse_duration(_DEFAULT_WAIT) if timeout is None else timeout
     try:
+        targets = [
+            Target(
+                result.name,
+                document.namespace,
+                version=stored_version(result.instance, result.name, "waiting for"),
+                holds={field: document.body[field] for field in MANAGED_FIELDS if field in document.body},
+            )
+            # Each document has its result, in order (every one was applied); pruned ones come after: not waited for.
+            for document, result in zip(documents, results[: len(documents)], strict=True)
+        ]
         waited = wait_ready(client, targets, timeout=seconds)
     except InstanceCtlError as error:
         click.echo(describe(error, "wait: "), err=True)
