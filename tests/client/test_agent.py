@@ -21,7 +21,7 @@ from click.testing import Result
 
 from instancectl import InstanceClient
 from instancectl.agent import AgentState, StateFile
-from instancectl.cli import EXIT_CONFLICT, EXIT_ERROR, EXIT_OK, EXIT_UNAVAILABLE
+from instancectl.cli import EXIT_CONFLICT, EXIT_ERROR, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
 from tests.client.conftest import CLIENT_SOURCES, Cli
 from tests.client.fake_api import FakeApi
 from tests.http.proxy import Exchange, Forward, InterceptingServer, Reply
@@ -95,9 +95,12 @@ def test_given_a_view_already_handled_when_the_agent_runs_again_then_it_asks_wit
     # The reports changed the view: one full read shows everything Running, and runs nothing...
     second = _agent(served, tmp_path, hook)
     assert (second.exit_code, second.stderr) == (EXIT_OK, "")
-    # ...after which the view is as the agent last saw it: 304, nothing read, nothing run.
+    # ...after which the view is as the agent last saw it: 304, nothing read, nothing run, nothing written.
+    state = tmp_path / "state" / f"agent-{HOST}.json"
+    inode = state.stat().st_ino
     third = _agent(served, tmp_path, hook)
     assert (third.exit_code, third.stderr) == (EXIT_OK, "")
+    assert state.stat().st_ino == inode  # each save renames a new file over the old one
     assert not (tmp_path / "web-1.apply.json").exists()
     first_view, second_view, third_view = _views(served)
     assert first_view.header("If-None-Match") is None
@@ -397,6 +400,19 @@ def test_given_a_view_of_several_pages_when_the_agent_reads_it_then_it_reads_all
     assert len(views) == 6
     assert [view.header("If-None-Match") is not None for view in views[3:]] == [True, False, False]
     assert ["nextToken" in view.query for view in views[3:]] == [False, True, True]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--exec", " "], ["--exec", "exit 0", "--interval", "0.5s"], ["--exec", "exit 0", "--hook-timeout", "10"], []],
+    ids=["blank-hook", "interval-under-1s", "timeout-without-unit", "no-hook"],
+)
+def test_given_agent_options_it_cannot_use_when_starting_then_exit_2_before_any_request(
+    options: list[str], served: InterceptingServer, tmp_path: Path
+) -> None:
+    result = Cli(served.base_url)("agent", "--host", HOST, "--once", "--state-dir", str(tmp_path / "state"), *options)
+    assert result.exit_code == EXIT_USAGE
+    assert served.requests() == []
 
 
 @pytest.mark.parametrize("host", ["../x", "", "-a", "a/b", "host a", "x" * 254])

@@ -75,6 +75,7 @@ class StateFile:
     def __init__(self, directory: Path, host: str) -> None:
         self.path = directory / f"agent-{checked_host_id(host)}.json"
         self.host = host
+        self.written: AgentState | None = None  # what the file holds, as last read or written
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -125,7 +126,8 @@ class StateFile:
             or not (etag is None or isinstance(etag, str))
         ):
             return self._fresh(f"not a format-{STATE_FORMAT} state of host {self.host}")
-        return AgentState(etag, instances)
+        self.written = AgentState(etag, instances)
+        return AgentState(etag, dict(instances))
 
     def _fresh(self, why: str) -> AgentState:
         _log.warning(
@@ -144,6 +146,7 @@ class StateFile:
                 temporary.unlink(missing_ok=True)
                 raise
         os.replace(temporary, self.path)
+        self.written = AgentState(state.etag, dict(state.instances))
 
 
 def _write_synced(out: IO[str], text: str) -> None:
@@ -296,12 +299,14 @@ def run_agent(
     agent: Agent, state_file: StateFile, *, once: bool, interval: float, pause: Callable[[float], bool]
 ) -> Pass:
     """Passes until a signal (`agent.stopping`), or one pass with `once`; the state is saved after
-    each. `pause(seconds)` waits between passes and says whether to stop (a signal came)."""
+    each that changed it. `pause(seconds)` waits between passes and says whether to stop (a
+    signal came)."""
     state = state_file.load()
     while True:
         state, done = agent.run_pass(state)
         try:
-            state_file.save(state)
+            if state != state_file.written:  # after a 304, nothing to write (and no fsync every pass)
+                state_file.save(state)
         except OSError as error:
             _log.error("%s: cannot save the state: %s", state_file.path, error)
             done.failures.append(ConfigurationError(f"cannot save the agent's state: {error}"))
