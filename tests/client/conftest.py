@@ -27,8 +27,10 @@ from click.testing import CliRunner, Result
 from devtools.template import ROOT
 from instancectl.cli import main
 from instancectl.retry import RetryPolicy
+from tests.client.fake_api import FakeApi
 from tests.client.pythons import SERVER_PYTHON_VARIABLE
 from tests.http.local_api import LocalApi
+from tests.http.proxy import InterceptingServer
 
 CLIENT_SOURCES = ROOT / "client" / "src"
 
@@ -83,6 +85,20 @@ def local_api() -> Iterator[LocalApi]:
 @pytest.fixture
 def cli(local_api: LocalApi) -> Cli:
     return Cli(local_api.base_url)
+
+
+@pytest.fixture
+def fake() -> FakeApi:
+    """An empty fake v3 server's state (tests/client/fake_api.py): the host agent routes."""
+    return FakeApi()
+
+
+@pytest.fixture
+def served(fake: FakeApi) -> Iterator[InterceptingServer]:
+    """`fake`, served on a free port."""
+    server = fake.serve()
+    yield server
+    server.close()
 
 
 def write_documents(directory: Path, *documents: dict[str, Any], name: str = "instances.yaml") -> Path:

@@ -1,10 +1,14 @@
 """The client's documented blocks, run as written against a fresh `make run` server: the README's
-"From a pipeline" session and client/README.md's (the manual's) library snippet and GitHub
-Actions job.
+"From a pipeline" session and its "Closing the loop" (apply, two host agents, wait), and
+client/README.md's (the manual's) library snippet and GitHub Actions job.
 
-Every `instancectl` command either file shows is run here: the console block step by step
-(its answers compared with the real ones), the library snippet, and the workflow's steps as
+Every `instancectl` command either file shows is run here: the console blocks step by step
+(their answers compared with the real ones), the library snippet, and the workflow's steps as
 GitHub runs them (bash -e), whose OIDC set-up is checked too.
+
+The loop needs the host agent routes (docs/contract.md, "Host agents"). It runs twice: against
+`make run` (which fails until the server has those routes), and against the client tier's fake
+v3 server (tests/client/fake_api.py), so the client's side of it is proven either way.
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ import yaml
 
 from devtools.template import ROOT
 from tests.client.conftest import CLIENT_SOURCES, start_local_api
+from tests.client.fake_api import FakeApi
 from tests.http.local_api import LocalApi
 
 DOCUMENTS = (ROOT / "README.md", ROOT / "client" / "README.md")
-_COMMAND = re.compile(r"\binstancectl (?:get|list|create|apply|diff|delete)\b[^\n`\";]*")
+_COMMAND = re.compile(r"\binstancectl (?:get|list|create|apply|diff|delete|wait|agent)\b[^\n`\";]*")
+CONSOLE_BLOCKS = ("instancectl", "instancectl-loop")
 # What differs from run to run: these fields in JSON answers, and the same in text (stderr, YAML).
 _VARYING_FIELDS = frozenset({"createdAt", "updatedAt", "requestId"})
 _VARYING = [
@@ -50,10 +56,10 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def console_steps() -> list[tuple[str, list[str]]]:
-    """(command, expected output lines) for each `$` line of the console block."""
+def console_steps(marker: str = "instancectl") -> list[tuple[str, list[str]]]:
+    """(command, expected output lines) for each `$` line of a console block."""
     steps: list[tuple[str, list[str]]] = []
-    for line in block("instancectl").splitlines():
+    for line in block(marker).splitlines():
         if line.startswith("$ "):
             steps.append((line.removeprefix("$ "), []))
         else:
@@ -102,10 +108,9 @@ def fresh_api() -> Iterator[LocalApi]:
     api.stop()
 
 
-@pytest.fixture
-def shell(fresh_api: LocalApi, tmp_path: Path) -> dict[str, str]:
-    """An environment where `instancectl` is this checkout's client, calling the fresh API,
-    with the README's instances/ directory in the working directory (tmp_path)."""
+def _environment(base_url: str, tmp_path: Path) -> dict[str, str]:
+    """An environment where `instancectl` is this checkout's client, calling `base_url`, with the
+    README's instances/ directory in the working directory (tmp_path), and agents' state in it."""
     bin_directory = tmp_path / "bin"
     bin_directory.mkdir()
     shim = bin_directory / "instancectl"
@@ -113,14 +118,21 @@ def shell(fresh_api: LocalApi, tmp_path: Path) -> dict[str, str]:
     shim.chmod(0o755)
     (tmp_path / "instances").mkdir()
     (tmp_path / "instances" / "web-1.yaml").write_text(block("instancectl-document"), encoding="utf-8")
-    for name in ("web-1", "web-2"):  # the README's session makes web-2 itself
-        fresh_api.request("DELETE", f"/api/v1/instance?name={name}")
     return {
         **os.environ,
         "PATH": f"{bin_directory}{os.pathsep}{os.environ['PATH']}",
         "PYTHONPATH": os.pathsep.join([str(CLIENT_SOURCES), os.environ.get("PYTHONPATH", "")]),
-        "INSTANCE_API_URL": fresh_api.base_url,
+        "INSTANCE_API_URL": base_url,
+        "XDG_STATE_HOME": str(tmp_path / "state"),
     }
+
+
+@pytest.fixture
+def shell(fresh_api: LocalApi, tmp_path: Path) -> dict[str, str]:
+    """`_environment` calling the module's fresh API."""
+    for name in ("web-1", "web-2"):  # the README's session makes web-2 itself
+        fresh_api.request("DELETE", f"/api/v1/instance?name={name}")
+    return _environment(fresh_api.base_url, tmp_path)
 
 
 def _run(command: str, environment: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -136,15 +148,48 @@ def _run(command: str, environment: dict[str, str], cwd: Path) -> subprocess.Com
     )
 
 
+def _run_session(marker: str, environment: dict[str, str], cwd: Path) -> None:
+    """Each step of the console block `marker` in order, each answering as the block shows."""
+    for command, expected in console_steps(marker):
+        result = _run(command, environment, cwd)
+        assert result.returncode == 0, f"{command}\n{result.stdout}"
+        assert _normalised(result.stdout.splitlines()) == _normalised(expected), command
+
+
 def test_given_the_readme_when_running_its_instancectl_session_in_order_then_each_answers_as_documented(
     shell: dict[str, str], tmp_path: Path
 ) -> None:
-    steps = console_steps()
-    assert len(steps) >= 9
-    for command, expected in steps:
-        result = _run(command, shell, tmp_path)
-        assert result.returncode == 0, f"{command}\n{result.stdout}"
-        assert _normalised(result.stdout.splitlines()) == _normalised(expected), command
+    assert len(console_steps()) >= 9
+    _run_session("instancectl", shell, tmp_path)
+
+
+def test_given_the_readmes_loop_when_run_against_make_run_then_wait_says_failed_naming_the_host_then_ready(
+    tmp_path: Path,
+) -> None:
+    """Needs the host agent routes on `make run` (issue 21's server side): fails until they land."""
+    api = start_local_api()
+    try:
+        _run_session("instancectl-loop", _environment(api.base_url, tmp_path), tmp_path)
+    finally:
+        api.stop()
+
+
+def test_given_the_readmes_loop_when_run_against_the_fake_v3_server_then_wait_says_failed_naming_the_host_then_ready(
+    tmp_path: Path,
+) -> None:
+    fake = FakeApi()
+    with fake.serve() as server:
+        _run_session("instancectl-loop", _environment(server.base_url, tmp_path), tmp_path)
+    assert [fake.reports[("web-1", host)]["state"] for host in ("host-a", "host-b")] == ["Running", "Running"]
+    steps = [command for command, _ in console_steps("instancectl-loop")]
+    assert [command.split()[1] for command in steps if command.startswith("instancectl ")] == [
+        "apply",
+        "agent",
+        "agent",
+        "wait",
+        "agent",
+        "wait",
+    ]
 
 
 def test_given_the_manual_when_running_its_library_snippet_then_it_applies_and_lists(
@@ -193,7 +238,9 @@ def test_given_the_manuals_github_job_when_running_its_steps_then_the_plan_shows
 
 
 def test_given_the_readme_and_the_manual_when_searching_for_instancectl_commands_then_the_tests_run_each() -> None:
+    """Every command shown is the start of one run (a shown command stops at a quote or a `;`)."""
     shown = {match.group(0).strip() for text in map(_read, DOCUMENTS) for match in _COMMAND.finditer(text)}
-    run = {command.split(";")[0].strip() for command, _ in console_steps()} | set(workflow_commands())
+    run = {command for marker in CONSOLE_BLOCKS for command, _ in console_steps(marker)} | set(workflow_commands())
     assert shown, "the README and the manual show instancectl commands"
-    assert shown <= run, f"commands shown that no test runs: {sorted(shown - run)}"
+    not_run = sorted(command for command in shown if not any(ran.startswith(command) for ran in run))
+    assert not not_run, f"commands shown that no test runs: {not_run}"

@@ -63,18 +63,20 @@ class ApplyResult:
     instance: Instance  # as stored after the apply; in a dry run, as it would be; pruned, as it was
     changes: tuple[Change, ...] = ()
     dry_run: bool = False
+    status: dict[str, Any] | None = None  # apply --wait: the instance's status as the wait last read it
 
     @property
     def name(self) -> str:
         return str(self.instance.get("name", ""))
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        shown = {
             "action": self.action.value,
             "dryRun": self.dry_run,
             "changes": [{"field": c.field, "from": c.current, "to": c.desired} for c in self.changes],
             "instance": self.instance,
         }
+        return shown if self.status is None else {**shown, "status": self.status}
 
 
 class _Raced(Exception):
@@ -127,7 +129,7 @@ def _apply_once(client: InstanceClient, document: Document, name: str, mode: Mod
     fields = {change.field: change.desired for change in changes}
     if mode is Mode.PLAN:
         return ApplyResult(Action.UPDATED, {**current, **fields}, changes, True)
-    version = _version(current, name, "updating")
+    version = stored_version(current, name, "updating")
     try:
         updated = client.update(name, fields, version=version, namespace=document.namespace, dry_run=dry_run)
     except ApiError as error:
@@ -137,7 +139,7 @@ def _apply_once(client: InstanceClient, document: Document, name: str, mode: Mod
     return ApplyResult(Action.UPDATED, updated, changes, dry_run)
 
 
-def _version(instance: Instance, name: str, doing: str) -> int:
+def stored_version(instance: Instance, name: str, doing: str) -> int:
     """The version the API answered with: without it, a write could overwrite a newer instance."""
     version = instance.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
@@ -192,7 +194,7 @@ def prune(client: InstanceClient, instance: Instance, namespace: str, *, mode: M
     name = str(instance.get("name"))
     if mode is Mode.PLAN:
         return ApplyResult(Action.PRUNED, instance, dry_run=True)
-    version = _version(instance, name, "deleting")
+    version = stored_version(instance, name, "deleting")
     try:
         client.delete(name, version=version, namespace=namespace, dry_run=mode is Mode.DRY_RUN)
     except ApiError as error:

@@ -23,17 +23,21 @@ class ApiError(InstanceCtlError):
     message: str
     request_id: str | None = None
     details: list[dict[str, Any]] = field(default_factory=list)
+    retry_after: float | None = None  # seconds, from the answer's Retry-After header
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.message}"
 
     @classmethod
-    def from_answer(cls, status: int, body: Any, header_request_id: str | None) -> ApiError:
+    def from_answer(
+        cls, status: int, body: Any, header_request_id: str | None, retry_after: float | None = None
+    ) -> ApiError:
         """Read an error envelope; a body that is not one still gives the status and its text."""
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict) or not isinstance(data.get("reason"), str):
             text = " ".join(body.split()) if isinstance(body, str) else "the answer is not the API's error envelope"
-            return cls(status, f"HTTP{status}", text[:200] or "an empty body", header_request_id)
+            summary = text[:200] or "an empty body"
+            return cls(status, f"HTTP{status}", summary, header_request_id, retry_after=retry_after)
         error, request_id, details = data.get("error"), data.get("requestId"), data.get("details")
         return cls(
             status=status,
@@ -41,6 +45,7 @@ class ApiError(InstanceCtlError):
             message=error if isinstance(error, str) else "",
             request_id=request_id if isinstance(request_id, str) and request_id else header_request_id,
             details=[detail for detail in details if isinstance(detail, dict)] if isinstance(details, list) else [],
+            retry_after=retry_after,
         )
 
 
@@ -78,6 +83,11 @@ class DocumentError(InstanceCtlError):
     def __init__(self, *problems: str) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class Superseded(InstanceCtlError):
+    """`apply --wait`: another writer changed, since, a field apply wrote, so what apply wrote
+    will never be what runs."""
 
 
 class ApplyError(InstanceCtlError):

@@ -18,6 +18,7 @@ import yaml
 
 from instancectl.apply import Action, ApplyResult
 from instancectl.client import Instance, Page
+from instancectl.wait import Waited
 
 FORMATS = ("json", "yaml", "table", "name")
 DIFF_FORMATS = ("diff", *FORMATS)
@@ -26,6 +27,7 @@ _DOCUMENT_FIELDS = ("name", "namespace", "spec", "shareStorage", "hostIDs", "lab
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INSTANCE_COLUMNS = ("NAME", "NAMESPACE", "IMAGE", "HOSTS", "SHARED", "VERSION")
 _APPLY_COLUMNS = ("NAME", "ACTION", "VERSION", "CHANGES")
+_WAIT_COLUMNS = ("NAME", "VERSION", "PHASE", "READY")
 
 
 @dataclass(frozen=True)
@@ -108,16 +110,40 @@ def _change_text(result: ApplyResult) -> str:
 
 
 def apply_view(results: Sequence[ApplyResult]) -> View:
+    """One row per result; after a wait (`apply --wait`) with the PHASE each ended in."""
+    waited = any(result.status is not None for result in results)
     rows = [
         [
             result.name,
             f"{result.action.value}{' (dry run)' if result.dry_run else ''}",
             str(result.instance.get("version", "-")),
             _change_text(result),
+            *([_phase_text(result.status)] if waited else []),
         ]
         for result in results
     ]
-    return View([result.as_dict() for result in results], _APPLY_COLUMNS, rows, [result.name for result in results])
+    columns = (*_APPLY_COLUMNS, "PHASE") if waited else _APPLY_COLUMNS
+    return View([result.as_dict() for result in results], columns, rows, [result.name for result in results])
+
+
+def _phase_text(status: dict[str, Any] | None) -> str:
+    """`Ready 2/2`: the phase and how many of the desired hosts are ready; `-` with no status."""
+    if not status:
+        return "-"
+    return f"{status.get('phase')} {status.get('ready')}/{status.get('desired')}"
+
+
+def waited_view(waited: Waited) -> View:
+    """The instance as the wait last read it (with its status): JSON and YAML show it whole."""
+    instance = waited.instance or {}
+    status = waited.status
+    row = [
+        waited.target.name,
+        str(instance.get("version", "-")),
+        str(status.get("phase", "-")),
+        f"{status.get('ready')}/{status.get('desired')}" if status else "-",
+    ]
+    return View(waited.instance, _WAIT_COLUMNS, [row], [waited.target.name])
 
 
 def created_view(instances: Sequence[Instance]) -> View:

@@ -51,6 +51,16 @@ class ApiRequest:
 
 
 @dataclass(frozen=True)
+class Answered:
+    """A success: the answer's `data`, and its `ETag` header; `data` is None for a 304 Not
+    Modified, the answer to a request that sent `If-None-Match` with the current ETag."""
+
+    data: Any
+    etag: str | None
+    not_modified: bool = False
+
+
+@dataclass(frozen=True)
 class _NoAnswer:
     error: str
     sent: bool
@@ -63,6 +73,7 @@ class _Answer:
     request_id: str | None
     retry_after: float | None
     location: str | None = None
+    etag: str | None = None
 
     @property
     def reason(self) -> str | None:
@@ -92,10 +103,15 @@ class Transport:
 
     def send(self, request: ApiRequest) -> Any:
         """The answer's `data`; ApiError for an error answer, ConnectionFailed for none."""
-        started, attempt = self.policy.clock(), 1
+        return self.exchange(request).data
+
+    def exchange(self, request: ApiRequest, policy: RetryPolicy | None = None) -> Answered:
+        """The answer (`policy`, when given, bounds this request's retries instead of the transport's)."""
+        policy = policy or self.policy
+        started, attempt = policy.clock(), 1
         while True:
             result = self._attempt(request)
-            wait = self.policy.next_wait(_outcome(result), request.replay, attempt, started)
+            wait = policy.next_wait(_outcome(result), request.replay, attempt, started)
             if wait is None:
                 return self._final(request, result)
             _log.warning(
@@ -105,9 +121,9 @@ class Transport:
                 _describe(result),
                 wait,
                 attempt + 1,
-                self.policy.max_attempts,
+                policy.max_attempts,
             )
-            self.policy.sleep(wait)
+            policy.sleep(wait)
             attempt += 1
 
     def _attempt(self, request: ApiRequest) -> _Answer | _NoAnswer:
@@ -126,6 +142,7 @@ class Transport:
             request_id=raw.headers.get("x-amzn-RequestId"),
             retry_after=parse_retry_after(raw.headers.get("Retry-After")),
             location=raw.headers.get("Location"),
+            etag=raw.headers.get("ETag"),
         )
 
     def _prepare(self, request: ApiRequest) -> AWSPreparedRequest:
@@ -144,13 +161,17 @@ class Transport:
             self.signer.sign(aws_request)
         return aws_request.prepare()
 
-    def _final(self, request: ApiRequest, result: _Answer | _NoAnswer) -> Any:
+    def _final(self, request: ApiRequest, result: _Answer | _NoAnswer) -> Answered:
         if isinstance(result, _NoAnswer):
             maybe_applied = result.sent and request.method != "GET"
             lost = " (the request may have been applied)" if maybe_applied else ""
             raise ConnectionFailed(f"no answer from {self.endpoint}: {result.error}{lost}", maybe_applied=maybe_applied)
         if result.status >= 400:
-            raise ApiError.from_answer(result.status, result.body, result.request_id)
+            raise ApiError.from_answer(result.status, result.body, result.request_id, result.retry_after)
+        if result.status == 304 and _header(request, "If-None-Match") is not None:
+            return Answered(None, result.etag, not_modified=True)
+        if result.status == 304:
+            raise UnexpectedAnswer(f"HTTP304 Not Modified to {request.method} {request.path}: it sent no If-None-Match")
         if 300 <= result.status < 400:
             raise UnexpectedAnswer(
                 f"HTTP{result.status}: a redirect to {result.location or 'nowhere'}; instancectl follows none "
@@ -163,7 +184,11 @@ class Transport:
             raise UnexpectedAnswer(f"HTTP{result.status}: the answer is not the API's envelope: {glimpse(body)}")
         if body["code"] != result.status:
             raise UnexpectedAnswer(f"the answer's envelope says code {body['code']!r} on an HTTP {result.status}")
-        return body["data"]
+        return Answered(body["data"], result.etag)
+
+
+def _header(request: ApiRequest, name: str) -> str | None:
+    return next((value for key, value in request.headers if key.lower() == name.lower()), None)
 
 
 class _TooLarge(str):
