@@ -1,8 +1,9 @@
-"""What a function behind API Gateway may load of Powertools' resolvers and event classes.
+"""What a function behind API Gateway may load of Powertools' event classes, and of its resolvers.
 
-With the layer's lazy `event_handler` and `data_classes` packages (layers/common/patches),
-the REST resolver loads only the event classes `api_gateway.py` itself imports (7 classes
-from 5 modules) and their helpers; no other resolver, and so no asyncio (AppSync's).
+The functions read their event with `APIGatewayProxyEvent` and dispatch on the route API
+Gateway matched themselves (decision 165): with the layer's lazy `data_classes` package
+(layers/common/patches) they load that one class's module and its helpers, no other event
+source's, no resolver (the layer leaves `event_handler` out), and so no asyncio.
 """
 
 from __future__ import annotations
@@ -10,37 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-EVENT_HANDLER = "aws_lambda_powertools.event_handler."
+EVENT_HANDLER = "aws_lambda_powertools.event_handler"
 DATA_CLASSES = "aws_lambda_powertools.utilities.data_classes."
-OTHER_RESOLVERS = (
-    "appsync",
-    "events_appsync",
-    "graphql_appsync",
-    "bedrock_agent",
-    "bedrock_agent_function",
-    "http_resolver",
-    "lambda_function_url",
-    "vpc_lattice",
-)
-API_GATEWAY_EVENT_MODULES = frozenset(
-    {
-        "alb_event",
-        "api_gateway_proxy_event",
-        "bedrock_agent_event",
-        "lambda_function_url_event",
-        "vpc_lattice",
-        "common",
-        "shared_functions",
-        "event_source",
-    }
-)
+API_GATEWAY_EVENT_MODULES = frozenset({"api_gateway_proxy_event", "common", "shared_functions", "event_source"})
 
 
 def unexpected_modules(loaded: Iterable[str]) -> list[str]:
-    """The modules in `loaded` that the lazy packages exist to skip."""
+    """The modules in `loaded` that a function behind API Gateway has no use for."""
     unexpected = []
     for name in loaded:
-        resolver = name.startswith(EVENT_HANDLER) and name.removeprefix(EVENT_HANDLER).split(".")[0] in OTHER_RESOLVERS
+        resolver = name == EVENT_HANDLER or name.startswith(f"{EVENT_HANDLER}.")
         event_class = name.startswith(DATA_CLASSES) and name.removeprefix(DATA_CLASSES) not in API_GATEWAY_EVENT_MODULES
         if resolver or event_class or name == "asyncio":
             unexpected.append(name)
@@ -50,8 +30,8 @@ def unexpected_modules(loaded: Iterable[str]) -> list[str]:
 def watched_modules(site: Path) -> list[str]:
     """Every module name `unexpected_modules` judges, from the Powertools installed in `site`
     (sources or bytecode-only): asyncio, the event handler's and the data classes' modules."""
-    names = {"asyncio"}
-    for prefix in (EVENT_HANDLER, DATA_CLASSES):
+    names = {"asyncio", EVENT_HANDLER}
+    for prefix in (f"{EVENT_HANDLER}.", DATA_CLASSES):
         package = prefix.rstrip(".")
         folder = site / package.replace(".", "/")
         for path in folder.rglob("*"):

@@ -129,15 +129,13 @@ def test_given_the_built_layer_when_listing_it_then_third_party_code_is_bytecode
 
 def test_given_the_built_layer_when_listing_it_then_what_no_function_loads_is_left_out(build_dir: Path) -> None:
     python = build_dir / "CommonLayer" / "python"
-    swagger_ui = python / "aws_lambda_powertools" / "event_handler" / "openapi" / "swagger_ui"
-    assert not (swagger_ui / "swagger-ui-bundle.min.js").exists()
-    assert not (swagger_ui / "swagger-ui.min.css").exists()
-    assert (swagger_ui / "__init__.pyc").is_file(), "only the assets go: api_gateway still imports the module"
+    assert (python / "aws_lambda_powertools" / "logging").is_dir()
+    assert not (python / "aws_lambda_powertools" / "event_handler").exists()
     assert not (python / "pydantic" / "v1").exists()
     ours = [*(ROOT / "layers" / "common" / "instance_api").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
     for path in ours:
         code = path.read_text(encoding="utf-8")
-        assert "enable_swagger" not in code, f"{path} serves Swagger UI, whose assets the layer leaves out"
+        assert "event_handler" not in code, f"{path} uses Powertools' resolvers, which the layer leaves out"
         assert "pydantic.v1" not in code, f"{path} uses pydantic.v1, which the layer leaves out"
 
 
@@ -169,12 +167,12 @@ def test_given_the_built_artifact_when_every_function_answers_in_a_fresh_process
 def test_given_the_built_layer_when_each_api_function_answers_its_first_request_then_it_loads_no_other_event_source(
     build_dir: Path, lambda_runtime_packages: Path, embedded_dynamodb: str, secrets: str, table: str
 ) -> None:
-    # The lazy event_handler and data_classes packages (layers/common/patches): no AppSync
-    # resolver (nor its asyncio), no Bedrock, HTTP or VPC Lattice resolver, no event class
-    # for another source. The bench's first requests, in its order: create makes the
-    # instance the next ones read, change and delete.
+    # The lazy data_classes package (layers/common/patches): no event class for another source,
+    # no resolver (the layer has none), no asyncio. The bench's first requests, in its order:
+    # create makes the instance the next ones read, change and delete.
     python = build_dir / "CommonLayer" / "python"
-    assert b"_LAZY_IMPORTS" in (python / "aws_lambda_powertools" / "event_handler" / "__init__.pyc").read_bytes()
+    data_classes = python / "aws_lambda_powertools" / "utilities" / "data_classes"
+    assert b"_LAZY_IMPORTS" in (data_classes / "__init__.pyc").read_bytes()
     watched = watched_modules(python)
     api_functions = {route.function.logical_id for route in Template.load().routes()}
     for function, case in CASES.items():
@@ -182,5 +180,5 @@ def test_given_the_built_layer_when_each_api_function_answers_its_first_request_
             endpoints = (embedded_dynamodb, secrets)
             report = run_built(build_dir, lambda_runtime_packages, endpoints, table, function, [case.event()], watched)
             assert statuses(report) == [case.status], function
-            assert "aws_lambda_powertools.event_handler.api_gateway" in report["loaded"], function
+            assert "aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event" in report["loaded"], function
             assert unexpected_modules(report["loaded"]) == [], function

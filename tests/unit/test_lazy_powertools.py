@@ -26,7 +26,7 @@ from tests.powertools_modules import API_GATEWAY_EVENT_MODULES, DATA_CLASSES, un
 LAYER = ROOT / "layers" / "common"
 PATCHES = LAYER / "patches"
 INSTALLED = Path(aws_lambda_powertools.__file__).parent.parent
-PACKAGES = ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes")
+PACKAGES = ("aws_lambda_powertools.utilities.data_classes",)
 INIT_FILES = tuple(f"{package.replace('.', '/')}/__init__.py" for package in PACKAGES)
 
 
@@ -103,10 +103,10 @@ def test_given_a_powertools_whose_init_differs_when_the_guard_runs_then_it_stops
 
 def test_given_a_powertools_missing_a_replaced_file_when_the_guard_runs_then_it_stops(tmp_path: Path) -> None:
     target = copy_installed(tmp_path, whole_package=False)
-    (target / INIT_FILES[1]).unlink()
+    (target / INIT_FILES[0]).unlink()
     result = run_guard(target)
     assert result.returncode != 0
-    assert f"changed: {INIT_FILES[1]} (missing" in result.stderr
+    assert f"changed: {INIT_FILES[0]} (missing" in result.stderr
 
 
 # The original eager packages, each imported alone in a fresh interpreter: what importing
@@ -179,7 +179,7 @@ def test_given_the_patched_packages_when_reading_every_public_name_of_the_origin
     assert all(INSTALLED in Path(original["file"]).parents for original in report.values())
     attributes = {package: defining_modules(package, original) for package, original in report.items()}
     exported = {package: original["all"] for package, original in report.items()}
-    assert len(attributes[PACKAGES[1]]) > len(exported[PACKAGES[1]]), "submodules count too"
+    assert len(attributes[PACKAGES[0]]) > len(exported[PACKAGES[0]]), "submodules count too"
     expected = {"attributes": attributes, "all": exported}
     result = subprocess.run(
         [sys.executable, "-I", "-c", PROBE, str(patched), json.dumps(expected)],
@@ -210,17 +210,16 @@ def loaded_by(patched: Path, statement: str) -> set[str]:
     return set(json.loads(result.stdout))
 
 
-def test_given_the_patched_packages_when_importing_the_rest_resolver_then_no_other_resolver_or_event_class_loads(
+def test_given_the_patched_package_when_importing_the_api_gateway_event_then_no_other_event_class_loads(
     patched: Path,
 ) -> None:
-    loaded = loaded_by(patched, "from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response")
-    assert "aws_lambda_powertools.event_handler.api_gateway" in loaded
+    statement = "from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent"
+    loaded = loaded_by(patched, statement)
     assert unexpected_modules(loaded) == []
     event_modules = {name.removeprefix(DATA_CLASSES) for name in loaded if name.startswith(DATA_CLASSES)}
-    assert event_modules == API_GATEWAY_EVENT_MODULES, "exactly what api_gateway.py imports, nothing else"
-    unpatched = loaded_by(INSTALLED, "from aws_lambda_powertools.event_handler import APIGatewayRestResolver")
-    assert "asyncio" in unpatched, "the original loads them all: this test would see it"
-    assert len(unexpected_modules(unpatched)) > 30
+    assert event_modules == API_GATEWAY_EVENT_MODULES, "exactly what api_gateway_proxy_event.py imports"
+    unpatched = loaded_by(INSTALLED, statement)
+    assert len(unexpected_modules(unpatched)) > 20, "the original loads them all: this test would see it"
 
 
 def test_given_the_patched_packages_when_the_event_source_module_is_imported_first_then_the_name_is_the_decorator(
@@ -239,13 +238,13 @@ def test_given_the_patched_packages_when_asking_for_a_name_they_never_had_then_i
     patched: Path,
 ) -> None:
     statement = (
-        "import aws_lambda_powertools.event_handler as package\n"
-        "for name in ('NoSuchResolver', 'no_such_module', '__wrapped__'):\n"
+        "import aws_lambda_powertools.utilities.data_classes as package\n"
+        "for name in ('NoSuchEvent', 'no_such_module', '__wrapped__'):\n"
         "    assert not hasattr(package, name), name\n"
         "try:\n"
-        "    from aws_lambda_powertools.event_handler import NoSuchResolver\n"
+        "    from aws_lambda_powertools.utilities.data_classes import NoSuchEvent\n"
         "except ImportError as error:\n"
-        "    assert 'NoSuchResolver' in str(error)\n"
+        "    assert 'NoSuchEvent' in str(error)\n"
         "else:\n"
         "    raise AssertionError('imported a name that does not exist')"
     )

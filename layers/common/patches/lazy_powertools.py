@@ -1,13 +1,14 @@
-"""Swap two of Powertools' package `__init__` files for lazy ones in the built layer, or stop.
+"""Swap Powertools' data_classes package `__init__` for a lazy one in the built layer, or stop.
 
     python patches/lazy_powertools.py TARGET    (TARGET: the folder pip installed the layer into)
 
-`aws_lambda_powertools/event_handler/__init__.py` imports every resolver (the AppSync one
-pulls in asyncio) and `utilities/data_classes/__init__.py` every event class, so a function
-behind API Gateway loads ~40 ms of code it never runs. The lazy versions beside this script
-export the same names and load each from its submodule on first access (PEP 562).
+`utilities/data_classes/__init__.py` imports every event class, so a function behind API
+Gateway that reads its event with `APIGatewayProxyEvent` loads the code of every other event
+source too. The lazy version beside this script exports the same names and loads each from
+its submodule on first access (PEP 562). (The event_handler package had one too until the
+functions stopped using Powertools' resolver: decision 165; the layer leaves it out.)
 
-They were written against the files whose sha256 `powertools.sha256` records. Any other
+It was written against the file whose sha256 `powertools.sha256` records. Any other
 file (a Powertools upgrade, a local edit) stops the build before anything is replaced and
 says what to re-check: a lazy file that misses a name the new version added would break
 that name's import, and nothing else would notice before production.
