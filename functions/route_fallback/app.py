@@ -1,4 +1,4 @@
-"""Any method or path the API does not route: 405 on /api/v1/instance (with Allow), else 404.
+"""Any method or path the API does not route: 405 on the API's paths (with Allow: http/routes.py), else 404.
 
 API Gateway sends here what the four operation functions do not take (their explicit
 methods win over this ANY route), so a signed request gets the envelope rather than API
@@ -11,12 +11,10 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from instance_api.composition import Composition
 from instance_api.http.resolver import InstanceApi
 from instance_api.observability import logger, metrics
 
-root = Composition()
-app = InstanceApi(allowed_methods=lambda: root.settings.allowed_methods)
+app = InstanceApi()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

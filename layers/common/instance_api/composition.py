@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 from instance_api.aws.errors import translated
 from instance_api.aws.parallel import MAX_CALLS_IN_FLIGHT
 from instance_api.aws.store import InstanceStore
-from instance_api.domain.ports import ChangePublisher, HostIndexRepository, InstanceRepository
+from instance_api.domain.ports import ChangePublisher, HostIndexRepository, InstanceRepository, ReportBook, Revisions
 from instance_api.domain.service import InstanceService
 from instance_api.settings import Settings
 
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
     from instance_api.aws.secrets import SecretStore
     from instance_api.changes.consumer import ChangeConsumer
+    from instance_api.changes.phases import PhaseConsumer
+    from instance_api.domain.agents import HostAgentService
     from instance_api.domain.keys import RotatingKey
     from instance_api.domain.pagination import PageTokens
     from instance_api.http.idempotency import IdempotentCreates
@@ -74,8 +76,17 @@ class Composition:
         store: InstanceRepository | None = None,
         host_index: HostIndexRepository | None = None,
         publisher: ChangePublisher | None = None,
+        reports: ReportBook | None = None,
+        revisions: Revisions | None = None,
     ) -> None:
-        given = {"settings": settings, "store": store, "host_index": host_index, "publisher": publisher}
+        given = {
+            "settings": settings,
+            "store": store,
+            "host_index": host_index,
+            "publisher": publisher,
+            "reports": reports,
+            "revisions": revisions,
+        }
         # A cached_property reads the instance's __dict__ first: a given part is never built.
         self.__dict__.update({name: part for name, part in given.items() if part is not None})
 
@@ -137,6 +148,28 @@ class Composition:
             lambda: self.page_tokens,
             lambda: self.host_index,
             timedelta(days=self.settings.tombstone_retention_days),
+            reports=lambda: self.reports,
+        )
+
+    @cached_property
+    def reports(self) -> ReportBook:
+        from instance_api.aws.reports import ReportTable
+
+        return ReportTable(self.dynamodb, self.settings.require_host_reports_table())
+
+    @cached_property
+    def revisions(self) -> Revisions:
+        from instance_api.aws.revisions import RevisionTable
+
+        return RevisionTable(self.dynamodb, self.settings.require_host_revisions_table())
+
+    @cached_property
+    def host_agents(self) -> HostAgentService:
+        from instance_api.domain.agents import HostAgentService
+        from instance_api.domain.service import utc_now
+
+        return HostAgentService(
+            self.store, lambda: self.host_index, self.reports, self.revisions, lambda: self.page_tokens, utc_now
         )
 
     @cached_property
@@ -167,5 +200,13 @@ class Composition:
     @cached_property
     def consumer(self) -> ChangeConsumer:
         from instance_api.changes.consumer import ChangeConsumer
+    from instance_api.changes.phases import PhaseConsumer
+    from instance_api.domain.agents import HostAgentService
 
-        return ChangeConsumer(self.host_index, self.publisher)
+        return ChangeConsumer(self.host_index, self.publisher, self.revisions)
+
+    @cached_property
+    def phase_consumer(self) -> PhaseConsumer:
+        from instance_api.changes.phases import PhaseConsumer
+
+        return PhaseConsumer(self.store, self.reports, self.publisher)

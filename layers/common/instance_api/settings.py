@@ -32,8 +32,6 @@ class Settings(NamedTuple):
     namespace_index_name: str | None
     dynamodb_endpoint_url: str | None
     idempotency_table_name: str | None
-    # The methods the API routes on its paths (the route fallback's 405 names them in Allow).
-    allowed_methods: str | None
     # Secrets Manager secrets (ARN or name), read at run time: the key that signs list
     # tokens (rotated without a deployment) and the key generated names are derived with.
     pagination_key_secret: str | None
@@ -43,6 +41,9 @@ class Settings(NamedTuple):
     # the consumer publishes change events on.
     host_index_table_name: str | None = None
     event_bus_name: str | None = None
+    # Host agents' reports (and each instance's phase head), and each host's view revision.
+    host_reports_table_name: str | None = None
+    host_revisions_table_name: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -51,7 +52,6 @@ class Settings(NamedTuple):
             namespace_index_name=os.environ.get("NAMESPACE_INDEX_NAME") or None,
             dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
             idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME") or None,
-            allowed_methods=os.environ.get("ALLOWED_METHODS") or None,
             pagination_key_secret=os.environ.get("PAGINATION_KEY_SECRET") or None,
             name_key_secret=os.environ.get("NAME_KEY_SECRET") or None,
             tombstone_retention_days=int(
@@ -59,6 +59,8 @@ class Settings(NamedTuple):
             ),
             host_index_table_name=os.environ.get("HOST_INDEX_TABLE_NAME") or None,
             event_bus_name=os.environ.get("EVENT_BUS_NAME") or None,
+            host_reports_table_name=os.environ.get("HOST_REPORTS_TABLE_NAME") or None,
+            host_revisions_table_name=os.environ.get("HOST_REVISIONS_TABLE_NAME") or None,
         )
 
     def require_idempotency_table(self) -> str:
@@ -75,3 +77,9 @@ class Settings(NamedTuple):
 
     def require_event_bus(self) -> str:
         return _present("EVENT_BUS_NAME", self.event_bus_name)
+
+    def require_host_reports_table(self) -> str:
+        return _present("HOST_REPORTS_TABLE_NAME", self.host_reports_table_name)
+
+    def require_host_revisions_table(self) -> str:
+        return _present("HOST_REVISIONS_TABLE_NAME", self.host_revisions_table_name)

@@ -14,6 +14,8 @@ instance's in order). The batch's work is done together, in three steps:
    ends exactly where applying them all in order would, and a retried or replayed batch
    never undoes a newer change. A write that fails fails the first record of the batch that
    touches its entry: that record's effect is not complete.
+   Then each host the batch touched gets a new revision (Revisions.bump_all, side by side):
+   what a host view's entity tag is made from, so its agent's next If-None-Match is a 200.
 3. Publish: the events of the records before the first failure go out in as few PutEvents
    calls as EventBridge allows, each instance's events in order, at most one per instance in
    a call, a refused one retried alone (ChangePublisher.publish_all). An event given up on
@@ -38,7 +40,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from instance_api.changes.records import MalformedRecord, change_of
 from instance_api.domain.changes import change_event
-from instance_api.domain.ports import ChangePublisher, HostIndexRepository, HostWrite, Publication
+from instance_api.domain.ports import ChangePublisher, HostIndexRepository, HostWrite, Publication, Revisions
 from instance_api.observability import logger, metrics
 
 
@@ -76,15 +78,28 @@ def _newest_writes(plans: Sequence[RecordPlan]) -> tuple[list[HostWrite], list[i
     return list(newest.values()), [first[entry] for entry in newest]
 
 
-def _index(plans: Sequence[RecordPlan], index: HostIndexRepository, records: Sequence[dict[str, Any]]) -> int:
-    """Write the plans' entries; the position of the first record whose writes did not all land
-    (len(records) when none failed)."""
+def _index(
+    plans: Sequence[RecordPlan],
+    index: HostIndexRepository,
+    revisions: Revisions | None,
+    records: Sequence[dict[str, Any]],
+) -> int:
+    """Write the plans' entries, then a new revision for each host they touch (after its
+    entries: a host view's tag never stands for an older page); the position of the first
+    record whose writes did not all land (len(records) when none failed)."""
     writes, firsts = _newest_writes(plans)
     failed_from = len(records)
+    touched: dict[str, int] = {}
     for write, first, outcome in zip(writes, firsts, index.apply_all(writes), strict=True):
         if isinstance(outcome, Exception):
             _failed(records, first, f"host index write of {write.entry}: {type(outcome).__name__}: {outcome}")
             failed_from = min(failed_from, first)
+        touched[write.host_id] = min(touched.get(write.host_id, first), first)
+    if revisions is not None and touched:
+        for (host_id, first), outcome in zip(touched.items(), revisions.bump_all(list(touched)), strict=True):
+            if isinstance(outcome, Exception):
+                _failed(records, first, f"revision of host {host_id}: {type(outcome).__name__}: {outcome}")
+                failed_from = min(failed_from, first)
     return failed_from
 
 
@@ -97,7 +112,12 @@ def _sequence(record: dict[str, Any]) -> str:
     return str(stream.get("SequenceNumber", "")) if isinstance(stream, dict) else ""
 
 
-def consume(records: Sequence[dict[str, Any]], index: HostIndexRepository, publisher: ChangePublisher) -> int:
+def consume(
+    records: Sequence[dict[str, Any]],
+    index: HostIndexRepository,
+    publisher: ChangePublisher,
+    revisions: Revisions | None = None,
+) -> int:
     """Index and publish the batch's changes; the position of the first record that failed
     (len(records) when all succeeded)."""
     plans: list[RecordPlan] = []
@@ -109,7 +129,7 @@ def consume(records: Sequence[dict[str, Any]], index: HostIndexRepository, publi
             _failed(records, position, str(error))
             failed_from = position
             break
-    failed_from = min(failed_from, _index(plans, index, records))
+    failed_from = min(failed_from, _index(plans, index, revisions, records))
     sent, refused = publisher.publish_all([event for record in plans for event in record.events], failed_from)
     for position, reason in sorted(refused.items()):
         _failed(records, position, f"EventBridge refused its event: {reason}")
@@ -120,13 +140,16 @@ def consume(records: Sequence[dict[str, Any]], index: HostIndexRepository, publi
 class ChangeConsumer:
     """The consumer over the host index and the publisher the composition root gives it."""
 
-    def __init__(self, host_index: HostIndexRepository, publisher: ChangePublisher) -> None:
+    def __init__(
+        self, host_index: HostIndexRepository, publisher: ChangePublisher, revisions: Revisions | None = None
+    ) -> None:
         self._host_index = host_index
         self._publisher = publisher
+        self._revisions = revisions
 
     def process_batch(self, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """The answer to Lambda for one batch: every record from the first failure on, by sequence number."""
-        failed_from = consume(records, self._host_index, self._publisher)
+        failed_from = consume(records, self._host_index, self._publisher, self._revisions)
         if records and failed_from == 0:
             raise BatchFailed(f"none of the batch's {len(records)} records could be processed (see the log)")
         return {"batchItemFailures": [{"itemIdentifier": _sequence(record)} for record in records[failed_from:]]}

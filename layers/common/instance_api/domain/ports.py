@@ -21,6 +21,7 @@ from instance_api.domain.errors import Conflict, DomainError, NamespaceMismatch,
 from instance_api.domain.instance import Changes, Draft, Instance, Page
 
 if TYPE_CHECKING:
+    from instance_api.domain.hosts import Report
     from instance_api.domain.selectors import Selector
 
 # At most this many instances, matching or not, are read for one page of a selected listing
@@ -143,3 +144,28 @@ class ChangePublisher(Protocol):
         """Publish those of `publications` (in stream order) whose record is before `before`,
         each instance's events in order; how many went out, and per record whose event was
         given up on, why (no later event of the batch goes out after one is given up on)."""
+
+
+class ReportBook(Protocol):
+    """Where host agents' reports live (aws.reports.ReportTable on DynamoDB)."""
+
+    def record(self, name: str, report: Report) -> None:
+        """Keep `report` as its host's last on `name`, unless that host last reported a higher
+        observedVersion on the same generation: then raise Conflict (a late report never
+        overwrites a newer one)."""
+
+    def of_instance(self, name: str) -> dict[str, Report]:
+        """Every host's last report on `name`, by host ID (of any generation: status_of keeps the current)."""
+
+    def of_host(self, host_id: str, names: Sequence[str]) -> dict[str, Report]:
+        """`host_id`'s last report on each of `names` that it reported on, by name."""
+
+
+class Revisions(Protocol):
+    """Per host, a revision that changes whenever anything in the host's view changes."""
+
+    def current(self, host_id: str) -> str:
+        """The host's revision now (a strongly consistent read; "" if it never had one)."""
+
+    def bump_all(self, host_ids: Sequence[str]) -> list[Exception | None]:
+        """A new revision for each host, side by side; per host, None or the error that stopped it."""

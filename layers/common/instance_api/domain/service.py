@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from instance_api.domain.commands import CreateCommand, DeleteCommand, GetQuery, ListQuery, UpdateCommand
+from instance_api.domain.hosts import with_status
 from instance_api.domain.instance import Draft, Instance, rfc3339
-from instance_api.domain.ports import HostIndexRepository, InstanceRepository
+from instance_api.domain.ports import HostIndexRepository, InstanceRepository, ReportBook
 from instance_api.domain.writes import created, deleted, updated
 
 if TYPE_CHECKING:
@@ -55,12 +56,14 @@ class InstanceService:
         host_index: Callable[[], HostIndexRepository],
         tombstone_retention: timedelta,
         clock: Clock = utc_now,
+        reports: Callable[[], ReportBook] | None = None,
     ) -> None:
         self._store = store
         self._tokens = tokens
         self._host_index = host_index
         self._tombstone_retention = tombstone_retention
         self._clock = clock
+        self._reports = reports
 
     def create(
         self, command: CreateCommand, *, generated_name: str | None = None, token: str | None = None
@@ -90,8 +93,10 @@ class InstanceService:
             return updated(command.name, command.changes, updated_at, command.expected, stored)
         return self._store.update(command.name, command.changes, updated_at, command.expected)
 
-    def get(self, query: GetQuery) -> Instance:
-        return self._store.get(query.name, scope=query.scope)
+    def get(self, query: GetQuery) -> dict[str, Any]:
+        """The instance with its status: its hosts' reports (none where no report book is given)."""
+        instance = self._store.get(query.name, scope=query.scope)
+        return with_status(instance, self._reports().of_instance(query.name) if self._reports else {})
 
     def list(self, query: ListQuery) -> dict[str, Any]:
         """A page of the list, or with `host_id` of the host index (eventually consistent: it

@@ -82,3 +82,17 @@ def require_json_media_type(event: APIGatewayProxyEvent) -> None:
         raise Malformed("the Content-Type's charset must be given once")
     if charsets and charsets[0].lower() not in _UTF8:
         raise UnsupportedMediaType(f"the request body must be UTF-8 JSON, not charset {clip(charsets[0])}")
+
+
+IF_NONE_MATCH_MAX = 2048
+
+
+def if_none_match(event: APIGatewayProxyEvent) -> tuple[str, ...] | None:
+    """The entity tags of If-None-Match (every header sent, each a comma-separated list, or
+    `*`); None when none was sent. A value too long to be tags this API made is 400."""
+    values = header_values(event, "If-None-Match")
+    if not values:
+        return None
+    if sum(len(value) for value in values) > IF_NONE_MATCH_MAX:
+        raise Invalid.field("If-None-Match", f"must be at most {IF_NONE_MATCH_MAX} characters long")
+    return tuple(tag.strip() for value in values for tag in value.split(",") if tag.strip())

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from instance_api.domain.errors import Invalid, Malformed
-from instance_api.domain.rules import dns_label_problem
+from instance_api.domain.rules import dns_label_problem, host_id_problem
 from instance_api.http.body import body_bytes, decode_json
 from instance_api.http.envelope import OperationName
-from instance_api.http.headers import caller_identity, idempotency_key, require_json_media_type
+from instance_api.http.headers import caller_identity, idempotency_key, if_none_match, require_json_media_type
 from instance_api.http.query import DRY_RUN, dry_run, query_values
-from instance_api.http.routes import NAMESPACED_INSTANCE_PATH
+from instance_api.http.routes import HOST_RESOURCES, NAMESPACED_INSTANCE_PATH
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -41,6 +41,8 @@ class Fields(NamedTuple):
     query: dict[str, str]
     scope: str | None
     dry_run: bool = False
+    host: str | None = None
+    if_none_match: tuple[str, ...] | None = None
 
 
 class Operation[Command](NamedTuple):
@@ -57,6 +59,8 @@ class Operation[Command](NamedTuple):
     scoped_query: frozenset[str] | None = None
     idempotency_key: bool = False
     dry_run: bool = False
+    # Whether it reads If-None-Match (a host's view: a 304 when the client's tag holds).
+    conditional: bool = False
 
 
 class Request[Command](NamedTuple):
@@ -68,6 +72,13 @@ class Request[Command](NamedTuple):
     lambda_context: LambdaContext
 
 
+class Reply(NamedTuple):
+    """An answer with headers of its own: `data` None is a 304 Not Modified (no body at all)."""
+
+    data: Any
+    headers: dict[str, str]
+
+
 def path_namespace(event: APIGatewayProxyEvent) -> str | None:
     """The namespace of a namespaced path (/api/v1/namespaces/{namespace}/instance), as API
     Gateway parsed it; None on the seed's cluster-wide path."""
@@ -77,6 +88,16 @@ def path_namespace(event: APIGatewayProxyEvent) -> str | None:
     if problem := dns_label_problem(namespace):
         raise Invalid.field("namespace", problem)
     return namespace
+
+
+def path_host(event: APIGatewayProxyEvent) -> str | None:
+    """The host ID of a host agent's path (/api/v1/hosts/{hostID}/...); None on other paths."""
+    if event.resource not in HOST_RESOURCES:
+        return None
+    host_id = (event.path_parameters or {}).get("hostID", "")
+    if problem := host_id_problem(host_id):
+        raise Invalid.field("hostID", problem)
+    return host_id
 
 
 def _document(event: APIGatewayProxyEvent) -> Any:
@@ -106,9 +127,11 @@ def decode[Command](
     """The request `operation` takes, read in the fixed order above."""
     document = _document(event)
     scope = path_namespace(event)
+    host = path_host(event)
     known = operation.scoped_query if scope is not None and operation.scoped_query is not None else operation.query
     query = query_values(event, known | {DRY_RUN} if operation.dry_run else known)
     trial = dry_run(query) if operation.dry_run else False
     key = idempotency_key(event) if operation.idempotency_key else None
-    fields = Fields(_body(operation, event, document), query, scope, trial)
+    tags = if_none_match(event) if operation.conditional else None
+    fields = Fields(_body(operation, event, document), query, scope, trial, host, tags)
     return Request(operation.command(fields), key, caller_identity(event), lambda_context)

@@ -39,8 +39,8 @@ from instance_api.http.body import body_bytes
 from instance_api.http.envelope import OperationName, error_body, success_body
 from instance_api.http.errors import MethodNotAllowed, PayloadTooLarge
 from instance_api.http.query import dry_run_asked
-from instance_api.http.request import Operation, Request, decode, path_namespace
-from instance_api.http.routes import INSTANCE_RESOURCES, NAMESPACED_INSTANCE_PATH
+from instance_api.http.request import Operation, Reply, Request, decode, path_host, path_namespace
+from instance_api.http.routes import INSTANCE_RESOURCES, ROUTED_METHODS
 from instance_api.observability import logger, metrics
 
 if TYPE_CHECKING:
@@ -61,12 +61,16 @@ _SUCCESS = {
     "get": "InstanceRead",
     "list": "InstancesListed",
     "delete": "InstanceDeleted",
+    "view": "HostViewRead",
+    "report": "StatusReported",
 }
 
 
 def outcome(operation: OperationName, status: int, *, dry_run: bool = False) -> str:
     """The metric name for a response of `status` to `operation` (observability.py lists them):
     a dry run's success created, updated or deleted nothing, and is counted apart."""
+    if status == 304:
+        return "NotModified"
     if status < 400:
         return "DryRunSucceeded" if dry_run else _SUCCESS[operation]
     if status == 404:
@@ -81,21 +85,20 @@ def outcome(operation: OperationName, status: int, *, dry_run: bool = False) -> 
 
 
 class InstanceApi:
-    """`allowed_methods` names the methods the API routes on its paths (a 405's Allow header)."""
-
-    def __init__(self, allowed_methods: Callable[[], str | None] = lambda: None) -> None:
-        self._allowed_methods = allowed_methods
+    def __init__(self) -> None:
         # (resource, method) -> the operation it serves and the function that answers it
         self._routes: dict[tuple[str, str], tuple[Chooser, Answer]] = {}
 
     def operation[Command](
-        self, method: str, operation: Operation[Command] | Chooser
+        self, method: str, operation: Operation[Command] | Chooser, resources: tuple[str, ...] = INSTANCE_RESOURCES
     ) -> Callable[[Callable[[Request[Command]], Any]], Callable[[Request[Command]], Any]]:
-        """Route `method` on the instance paths to the decorated function, which answers `operation`."""
+        """Route `method` on `resources` (the instance paths unless named) to the decorated
+        function, which answers `operation`. It returns the `data` of a 200, or a Reply (its own
+        headers; no data: a 304)."""
         choose: Chooser = operation if callable(operation) else lambda _event: operation
 
         def register(answer: Callable[[Request[Command]], Any]) -> Callable[[Request[Command]], Any]:
-            for resource in INSTANCE_RESOURCES:
+            for resource in resources:
                 self._routes[resource, method] = (choose, answer)
             return answer
 
@@ -111,6 +114,10 @@ class InstanceApi:
             choose, answer = route
             chosen = choose(event)
             data = answer(decode(chosen, event, context))
+            if isinstance(data, Reply):
+                if data.data is None:
+                    return self._answer(event, chosen, HTTPStatus.NOT_MODIFIED, None, data.headers)
+                return self._answer(event, chosen, HTTPStatus.OK, success_body(chosen.name, data.data), data.headers)
             return self._answer(event, chosen, HTTPStatus.OK, success_body(chosen.name, data))
         except Exception as error:  # noqa: BLE001 - every failure is answered, by its kind (answers.py)
             return self._failure(event, context, route, error)
@@ -120,18 +127,20 @@ class InstanceApi:
         event: APIGatewayProxyEvent,
         chosen: Operation[Any] | None,
         status: int,
-        body: dict[str, Any],
+        body: dict[str, Any] | None,
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """The one way out: every response's metric, then its envelope as JSON."""
+        """The one way out: every response's metric, then its envelope as JSON (a 304 has no body)."""
         name: OperationName = chosen.name if chosen is not None else "request"
         dry_run = chosen is not None and chosen.dry_run and dry_run_asked(event)
-        headers = {**(headers or {}), **(DRY_RUN_HEADER if dry_run else {}), "Content-Type": JSON}
+        headers = {**(headers or {}), **(DRY_RUN_HEADER if dry_run else {})}
+        if body is not None:
+            headers["Content-Type"] = JSON
         metrics.add_dimension(name="operation", value=name)
         metrics.add_metric(name=outcome(name, status, dry_run=dry_run), unit=MetricUnit.Count, value=1)
         return {
             "statusCode": int(status),
-            "body": json.dumps(body, separators=(",", ":")),
+            "body": "" if body is None else json.dumps(body, separators=(",", ":")),
             "isBase64Encoded": False,
             "multiValueHeaders": {header: [value] for header, value in headers.items()},
         }
@@ -159,15 +168,15 @@ class InstanceApi:
         # too: size comes first, whatever the method or path.
         try:
             body_bytes(event)
-            if event.resource not in INSTANCE_RESOURCES:
+            allowed = ROUTED_METHODS.get(event.resource)
+            if allowed is None:
                 raise NotFound(f"no route for {clip(event.path or '')}")
-            if event.resource == NAMESPACED_INSTANCE_PATH:
-                path_namespace(event)
+            path_namespace(event)
+            path_host(event)
         except (PayloadTooLarge, Malformed, NotFound, Invalid) as refused:
             return self._failure(event, context, None, refused)
-        allowed = self._allowed_methods()
-        message = f"method {event.http_method} is not allowed on {event.resource}"
-        refusal = MethodNotAllowed(message + (f"; allowed: {allowed}" if allowed else ""), allowed)
+        message = f"method {event.http_method} is not allowed on {event.resource}; allowed: {allowed}"
+        refusal = MethodNotAllowed(message, allowed)
         return self._failure(event, context, None, refusal)
 
 
