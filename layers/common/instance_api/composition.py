@@ -28,6 +28,7 @@ from instance_api.settings import Settings
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+    from instance_api.aws.reports import ReportTable
     from instance_api.aws.secrets import SecretStore
     from instance_api.changes.consumer import ChangeConsumer
     from instance_api.changes.phases import PhaseConsumer
@@ -152,7 +153,7 @@ class Composition:
         )
 
     @cached_property
-    def reports(self) -> ReportBook:
+    def reports(self) -> ReportTable:
         from instance_api.aws.reports import ReportTable
 
         return ReportTable(self.dynamodb, self.settings.require_host_reports_table())
@@ -200,8 +201,6 @@ class Composition:
     @cached_property
     def consumer(self) -> ChangeConsumer:
         from instance_api.changes.consumer import ChangeConsumer
-    from instance_api.changes.phases import PhaseConsumer
-    from instance_api.domain.agents import HostAgentService
 
         return ChangeConsumer(self.host_index, self.publisher, self.revisions)
 

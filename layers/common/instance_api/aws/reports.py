@@ -90,7 +90,8 @@ class ReportTable:
         except ClientError as error:
             if error_code(error) != CONDITION_FAILED:
                 raise
-            last = error.response.get("Item", {}).get("observedVersion", {}).get("N", "?")
+            old: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
+            last = old.get("observedVersion", {}).get("N", "?")
             raise Conflict(
                 f"host {report.host_id!r} last reported observedVersion {last} of instance {name!r}; "
                 f"a report of {report.observed_version} is older"

@@ -96,9 +96,9 @@ def _index(
             failed_from = min(failed_from, first)
         touched[write.host_id] = min(touched.get(write.host_id, first), first)
     if revisions is not None and touched:
-        for (host_id, first), outcome in zip(touched.items(), revisions.bump_all(list(touched)), strict=True):
-            if isinstance(outcome, Exception):
-                _failed(records, first, f"revision of host {host_id}: {type(outcome).__name__}: {outcome}")
+        for (host_id, first), bumped in zip(touched.items(), revisions.bump_all(list(touched)), strict=True):
+            if bumped is not None:
+                _failed(records, first, f"revision of host {host_id}: {type(bumped).__name__}: {bumped}")
                 failed_from = min(failed_from, first)
     return failed_from
 

@@ -1,0 +1,160 @@
+"""The phase consumer: the instances table's stream and the host reports' stream into
+`Instance Phase Changed` events.
+
+Both streams say only *that* an instance may have changed phase; the consumer then reads the
+instance's state as it is now and settles it (domain/phases.py) against the phase last
+published for it, the *head* kept in the reports table. Per instance of a batch, however many
+of its records the batch holds:
+
+1. Read the reports and the head (one strongly consistent Query), then the instance (one
+   strongly consistent GetItem). No instance (deleted): nothing to publish.
+2. Settle: the events from the head to the phase now (none if it did not change).
+3. Publish them, in order, then write the new head on condition that it still is the one read
+   (a token). If another invocation (the other stream's) moved the head meanwhile, read and
+   settle again: what it published is not published twice, what it missed is published now.
+
+A record of a deleted instance (a Deleted change) forgets the instance's reports and head of
+that generation, so a name created again starts at Unknown with no head. Writes of the head
+itself, and deleted reports, are in the reports' stream too: they are not changes of phase
+and are skipped (else every head written would wake the consumer again).
+
+Delivery is at least once: a failure after the publication and before the head is written
+publishes the same events again on the retry, with the same (name, version, phase,
+changedAt) subscribers deduplicate on. The answer names every record from the first one of
+an instance that failed (ReportBatchItemFailures), like the change consumer's; none
+succeeding fails the invocation (BatchFailed) so Lambda bisects it. docs/decisions.md,
+"Phase events".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from instance_api.aws.parallel import run_all
+from instance_api.aws.reports import HEAD
+from instance_api.changes.consumer import BatchFailed, _failed, _sequence
+from instance_api.changes.records import MalformedRecord, change_of
+from instance_api.domain.changes import DELETED
+from instance_api.domain.errors import Unavailable
+from instance_api.domain.hosts import Report
+from instance_api.domain.phases import PhaseHead, settle
+from instance_api.domain.ports import ChangePublisher, InstanceRepository, Publication
+from instance_api.observability import metrics
+
+# How many times an instance is settled again when another invocation moved its head meanwhile.
+SETTLE_ATTEMPTS = 5
+
+
+class PhaseBook(Protocol):
+    """The reports and phase heads the consumer reads and keeps (aws.reports.ReportTable)."""
+
+    def read(self, name: str) -> tuple[dict[str, Report], tuple[PhaseHead, str] | None]:
+        """Every host's report on `name`, and its phase head with the head's token (if any)."""
+
+    def put_head(self, name: str, head: PhaseHead, token: str | None) -> bool:
+        """Write the head if it still has `token` (None: if there is none); False if it moved."""
+
+    def forget(self, name: str, generation: str) -> int:
+        """Delete `name`'s reports and head of `generation`."""
+
+
+class _Work:
+    """What a batch asks of one instance: forget a generation, settle it, or both."""
+
+    def __init__(self, first: int) -> None:
+        self.first = first
+        self.forget: list[str] = []
+        self.settle = False
+
+
+def _name_of(record: dict[str, Any]) -> tuple[str, str | None]:
+    """The instance a record is about, and the host ID for a record of the reports' stream."""
+    stream = record.get("dynamodb")
+    keys = stream.get("Keys") if isinstance(stream, dict) else None
+    name = keys.get("name", {}).get("S") if isinstance(keys, dict) else None
+    if not isinstance(name, str):
+        raise MalformedRecord("a stream record without the key `name`")
+    host = keys.get("hostID", {}).get("S") if isinstance(keys, dict) else None
+    return name, host if isinstance(host, str) else None
+
+
+def _plan(records: Sequence[dict[str, Any]]) -> tuple[dict[str, _Work], int]:
+    """Per instance, what the batch's records ask; and the position of the first record that
+    cannot be read (len(records) if none): nothing from it on is planned."""
+    work: dict[str, _Work] = {}
+    for position, record in enumerate(records):
+        try:
+            name, host = _name_of(record)
+            if host is not None:
+                if host == HEAD or record.get("eventName") == "REMOVE":
+                    continue
+                work.setdefault(name, _Work(position)).settle = True
+                continue
+            change = change_of(record)
+        except MalformedRecord as error:
+            _failed(records, position, str(error))
+            return work, position
+        if change is None:
+            continue
+        item = work.setdefault(name, _Work(position))
+        if change.kind == DELETED and change.previous is not None:
+            item.forget.append(change.previous["createdAt"])
+        else:
+            item.settle = True
+    return work, len(records)
+
+
+class PhaseConsumer:
+    """The consumer over the store, the reports and the publisher the composition root gives it."""
+
+    def __init__(self, store: InstanceRepository, book: PhaseBook, publisher: ChangePublisher) -> None:
+        self._store = store
+        self._book = book
+        self._publisher = publisher
+
+    def process_batch(self, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """The answer to Lambda for one batch: every record from the first failure on."""
+        work, failed_from = _plan(records)
+        names = list(work)
+        outcomes = run_all([lambda name=name: self._handle(name, work[name]) for name in names])  # type: ignore[misc]
+        published = 0
+        for name, outcome in zip(names, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                first = work[name].first
+                _failed(records, first, f"phase of {name!r}: {type(outcome).__name__}: {outcome}")
+                failed_from = min(failed_from, first)
+            else:
+                published += outcome
+        metrics.add_metric(name="PhaseEventsPublished", unit=MetricUnit.Count, value=published)
+        if records and failed_from == 0:
+            raise BatchFailed(f"none of the batch's {len(records)} records could be processed (see the log)")
+        return {"batchItemFailures": [{"itemIdentifier": _sequence(record)} for record in records[failed_from:]]}
+
+    def _handle(self, name: str, work: _Work) -> int:
+        for generation in work.forget:
+            self._book.forget(name, generation)
+        return self._settle(name) if work.settle else 0
+
+    def _settle(self, name: str) -> int:
+        """Publish the events of `name`'s phase since its head, and move the head; how many went out."""
+        published = 0
+        for _ in range(SETTLE_ATTEMPTS):
+            reports, held = self._book.read(name)
+            instance = self._store.stored(name).instance
+            if instance is None:
+                return published
+            head, token = held if held is not None else (None, None)
+            now, events = settle(instance, reports, head)
+            if not events and now == head:
+                return published
+            if events:
+                sent, refused = self._publisher.publish_all([Publication(0, event) for event in events], 1)
+                published += sent
+                if refused:
+                    raise Unavailable(f"EventBridge refused a phase event: {refused[0]}")
+            if self._book.put_head(name, now, token):
+                return published
+        raise Unavailable(f"the phase head of {name!r} kept moving ({SETTLE_ATTEMPTS} attempts)")
