@@ -153,7 +153,7 @@ fuzz: $(VENV)/.installed ## fuzz the local API from openapi.yaml (FUZZ_EXAMPLES,
 bench: $(VENV)/.installed $(SAM_VENV)/.installed ## measure speed, size and memory against their goals
 	$(BIN)/python -m bench
 
-openapi: $(VENV)/.installed ## regenerate openapi.yaml and the change events' JSON Schema from template.yaml and the models
+openapi: $(VENV)/.installed ## regenerate openapi.yaml and the events' JSON Schemas from template.yaml and the models
 	$(BIN)/python -m devtools.openapi
 	$(BIN)/python -m devtools.event_schema
 

@@ -18,6 +18,7 @@ tests/unit/test_openapi.py fails when the committed file is stale.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import uuid
@@ -34,6 +35,7 @@ from pydantic.json_schema import models_json_schema
 from devtools.instance_schema import SCHEMAS, instance_schemas
 from devtools.template import ROOT, Template
 from instance_api.domain import errors, selectors
+from instance_api.domain.hosts import MESSAGE_MAX, REPORT_STATES, UNKNOWN, Phase
 from instance_api.domain.instance import CHANGEABLE
 from instance_api.http import answers, details, envelope
 from instance_api.http import errors as http_errors
@@ -52,7 +54,7 @@ from instance_api.http.models import (
     Version,
 )
 from instance_api.http.resolver import DRY_RUN_HEADER
-from instance_api.http.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
+from instance_api.http.routes import HOST_STATUS_PATH, HOST_VIEW_PATH, INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
 
 OPENAPI_PATH = ROOT / "openapi.yaml"
 COMPONENTS = "#/components/"
@@ -146,13 +148,20 @@ def _object(required: list[str], properties: dict[str, Any], description: str | 
     }
 
 
-# The `message` of an answer names its operation (envelope.OperationName); "request" is API
-# Gateway's own and the route fallback's.
-OPERATION_NAMES: tuple[str, ...] = get_args(envelope.OperationName)
+# The `message` of an answer names its operation as the envelope says it (a host's view is a
+# `list`); "request" is API Gateway's own and the route fallback's.
+OPERATION_NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        envelope.success_body(name, None)["message"].removesuffix(" succeed")
+        for name in get_args(envelope.OperationName)
+    )
+)
 # One success envelope per kind of data: its schema, the data's, and the operations answering it.
 SUCCESSES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "InstanceResponse": ("Instance", ("create", "update", "get")),
+    "InstanceResponse": ("Instance", ("create", "update")),
+    "InstanceWithStatusResponse": ("InstanceWithStatus", ("get", "report")),
     "InstancePageResponse": ("InstancePage", ("list",)),
+    "HostViewPageResponse": ("HostViewPage", ("list",)),
     "DeletedInstanceResponse": ("DeletedInstance", ("delete",)),
 }
 
@@ -226,18 +235,129 @@ def _envelopes() -> dict[str, Any]:
     }
 
 
-def _schemas() -> dict[str, Any]:
-    schemas = {**FIELD_RULES, **_request_schemas(), **instance_schemas(), **_envelopes()}
-    schemas["InstancePage"] = _object(
+def _page(item: str) -> dict[str, Any]:
+    return _object(
         ["items", "nextToken"],
         {
-            "items": {"type": "array", "items": ref("schemas", "Instance")},
+            "items": {"type": "array", "items": ref("schemas", item)},
             "nextToken": {
                 "type": ["string", "null"],
                 "description": "Opaque and signed; pass it back for the next page. null: the last page.",
             },
         },
     )
+
+
+def _instance_and(
+    instance: dict[str, Any], field: str, schema: dict[str, Any], title: str, description: str
+) -> dict[str, Any]:
+    """The Instance with one more field: a copy, since the Instance admits no other property
+    (an allOf of it and the field would admit nothing)."""
+    extended = copy.deepcopy(instance)
+    extended["properties"][field] = schema
+    extended["required"] = [*extended["required"], field]
+    return extended | {"title": title, "description": description}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+TIMESTAMP = {"type": "string", "format": "date-time", "description": "RFC 3339 UTC with milliseconds."}
+REPORT_STATE = {"type": "string", "enum": list(REPORT_STATES), "description": "What the host runs of the instance."}
+
+
+def _host_schemas(instance: dict[str, Any]) -> dict[str, Any]:
+    """What host agents send and read, and the status reports make (docs/contract.md, "Host agents")."""
+    message = {"type": "string", "maxLength": MESSAGE_MAX}
+    observed = ref("schemas", "Version") | {"description": "The instance's version the host reports on."}
+    return {
+        "ReportHostStatusRequest": _object(
+            ["name", "observedVersion", "state"],
+            {
+                "name": ref("schemas", "DnsLabel"),
+                "observedVersion": observed,
+                "state": ref("schemas", "ReportState"),
+                "message": {
+                    **_nullable(message),
+                    "description": "The host's own words (a failure's cause); null or absent: none.",
+                },
+            },
+            "What the path's host runs of one instance, at which of its versions.",
+        ),
+        "ReportState": REPORT_STATE,
+        "HostStatus": _object(
+            ["state", "observedVersion", "message", "reportedAt"],
+            {
+                "state": ref("schemas", "ReportState"),
+                "observedVersion": observed,
+                "message": _nullable(message) | {"description": "The host's own words (a failure's cause)."},
+                "reportedAt": TIMESTAMP,
+            },
+            "The host's last report on the instance.",
+        ),
+        "HostStatusEntry": _object(
+            ["hostID", "state", "observedVersion", "message", "reportedAt"],
+            {
+                "hostID": ref("schemas", "HostId"),
+                "state": {
+                    "type": "string",
+                    "enum": [*REPORT_STATES, UNKNOWN],
+                    "description": f"The host's last report; {UNKNOWN} when it has not reported.",
+                },
+                "observedVersion": _nullable(observed),
+                "message": _nullable(message),
+                "reportedAt": _nullable(TIMESTAMP),
+            },
+            "A host of `hostIDs` as its reports leave it (all null but the state when it has not reported).",
+        ),
+        "InstanceStatus": _object(
+            ["phase", "desired", "ready", "hosts"],
+            {
+                "phase": {
+                    "type": "string",
+                    "enum": list(get_args(Phase)),
+                    "description": (
+                        "Failed if a host reports Failed at the current version, else Ready when every host is "
+                        "ready (no hosts: Ready), else Progressing."
+                    ),
+                },
+                "desired": {"type": "integer", "minimum": 0, "description": "How many hosts `hostIDs` names."},
+                "ready": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "How many report Running at the current version.",
+                },
+                "hosts": {
+                    "type": "array",
+                    "items": ref("schemas", "HostStatusEntry"),
+                    "description": "One per host of `hostIDs`, in that order.",
+                },
+            },
+            "What the instance's hosts report running.",
+        ),
+        "InstanceWithStatus": _instance_and(
+            instance,
+            "status",
+            ref("schemas", "InstanceStatus"),
+            "InstanceWithStatus",
+            "An instance with what its hosts report (a get's answer, a report's).",
+        ),
+        "HostViewItem": _instance_and(
+            instance,
+            "hostStatus",
+            _nullable(ref("schemas", "HostStatus")),
+            "HostViewItem",
+            "An instance on the host, with this host's last report on it (null: none yet).",
+        ),
+        "HostViewPage": _page("HostViewItem"),
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    schemas = {**FIELD_RULES, **_request_schemas(), **instance_schemas(), **_envelopes()}
+    schemas |= _host_schemas(schemas["Instance"])
+    schemas["InstancePage"] = _page("Instance")
     schemas["DeletedInstance"] = _object(["name"], {"name": ref("schemas", "DnsLabel")})
     return {name: _with_field_rules(schema) for name, schema in sorted(schemas.items())}
 
@@ -306,12 +426,14 @@ ERRORS: dict[int, ErrorAnswer] = {
     ),
     404: ErrorAnswer(
         "NotFound",
-        "No such instance (on a namespace's path: none in that namespace).",
+        "No such instance (on a namespace's path: none in that namespace; on a host's status: none whose "
+        "hostIDs hold the host).",
         (_from_function("get", errors.NotFound.instance("web-1")),),
     ),
     409: ErrorAnswer(
         "Conflict",
-        "The name is taken (AlreadyExists) or the version is stale (Conflict).",
+        "The name is taken (AlreadyExists) or the version is stale (Conflict; for a host's report: its "
+        "observedVersion is above the instance's version or below the host's last report).",
         (
             _from_function("create", errors.AlreadyExists.instance("web-1")),
             _from_function("update", errors.Conflict.stale("web-1", 3, 2, reapply=True)),
@@ -420,6 +542,17 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "schema": ref("schemas", "DnsLabel"),
         "example": "team-a",
     },
+    "HostIdPath": {
+        "name": "hostID",
+        "in": "path",
+        "required": True,
+        "description": (
+            "The host whose view this is, or which reports: IAM grants a host agent this path for its own host, "
+            "the `instance-host` tag of its role (SECURITY.md)."
+        ),
+        "schema": ref("schemas", "HostId"),
+        "example": "host-a",
+    },
     "NameQuery": _query(
         "name",
         ref("schemas", "DnsLabel"),
@@ -464,6 +597,17 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "or `false`.",
         True,
     ),
+    "IfNoneMatch": {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "description": (
+            "The `ETag` of this page as last read: while it still holds, the answer is 304 with no body. One or "
+            "more entity tags, comma-separated (any one that holds will do; `W/` is ignored), or `*` (always holds)."
+        ),
+        "schema": {"type": "string", "minLength": 1, "maxLength": http_headers.IF_NONE_MATCH_MAX},
+        "example": '"9f2c1e4b7a0d3c5e8f1a2b3c4d5e6f70"',
+    },
     "IdempotencyKey": {
         "name": http_headers.IDEMPOTENCY_KEY_HEADER,
         "in": "header",
@@ -473,7 +617,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     },
 }
 # The parameter of each `{name}` in a path.
-PATH_PARAMETERS = {"namespace": "NamespacePath"}
+PATH_PARAMETERS = {"namespace": "NamespacePath", "hostID": "HostIdPath"}
 
 
 def _parameters(*names: str) -> dict[str, Any]:
@@ -529,9 +673,11 @@ class Scope:
 
 
 SEED, NAMESPACED = Scope(namespaced=False), Scope(namespaced=True)
+HOST_AGENTS = "Host agents"
 TAGS = [
     {"name": SEED.tag, "description": "Instances of every namespace: for administrators (SECURITY.md)."},
     {"name": NAMESPACED.tag, "description": "One namespace's instances: the scope IAM grants a team (SECURITY.md)."},
+    {"name": HOST_AGENTS, "description": "A host's view and reports: the scope IAM grants a host agent (SECURITY.md)."},
 ]
 
 
@@ -556,13 +702,15 @@ def _responses(
     statuses: tuple[int, ...],
     links: dict[str, Any] | None = None,
     headers: dict[str, Any] | None = None,
+    not_modified: bool = False,
 ) -> dict[str, Any]:
-    """The 200 (its schema, examples, headers and links are the operation's), then each error
-    status's shared response."""
+    """The 200 (its schema, examples, headers and links are the operation's), the shared 304 of a
+    conditional read, then each error status's shared response."""
     ok = {"description": "Succeeded.", **({"headers": headers} if headers else {})}
     ok |= {"content": {"application/json": success}} | ({"links": links} if links else {})
+    unchanged = {"304": ref("responses", "NotModified")} if not_modified else {}
     errors_answered = {str(status): ref("responses", ERRORS[status].name) for status in sorted(statuses)}
-    return {"responses": {"200": ok, **errors_answered}}
+    return {"responses": {"200": ok, **unchanged, **errors_answered}}
 
 
 def _answer(schema: str, operation: envelope.OperationName, data: Any) -> dict[str, Any]:
@@ -668,13 +816,31 @@ HOST_QUERY = (
 )
 
 
+REPORTED_AT = "2026-01-05T09:31:00.000Z"
+
+
+def _with_status(instance: dict[str, Any]) -> dict[str, Any]:
+    """An example instance as a get (or a report) answers it: its one host runs it."""
+    host = {"state": "Running", "observedVersion": instance["version"], "message": None, "reportedAt": REPORTED_AT}
+    hosts = [{"hostID": host_id, **host} for host_id in instance["hostIDs"]]
+    status = {"phase": "Ready", "desired": len(hosts), "ready": len(hosts), "hosts": hosts}
+    return instance | {"status": status}
+
+
+STATUS = (
+    ", with its `status`: one entry per host of `hostIDs` (its last report, or `Unknown`), how many are "
+    "ready (Running at the current version) and the phase."
+)
+
+
 def _get_answers(scope: Scope) -> dict[str, Any]:
-    """GET answers one instance (by name) or a page: two envelopes, an example of each."""
+    """GET answers one instance (by name, with its status) or a page: two envelopes, an example of each."""
     page = {"items": [scope.instance()], "nextToken": None}
+    got = _with_status(scope.instance())
     return {
-        "schema": {"oneOf": [ref("schemas", "InstanceResponse"), ref("schemas", "InstancePageResponse")]},
+        "schema": {"oneOf": [ref("schemas", "InstanceWithStatusResponse"), ref("schemas", "InstancePageResponse")]},
         "examples": {
-            "get": {"summary": "With name: the instance", "value": envelope.success_body("get", scope.instance())},
+            "get": {"summary": "With name: the instance, with its status", "value": envelope.success_body("get", got)},
             "list": {"summary": "Without name: a page (the last)", "value": envelope.success_body("list", page)},
         },
     }
@@ -689,11 +855,11 @@ def _get(scope: Scope) -> dict[str, Any]:
             "Get one instance, or list the namespace (or what of it runs on a host)",
         ),
         "description": scope.said(
-            "With `name`: that instance (a strongly consistent read). Without: a page of the list, sorted "
-            "by name within a `namespace`; pass `nextToken` back for the next page." + HOST_QUERY,
+            "With `name`: that instance (a strongly consistent read)" + STATUS + " Without: a page of the list, "
+            "sorted by name within a `namespace`; pass `nextToken` back for the next page." + HOST_QUERY,
             "With `name`: that instance if it is in the path's namespace (a strongly consistent read), else "
-            "404. Without: a page of the namespace's instances, sorted by name; pass `nextToken` back for "
-            "the next page. A `namespace` query parameter is 400: the path names it." + HOST_QUERY,
+            "404" + STATUS + " Without: a page of the namespace's instances, sorted by name; pass `nextToken` "
+            "back for the next page. A `namespace` query parameter is 400: the path names it." + HOST_QUERY,
         )
         + _messages("get", "list"),
         **_parameters(
@@ -725,11 +891,63 @@ def _delete(scope: Scope) -> dict[str, Any]:
     }
 
 
+def _host_view() -> dict[str, Any]:
+    item = SEED.instance(namespace="team-a") | {
+        "hostStatus": {"state": "Running", "observedVersion": 1, "message": None, "reportedAt": REPORTED_AT}
+    }
+    return {
+        "tags": [HOST_AGENTS],
+        "operationId": "getHostView",
+        "summary": "The host's view: what should run on it, and what it last reported of each",
+        "description": (
+            "A page of the instances whose `hostIDs` hold the path's host, across namespaces, sorted by name "
+            "(an empty page for a host nothing runs on), each with `hostStatus`, this host's last report on it "
+            "(null: none yet); pass `nextToken` back for the next page. It reads the host index, like the host "
+            "query (a write shows within seconds). Every 200 carries an `ETag`, the page's, which changes "
+            "whenever anything in the host's view changes; sent back as `If-None-Match`, it makes the answer a "
+            "304 with no body while it holds, at the cost of one small read." + _messages("list")
+        ),
+        **_parameters("IfNoneMatch", "LabelSelector", "Limit", "NextToken"),
+        **_responses(
+            _answer("HostViewPageResponse", "view", {"items": [item], "nextToken": None}),
+            (*COMMON, *WITH_BODY),
+            headers={"ETag": ref("headers", "ETag")},
+            not_modified=True,
+        ),
+    }
+
+
+def _report_host_status() -> dict[str, Any]:
+    report = {"name": "web-1", "observedVersion": 1, "state": "Running"}
+    return {
+        "tags": [HOST_AGENTS],
+        "operationId": "reportHostStatus",
+        "summary": "Report what the host runs of an instance",
+        "description": (
+            "Records the path's host's `state` at `observedVersion` of the instance `name` (the last report "
+            "of a host on an instance wins) and answers the instance with its `status`. 404 if there is no "
+            "such instance or its `hostIDs` do not hold the host; 409 Conflict if `observedVersion` is above the "
+            "instance's `version`, or below the one this host last reported on it (a late report never "
+            "overwrites a newer one). A report never changes the instance's `version`, `updatedAt` or spec."
+            + _messages("report")
+        ),
+        **_body("ReportHostStatusRequest", report),
+        **_responses(
+            _answer("InstanceWithStatusResponse", "report", _with_status(SEED.instance(namespace="team-a"))),
+            (*COMMON, *WITH_BODY, 404, 409),
+        ),
+    }
+
+
 # Each routed (path, method), and its description.
 OPERATIONS: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
-    (path, method): partial(builder, scope)
-    for path, scope in ((INSTANCE_PATH, SEED), (NAMESPACED_INSTANCE_PATH, NAMESPACED))
-    for method, builder in (("POST", _create), ("PUT", _update), ("GET", _get), ("DELETE", _delete))
+    **{
+        (path, method): partial(builder, scope)
+        for path, scope in ((INSTANCE_PATH, SEED), (NAMESPACED_INSTANCE_PATH, NAMESPACED))
+        for method, builder in (("POST", _create), ("PUT", _update), ("GET", _get), ("DELETE", _delete))
+    },
+    (HOST_VIEW_PATH, "GET"): _host_view,
+    (HOST_STATUS_PATH, "PUT"): _report_host_status,
 }
 
 
@@ -768,9 +986,19 @@ def _servers(template: Template) -> list[dict[str, Any]]:
 def _components() -> dict[str, Any]:
     return {
         "schemas": _schemas(),
-        "responses": {answer.name: _error_response(answer) for answer in ERRORS.values()},
+        "responses": {
+            "NotModified": {
+                "description": "The `If-None-Match` tag still holds: nothing in the view changed. No body.",
+                "headers": {"ETag": ref("headers", "ETag")},
+            },
+            **{answer.name: _error_response(answer) for answer in ERRORS.values()},
+        },
         "parameters": PARAMETERS,
         "headers": {
+            "ETag": {
+                "description": "The page's entity tag (strong, quoted): send it back as `If-None-Match`.",
+                "schema": {"type": "string", "pattern": '^"[!#-~]*"$'},
+            },
             "RetryAfter": {
                 "description": "Seconds to wait before retrying.",
                 "schema": {"type": "integer", "minimum": 0, "example": answers.RETRY_AFTER_SECONDS},
@@ -807,9 +1035,10 @@ def build(template: Template | None = None) -> dict[str, Any]:
                 "in a namespace. Every body, success or error, is the envelope `{code, message, data}`, "
                 "`code` equal to the HTTP status. `/api/v1/namespaces/{namespace}/instance` serves the same "
                 "operations confined to one namespace, the scope IAM grants a team; `/api/v1/instance` spans "
-                "every namespace, for administrators (SECURITY.md). Any other method on an instance path "
-                "answers 405 (`Allow` lists the methods) and any other path 404, both with "
-                "`message: request failed`. "
+                "every namespace, for administrators (SECURITY.md). `/api/v1/hosts/{hostID}/...` are a host "
+                "agent's: its host's view and its reports. Any other method on these paths answers 405 (`Allow` "
+                "lists the methods) and any other path 404, both with `message: request failed`. A 304 is the one "
+                "answer without a body. "
                 "Generated from template.yaml and the layer's models by `make openapi`; do not edit by hand."
             ),
         },

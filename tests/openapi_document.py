@@ -71,9 +71,12 @@ class Answer:
 
 
 def answers(operation: dict[str, Any]) -> list[Answer]:
+    """Each answer with a body (a 304 has none)."""
     found = []
     for status, response in operation["responses"].items():
         response = resolve(response)
+        if "content" not in response:
+            continue
         media = response["content"]["application/json"]
         examples = [example["value"] for example in media.get("examples", {}).values()]
         examples += [media["example"]] if "example" in media else []

@@ -106,8 +106,12 @@ def test_given_the_sdk_when_creating_getting_listing_updating_and_deleting_then_
     assert isinstance(created.parsed.data.created_at, datetime)
 
     got = get.sync_detailed(client=client, name=name)
-    assert isinstance(got.parsed, models.InstanceResponse)
-    assert got.parsed.data.to_dict() == created.parsed.data.to_dict()
+    assert isinstance(got.parsed, models.InstanceWithStatusResponse)
+    fields = got.parsed.data.to_dict()
+    status = fields.pop("status")
+    assert fields == created.parsed.data.to_dict()
+    assert (status["phase"], status["desired"], status["ready"]) == ("Progressing", 1, 0), "host-a has not reported"
+    assert got.parsed.data.status.hosts[0].state == models.HostStatusEntryState.UNKNOWN
 
     listed = get.sync_detailed(client=client, namespace=namespace, limit=10)
     assert isinstance(listed.parsed, models.InstancePageResponse)

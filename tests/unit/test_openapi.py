@@ -15,7 +15,7 @@ from devtools.openapi import ERRORS, OPENAPI_PATH, build, render
 from devtools.template import ROOT, Template
 from instance_api.domain import image_reference
 from instance_api.http.models import DNS_LABEL_SCHEMA, HOST_ID_SCHEMA
-from instance_api.http.routes import INSTANCE_PATH, INSTANCE_RESOURCES, NAMESPACED_INSTANCE_PATH
+from instance_api.http.routes import INSTANCE_PATH, INSTANCE_RESOURCES, NAMESPACED_INSTANCE_PATH, ROUTED_METHODS
 from tests.openapi_document import DOCUMENT, METHODS, answers, operations, parameters, resolve, validator
 from tests.unit.test_image_reference import INVALID, VALID
 
@@ -104,17 +104,23 @@ def test_given_the_document_when_validating_it_then_it_is_valid_openapi_3_1() ->
 def test_given_the_template_routes_when_comparing_then_every_routed_method_is_an_operation_on_its_path() -> None:
     routed = {(route.path, route.method.lower()) for route in Template.load().routes() if route.method != "ANY"}
     documented = {(path, method) for path, method, _ in operations()}
-    assert documented == routed == {(path, method) for path in INSTANCE_RESOURCES for method in METHODS}
+    served = {(path, method.lower()) for path, methods in ROUTED_METHODS.items() for method in methods.split(", ")}
+    assert documented == routed == served
+    assert {(path, method) for path in INSTANCE_RESOURCES for method in METHODS} < served
 
 
 def test_given_the_document_when_listing_operation_ids_and_tags_then_each_id_is_unique_and_each_path_one_tag() -> None:
     ids = [operation["operationId"] for _, _, operation in operations()]
-    assert len(ids) == len(set(ids)) == 8
+    assert len(ids) == len(set(ids)) == 10
     tags = {
-        path: {tuple(operation["tags"]) for p, _, operation in operations() if p == path} for path in INSTANCE_RESOURCES
+        path: {tuple(operation["tags"]) for p, _, operation in operations() if p == path} for path in ROUTED_METHODS
     }
-    assert tags == {INSTANCE_PATH: {("Instances",)}, NAMESPACED_INSTANCE_PATH: {("Namespaced instances",)}}
-    assert [tag["name"] for tag in DOCUMENT["tags"]] == ["Instances", "Namespaced instances"]
+    assert tags == {
+        INSTANCE_PATH: {("Instances",)},
+        NAMESPACED_INSTANCE_PATH: {("Namespaced instances",)},
+        **{path: {("Host agents",)} for path in ROUTED_METHODS if path not in INSTANCE_RESOURCES},
+    }
+    assert [tag["name"] for tag in DOCUMENT["tags"]] == ["Instances", "Namespaced instances", "Host agents"]
 
 
 @pytest.mark.parametrize(("path", "method"), list(PARAMETERS))
@@ -175,12 +181,12 @@ def test_given_each_operation_when_validating_its_examples_then_each_matches_its
 
 
 # The `message`s each operation's success envelope admits: the Instance's envelope is shared by
-# create, update and get (one class per kind of data, not per operation); each operation's
-# description and example say its own.
+# create and update, the instance with its status by get and a host's report (one class per kind
+# of data, not per operation); each operation's description and example say its own.
 SUCCESS_MESSAGES = {
-    "post": {"create", "update", "get"},
-    "put": {"create", "update", "get"},
-    "get": {"create", "update", "get", "list"},
+    "post": {"create", "update"},
+    "put": {"create", "update"},
+    "get": {"get", "list"},
     "delete": {"delete"},
 }
 
@@ -219,7 +225,9 @@ def test_given_the_success_envelopes_when_reading_them_then_there_is_one_per_kin
     }
     assert {name: schema["properties"]["data"]["$ref"].rpartition("/")[2] for name, schema in envelopes.items()} == {
         "InstanceResponse": "Instance",
+        "InstanceWithStatusResponse": "InstanceWithStatus",
         "InstancePageResponse": "InstancePage",
+        "HostViewPageResponse": "HostViewPage",
         "DeletedInstanceResponse": "DeletedInstance",
     }
     assert all(schema["properties"]["code"] == {"type": "integer", "const": 200} for schema in envelopes.values())

@@ -19,7 +19,10 @@ STAGE = TEMPLATE.stage_name()
 METHODS = ("GET", "POST", "PUT", "DELETE")
 TAG = "${aws:PrincipalTag/instance-namespace}"
 API = f"arn:aws:execute-api:{LOCAL_REGION}:{LOCAL_ACCOUNT}:InstanceApi"
-POLICIES = ("NamespaceOwnerPolicy", "NamespaceReaderPolicy", "AdministratorPolicy")
+NAMESPACE_POLICIES = ("NamespaceOwnerPolicy", "NamespaceReaderPolicy", "AdministratorPolicy")
+# Every managed policy for callers: the host agent's is read as IAM evaluates it in
+# tests/unit/test_template_host_agents.py.
+POLICIES = (*NAMESPACE_POLICIES, "HostAgentPolicy")
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 
@@ -133,7 +136,7 @@ def test_given_the_policies_when_reading_the_outputs_then_each_arn_is_a_stack_ou
 # -- the policies as IAM evaluates them ---------------------------------------------------------------
 
 
-OWNER, READER, ADMINISTRATOR = (granted(policy) for policy in POLICIES)
+OWNER, READER, ADMINISTRATOR = (granted(policy) for policy in NAMESPACE_POLICIES)
 TEAM_A = {"instance-namespace": "team-a"}
 
 

@@ -168,6 +168,6 @@ def test_given_the_callers_policies_when_translated_then_sam_passes_them_through
     translated: dict[str, Any],
 ) -> None:
     raw = Template.load().resources
-    for name in ("NamespaceOwnerPolicy", "NamespaceReaderPolicy", "AdministratorPolicy"):
+    for name in ("NamespaceOwnerPolicy", "NamespaceReaderPolicy", "AdministratorPolicy", "HostAgentPolicy"):
         assert translated["Resources"][name] == raw[name]
         assert translated["Outputs"][f"{name}Arn"]["Value"] == {"Ref": name}
