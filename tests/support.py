@@ -13,7 +13,7 @@ import pytest
 from devtools.dynamodb_local import dynamodb_local_unavailable
 from devtools.events import load_event
 from devtools.template import ROOT
-from instance_api.http.routes import INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
+from instance_api.http.routes import HOST_STATUS_PATH, HOST_VIEW_PATH, INSTANCE_PATH, NAMESPACED_INSTANCE_PATH
 
 # Each DynamoDB engine a tier runs on, by its session fixture (tests/conftest.py).
 ENGINES = [
@@ -101,6 +101,23 @@ def api_event(
     return event
 
 
+def host_event(
+    method: str,
+    host: str,
+    *,
+    status: bool = False,
+    body: str | dict[str, Any] | None = None,
+    query: dict[str, str | list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway event on a host's view (or, with `status`, its status report) for `host`."""
+    resource = HOST_STATUS_PATH if status else HOST_VIEW_PATH
+    event = api_event(method, body=body, query=query, headers=headers, resource=resource)
+    event["path"] = resource.replace("{hostID}", host)
+    event["pathParameters"] = {"hostID": host}
+    return event
+
+
 @dataclass(frozen=True)
 class ApiResponse:
     status: int
@@ -124,7 +141,7 @@ def decode_proxy_response(raw: dict[str, Any]) -> ApiResponse:
     headers = {key.lower(): str(value) for key, value in (raw.get("headers") or {}).items()}
     for key, values in (raw.get("multiValueHeaders") or {}).items():
         headers[key.lower()] = ", ".join(values)
-    return ApiResponse(raw["statusCode"], headers, json.loads(raw["body"]))
+    return ApiResponse(raw["statusCode"], headers, json.loads(raw["body"]) if raw.get("body") else {})
 
 
 def assert_envelope(response: ApiResponse, status: int, message: str) -> None:

@@ -383,19 +383,27 @@ class LocalStreamConsumers:
         self.pools: dict[str, FunctionPool] = {}
         self.pollers: list[StreamPoller] = []
         dynamodb, streams = client(endpoint, template.region), streams_client(endpoint, template.region)
-        for consumer in template.stream_consumers():
-            pool = FunctionPool(consumer.function, environment, max_workers=max(1, consumer.parallelization_factor))
-            self.pools[consumer.function.logical_id] = pool
-            mapping = EventSourceMapping(consumer, _invoker(pool), _reporter(consumer))
+        consumers = template.stream_consumers()
+        # A function with several mappings (one per stream) is one function, one pool, with
+        # room for every mapping's lanes (Lambda runs each mapping's invocations side by side).
+        lanes: dict[str, int] = {}
+        for consumer in consumers:
+            logical_id = consumer.function.logical_id
+            lanes[logical_id] = lanes.get(logical_id, 0) + max(1, consumer.parallelization_factor)
+        for consumer in consumers:
+            logical_id = consumer.function.logical_id
+            if logical_id not in self.pools:
+                self.pools[logical_id] = FunctionPool(consumer.function, environment, max_workers=lanes[logical_id])
+            mapping = EventSourceMapping(consumer, _invoker(self.pools[logical_id]), _reporter(consumer))
             self.pollers.append(StreamPoller(mapping, dynamodb, streams))
 
     def start(self) -> None:
         """In the background (as the gateway warms its functions): warm a worker per lane of each
         consumer, side by side, then poll. A lane's batch read before would start its worker on
         the way: a backlog read at start (TRIM_HORIZON) would wait for several cold starts."""
-        for poller in self.pollers:
-            pool = self.pools[poller.mapping.consumer.function.logical_id]
-            threading.Thread(target=_warm_then_poll, args=(pool, poller), name="warm-then-poll", daemon=True).start()
+        for logical_id, pool in self.pools.items():
+            pollers = [poller for poller in self.pollers if poller.mapping.consumer.function.logical_id == logical_id]
+            threading.Thread(target=_warm_then_poll, args=(pool, pollers), name="warm-then-poll", daemon=True).start()
 
     def stop(self) -> None:
         for poller in self.pollers:
@@ -404,9 +412,12 @@ class LocalStreamConsumers:
             pool.close()
 
 
-def _warm_then_poll(pool: FunctionPool, poller: StreamPoller) -> None:
-    pool.warm_up(max(1, poller.mapping.consumer.parallelization_factor))
-    poller.start()
+def _warm_then_poll(pool: FunctionPool, pollers: list[StreamPoller]) -> None:
+    """Warm the pool once (two warm-ups side by side would each hold workers the other waits
+    for), then start each of its mappings' pollers."""
+    pool.warm_up(sum(max(1, poller.mapping.consumer.parallelization_factor) for poller in pollers))
+    for poller in pollers:
+        poller.start()
 
 
 def _invoker(pool: FunctionPool) -> Invoke:
