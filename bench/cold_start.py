@@ -126,6 +126,59 @@ def _publish(environment: dict[str, str]) -> list[Call]:
     return [*entries, ("events", "put_events", {"Entries": [event]})]
 
 
+def _view(environment: dict[str, str]) -> list[Call]:
+    """events/host-view.json's page: host-a's revision, then its page of the host index."""
+    revision = {"TableName": environment["HOST_REVISIONS_TABLE_NAME"], "Key": {"hostID": {"S": "host-a"}}}
+    page = {
+        "TableName": environment["HOST_INDEX_TABLE_NAME"],
+        "KeyConditionExpression": "#host = :host",
+        "ExpressionAttributeNames": {"#host": "hostID"},
+        "ExpressionAttributeValues": {":host": {"S": "host-a"}},
+        "Limit": 51,
+    }
+    return [("dynamodb", "get_item", {**revision, "ConsistentRead": True}), ("dynamodb", "query", page)]
+
+
+def _report(environment: dict[str, str]) -> list[Call]:
+    """events/host-status.json: the instance, the report, host-a's new revision, the instance's reports."""
+    reports, revisions = environment["HOST_REPORTS_TABLE_NAME"], environment["HOST_REVISIONS_TABLE_NAME"]
+    report = {"name": {"S": NAME}, "hostID": {"S": "host-a"}, "state": {"S": "Running"}, "observedVersion": {"N": "1"}}
+    query = {
+        "TableName": reports,
+        "KeyConditionExpression": "#name = :name",
+        "ExpressionAttributeNames": {"#name": "name"},
+        "ExpressionAttributeValues": {":name": {"S": NAME}},
+        "ConsistentRead": True,
+    }
+    return [
+        *_get(environment),
+        ("dynamodb", "put_item", {"TableName": reports, "Item": report}),
+        ("dynamodb", "put_item", {"TableName": revisions, "Item": {"hostID": {"S": "host-a"}, "revision": {"S": "0"}}}),
+        ("dynamodb", "query", query),
+    ]
+
+
+def _phases(environment: dict[str, str]) -> list[Call]:
+    """events/stream.json as the phase consumer handles it: web-1's reports and head, web-1,
+    one event on the bus, the new head."""
+    reports, bus = environment["HOST_REPORTS_TABLE_NAME"], environment["EVENT_BUS_NAME"]
+    query = {
+        "TableName": reports,
+        "KeyConditionExpression": "#name = :name",
+        "ExpressionAttributeNames": {"#name": "name"},
+        "ExpressionAttributeValues": {":name": {"S": NAME}},
+        "ConsistentRead": True,
+    }
+    head = {"name": {"S": NAME}, "hostID": {"S": "#"}, "phase": {"S": "Progressing"}}
+    event = {"Source": SOURCE, "DetailType": "Instance Phase Changed", "Detail": "{}", "EventBusName": bus}
+    return [
+        ("dynamodb", "query", query),
+        *_get(environment),
+        ("events", "put_events", {"Entries": [event]}),
+        ("dynamodb", "put_item", {"TableName": reports, "Item": head}),
+    ]
+
+
 def _update_event() -> dict[str, Any]:
     event = load_event("update")
     event["body"] = json.dumps({"name": NAME, "spec": {"image": "registry.example.com/team/web:1.5.0"}})
@@ -162,6 +215,9 @@ CASES = {
     "DeleteInstanceFunction": Case("delete", lambda: load_event("delete"), _delete),
     "RouteFallbackFunction": Case("fallback", _method_not_allowed_event, _no_call, instance="either", status=405),
     "PublishChangesFunction": Case("publish", lambda: load_event("stream"), _publish, instance="either", status=None),
+    "GetHostViewFunction": Case("view", lambda: load_event("host-view"), _view, instance="either"),
+    "ReportHostStatusFunction": Case("report", lambda: load_event("host-status"), _report),
+    "PublishPhasesFunction": Case("phases", lambda: load_event("stream"), _phases, instance="either", status=None),
 }
 FUNCTIONS = {case.label: logical_id for logical_id, case in CASES.items()}
 

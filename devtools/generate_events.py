@@ -2,8 +2,9 @@
 and events/stream.json, a batch of stream records recorded from the store (devtools.stream_events).
 
 One event per operation on each instance path: the seed's `/api/v1/instance` and a
-namespace's `/api/v1/namespaces/{namespace}/instance` (`namespaced-*.json`), and an update
-sent with `?dryRun=true` (`dry-run-update.json`). SAM's sample
+namespace's `/api/v1/namespaces/{namespace}/instance` (`namespaced-*.json`), an update
+sent with `?dryRun=true` (`dry-run-update.json`), and a host agent's two requests on host-a
+(`host-view.json`, `host-status.json`). SAM's sample
 is an API Gateway REST proxy event for a `{proxy+}` resource with a base64 body. API
 Gateway sends our routes differently, so each sample is adjusted to match: the body is the
 JSON text (no binary media types are configured, so isBase64Encoded is false), the path
@@ -23,6 +24,7 @@ from typing import Any
 from devtools.events import EVENTS
 from devtools.sam_cli import sam, sam_environment
 from devtools.template import ROOT, Template
+from instance_api.http.routes import HOST_STATUS_PATH, HOST_VIEW_PATH
 
 NAMESPACE = "team-a"
 CREATE_BODY = {
@@ -57,6 +59,14 @@ OPERATIONS: dict[str, tuple[str, str | None, dict[str, str] | None, dict[str, An
     # Tried, not made: every check runs, the answer says what the update would be, nothing is written.
     "dry-run-update": ("PUT", None, {"dryRun": "true"}, {"name": "web-1", "labels": {"app": "web"}, "version": 1}),
 }
+
+
+# A host agent's two requests, on host-a (one of web-1's hosts): event -> (method, route, query, body).
+HOST_OPERATIONS: dict[str, tuple[str, str, dict[str, str] | None, dict[str, Any] | None]] = {
+    "host-view": ("GET", HOST_VIEW_PATH, {"limit": "50"}, None),
+    "host-status": ("PUT", HOST_STATUS_PATH, None, {"name": "web-1", "observedVersion": 1, "state": "Running"}),
+}
+HOST = "host-a"
 
 
 def _resource(template: Template, method: str, namespace: str | None) -> str:
@@ -94,14 +104,22 @@ def _sam_sample(method: str, resource: str, path: str, stage: str) -> dict[str, 
 
 
 def generate(operation: str, template: Template) -> dict[str, Any]:
-    method, namespace, query, body = OPERATIONS[operation]
-    resource = _resource(template, method, namespace)
-    path = resource.replace("{namespace}", namespace or "")
+    parameters: dict[str, str] | None
+    if operation in HOST_OPERATIONS:
+        method, resource, query, body = HOST_OPERATIONS[operation]
+        parameters = {"hostID": HOST}
+    else:
+        method, namespace, query, body = OPERATIONS[operation]
+        resource = _resource(template, method, namespace)
+        parameters = {"namespace": namespace} if namespace else None
+    path = resource
+    for key, value in (parameters or {}).items():
+        path = path.replace(f"{{{key}}}", value)
     event = _sam_sample(method, resource, path, template.stage_name())
     event["path"] = path
-    # As API Gateway sends them: the parameter's value as it was in the path (a DNS label
-    # needs no percent-encoding), and no parameters at all on the seed's path.
-    event["pathParameters"] = {"namespace": namespace} if namespace else None
+    # As API Gateway sends them: the parameter's value as it was in the path (a DNS label or
+    # this host ID needs no percent-encoding), and no parameters at all on the seed's path.
+    event["pathParameters"] = parameters
     event["stageVariables"] = None
     event["queryStringParameters"] = query
     event["multiValueQueryStringParameters"] = {key: [value] for key, value in query.items()} if query else None
@@ -130,7 +148,7 @@ def stream_event() -> dict[str, Any]:
 
 def main() -> None:
     template = Template.load()
-    events = {operation: generate(operation, template) for operation in OPERATIONS}
+    events = {operation: generate(operation, template) for operation in [*OPERATIONS, *HOST_OPERATIONS]}
     events["stream"] = stream_event()
     for name, event in events.items():
         path = EVENTS / f"{name}.json"

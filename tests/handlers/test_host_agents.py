@@ -133,7 +133,8 @@ def test_given_instances_in_two_namespaces_when_a_host_reads_its_view_then_both_
     assert view.data["items"][1]["hostStatus"]["state"] == "Running"
     assert view.data["items"][1]["hostStatus"]["observedVersion"] == 1
     assert view.data["nextToken"] is None
-    assert view.headers["etag"].startswith('"') and view.headers["etag"].endswith('"')
+    assert view.headers["etag"].startswith('"')
+    assert view.headers["etag"].endswith('"')
 
 
 def test_given_the_current_etag_when_the_host_asks_again_then_it_is_a_bodiless_304_after_one_small_read(
