@@ -44,10 +44,18 @@ def on_host(api: HttpApi, host: str) -> list[dict[str, Any]]:
     return items
 
 
-def events_of(api: HttpApi, name: str) -> list[dict[str, Any]]:
+CHANGES = ("Instance Created", "Instance Updated", "Instance Deleted")
+
+
+def events_of(api: HttpApi, name: str, detail_types: tuple[str, ...] = CHANGES) -> list[dict[str, Any]]:
+    """The events published about `name` (its change events, unless `detail_types` says which)."""
     result = api.request("GET", "/_local/events")
     assert (result.status, result.headers["Content-Type"]) == (200, "application/json")
-    return [event for event in result.body["events"] if event["detail"]["name"] == name]
+    return [
+        event
+        for event in result.body["events"]
+        if event["detail"]["name"] == name and event["detail-type"] in detail_types
+    ]
 
 
 def create(api: HttpApi, name: str, hosts: list[str], namespace: str = "default") -> dict[str, Any]:

@@ -9,11 +9,14 @@ bytes (one write unit), on an item of its own: 256 hosts reporting on one instan
 (the createdAt of the instance reported on).
 
 The phase head (the last phase published for the instance, changes/phases.py) is the item of
-host ID "#", which no host ID can be (domain/rules.py).
+host ID "#", which no host ID can be (domain/rules.py): `generation`, `version`, `phase`, a
+random `token` each write replaces (the condition of the next), and while its events are on
+their way to the bus, `pending` (their JSON) and `claimedAt` (when, epoch seconds).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -22,9 +25,10 @@ from botocore.exceptions import ClientError
 
 from instance_api.aws.dynamodb import CONDITION_FAILED, Expression, call
 from instance_api.aws.errors import CALL_ERRORS, error_code, translated
+from instance_api.domain.changes import Event
 from instance_api.domain.errors import Conflict, Unavailable
 from instance_api.domain.hosts import Report, ReportState
-from instance_api.domain.phases import PhaseHead
+from instance_api.domain.phases import HeldHead, PhaseHead
 
 if TYPE_CHECKING:
     from instance_api.domain.hosts import Phase
@@ -61,9 +65,13 @@ def report_of(item: dict[str, Any]) -> Report:
     )
 
 
-def _head_of(item: dict[str, Any]) -> tuple[PhaseHead, str]:
+def _head_of(item: dict[str, Any]) -> HeldHead:
     head = PhaseHead(item["generation"]["S"], int(item["version"]["N"]), cast("Phase", item["phase"]["S"]))
-    return head, item["token"]["S"]
+    pending = [
+        Event(item["name"]["S"], detail_type, detail, time)
+        for detail_type, detail, time in json.loads(item.get("pending", {}).get("S", "[]"))
+    ]
+    return HeldHead(head, item["token"]["S"], pending, float(item.get("claimedAt", {}).get("N", "0")))
 
 
 class ReportTable:
@@ -97,8 +105,8 @@ class ReportTable:
                 f"a report of {report.observed_version} is older"
             ) from error
 
-    def read(self, name: str) -> tuple[dict[str, Report], tuple[PhaseHead, str] | None]:
-        """Every host's report on `name` and the phase head with its token (strongly consistent)."""
+    def read(self, name: str) -> tuple[dict[str, Report], HeldHead | None]:
+        """Every host's report on `name` and its phase head as held (strongly consistent)."""
         reports: dict[str, Report] = {}
         head = None
         expression = Expression()
@@ -140,36 +148,44 @@ class ReportTable:
                 return items
         raise Unavailable("DynamoDB left keys of a batch_get_item unprocessed after retries")
 
-    def put_head(self, name: str, head: PhaseHead, token: str | None) -> bool:
-        """Write the phase head if it still holds `token` (None: if there is none); False if another
-        consumer moved it meanwhile."""
+    def put_head(
+        self, name: str, head: PhaseHead, token: str | None, pending: Sequence[Event] = (), claimed_at: float = 0.0
+    ) -> str | None:
+        """Write the phase head, with the events still to publish from it (`pending`, claimed at
+        `claimed_at`, epoch seconds), if the head still holds `token` (None: if there is none);
+        the new head's token, or None if another consumer moved it meanwhile."""
         expression = Expression()
         if token is None:
             expression.require(f"attribute_not_exists({expression.name('hostID')})")
         else:
             expression.equals("token", "token", {"S": token})
+        new_token = os.urandom(8).hex()
         item = {
             "name": {"S": name},
             "hostID": {"S": HEAD},
             "generation": {"S": head.generation},
             "version": {"N": str(head.version)},
             "phase": {"S": head.phase},
-            "token": {"S": os.urandom(8).hex()},
+            "token": {"S": new_token},
         }
+        if pending:
+            outbox = [[event.detail_type, event.detail, event.time] for event in pending]
+            item["pending"] = {"S": json.dumps(outbox, separators=(",", ":"))}
+            item["claimedAt"] = {"N": f"{claimed_at:.3f}"}
         try:
             self._call("put_item", Item=item, **expression.request())
         except ClientError as error:
             if error_code(error) != CONDITION_FAILED:
                 raise
-            return False
-        return True
+            return None
+        return new_token
 
     def forget(self, name: str, generation: str) -> int:
         """Delete the reports and the phase head of `name`'s generation `generation` (a deleted
         instance's), each only if it still is of that generation; how many went."""
         reports, head = self.read(name)
         keys = [host for host, report in reports.items() if report.generation == generation]
-        if head is not None and head[0].generation == generation:
+        if head is not None and head.head.generation == generation:
             keys.append(HEAD)
         gone = 0
         for host in keys:

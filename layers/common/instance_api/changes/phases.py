@@ -9,18 +9,26 @@ of its records the batch holds:
 1. Read the reports and the head (one strongly consistent Query), then the instance (one
    strongly consistent GetItem). No instance (deleted): nothing to publish.
 2. Settle: the events from the head to the phase now (none if it did not change).
-3. Publish them, in order, then write the new head on condition that it still is the one read
-   (a token). If another invocation (the other stream's) moved the head meanwhile, read and
-   settle again: what it published is not published twice, what it missed is published now.
+3. Claim them: write the new head with the events in it (`pending`), on condition that the
+   head still is the one read (its token). Of two invocations that settle one instance at
+   once (the two streams' mappings, or two lanes with reports of two hosts), one claims; the
+   other reads again.
+4. Publish them, then write the head again without them.
+
+An invocation that reads a head with pending events waits for their publisher to clear them
+(up to CLAIM_S after the claim), then settles anew; a claim older than that (its invocation
+failed or timed out) is taken over: its events are published, then cleared. So each event
+goes out once in the common case, and in order: no invocation decides events from a head
+whose own events are not out yet.
 
 A record of a deleted instance (a Deleted change) forgets the instance's reports and head of
 that generation, so a name created again starts at Unknown with no head. Writes of the head
 itself, and deleted reports, are in the reports' stream too: they are not changes of phase
 and are skipped (else every head written would wake the consumer again).
 
-Delivery is at least once: a failure after the publication and before the head is written
-publishes the same events again on the retry, with the same (name, version, phase,
-changedAt) subscribers deduplicate on. The answer names every record from the first one of
+Delivery is at least once: a failure after the publication and before the head is cleared
+publishes the same events again (a takeover, or the retry), with the same (name, version,
+phase, changedAt) subscribers deduplicate on. The answer names every record from the first one of
 an instance that failed (ReportBatchItemFailures), like the change consumer's; none
 succeeding fails the invocation (BatchFailed) so Lambda bisects it. docs/decisions.md,
 "Phase events".
@@ -28,7 +36,8 @@ succeeding fails the invocation (BatchFailed) so Lambda bisects it. docs/decisio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -37,25 +46,32 @@ from instance_api.aws.parallel import run_all
 from instance_api.aws.reports import HEAD
 from instance_api.changes.consumer import BatchFailed, _failed, _sequence
 from instance_api.changes.records import MalformedRecord, change_of
-from instance_api.domain.changes import DELETED
+from instance_api.domain.changes import DELETED, Event
 from instance_api.domain.errors import Unavailable
 from instance_api.domain.hosts import Report
-from instance_api.domain.phases import PhaseHead, settle
+from instance_api.domain.phases import HeldHead, PhaseHead, settle
 from instance_api.domain.ports import ChangePublisher, InstanceRepository, Publication
 from instance_api.observability import metrics
 
 # How many times an instance is settled again when another invocation moved its head meanwhile.
 SETTLE_ATTEMPTS = 5
+# How long events claimed by another invocation are left to it (then this one publishes them),
+# and how often meanwhile the head is read again.
+CLAIM_S = 10.0
+WAIT_S = 0.05
 
 
 class PhaseBook(Protocol):
     """The reports and phase heads the consumer reads and keeps (aws.reports.ReportTable)."""
 
-    def read(self, name: str) -> tuple[dict[str, Report], tuple[PhaseHead, str] | None]:
-        """Every host's report on `name`, and its phase head with the head's token (if any)."""
+    def read(self, name: str) -> tuple[dict[str, Report], HeldHead | None]:
+        """Every host's report on `name`, and its phase head as held (if any)."""
 
-    def put_head(self, name: str, head: PhaseHead, token: str | None) -> bool:
-        """Write the head if it still has `token` (None: if there is none); False if it moved."""
+    def put_head(
+        self, name: str, head: PhaseHead, token: str | None, pending: Sequence[Event] = (), claimed_at: float = 0.0
+    ) -> str | None:
+        """Write the head (and the events still to publish from it) if it still has `token`
+        (None: if there is none); the new token, or None if it moved."""
 
     def forget(self, name: str, generation: str) -> int:
         """Delete `name`'s reports and head of `generation`."""
@@ -110,10 +126,19 @@ def _plan(records: Sequence[dict[str, Any]]) -> tuple[dict[str, _Work], int]:
 class PhaseConsumer:
     """The consumer over the store, the reports and the publisher the composition root gives it."""
 
-    def __init__(self, store: InstanceRepository, book: PhaseBook, publisher: ChangePublisher) -> None:
+    def __init__(
+        self,
+        store: InstanceRepository,
+        book: PhaseBook,
+        publisher: ChangePublisher,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._store = store
         self._book = book
         self._publisher = publisher
+        self._clock, self._monotonic, self._sleep = clock, monotonic, sleep
 
     def process_batch(self, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """The answer to Lambda for one batch: every record from the first failure on."""
@@ -140,21 +165,38 @@ class PhaseConsumer:
 
     def _settle(self, name: str) -> int:
         """Publish the events of `name`'s phase since its head, and move the head; how many went out."""
-        published = 0
-        for _ in range(SETTLE_ATTEMPTS):
+        published, moved = 0, 0
+        waited_until = self._monotonic() + CLAIM_S
+        while moved < SETTLE_ATTEMPTS:
             reports, held = self._book.read(name)
+            if held is not None and held.pending:
+                if held.claimed_at + CLAIM_S > self._clock() and self._monotonic() < waited_until:
+                    self._sleep(WAIT_S)  # another invocation is publishing them: let it finish
+                    continue
+                # Claimed too long ago (its invocation failed or timed out): publish them here.
+                published += self._publish(held.pending)
+                if self._book.put_head(name, held.head, held.token) is None:
+                    moved += 1
+                continue
             instance = self._store.stored(name).instance
             if instance is None:
                 return published
-            head, token = held if held is not None else (None, None)
+            head, token = (held.head, held.token) if held is not None else (None, None)
             now, events = settle(instance, reports, head)
             if not events and now == head:
                 return published
+            claimed = self._book.put_head(name, now, token, events, self._clock())
+            if claimed is None:
+                moved += 1
+                continue
             if events:
-                sent, refused = self._publisher.publish_all([Publication(0, event) for event in events], 1)
-                published += sent
-                if refused:
-                    raise Unavailable(f"EventBridge refused a phase event: {refused[0]}")
-            if self._book.put_head(name, now, token):
-                return published
+                published += self._publish(events)
+                self._book.put_head(name, now, claimed)  # None: a waiting invocation took them over
+            return published
         raise Unavailable(f"the phase head of {name!r} kept moving ({SETTLE_ATTEMPTS} attempts)")
+
+    def _publish(self, events: Sequence[Event]) -> int:
+        sent, refused = self._publisher.publish_all([Publication(0, event) for event in events], 1)
+        if refused:
+            raise Unavailable(f"EventBridge refused a phase event: {refused[0]}")
+        return sent

@@ -32,6 +32,16 @@ class PhaseHead(NamedTuple):
     phase: Phase
 
 
+class HeldHead(NamedTuple):
+    """A phase head as stored: the head, the token its next write must name, and the events
+    decided from it but maybe not yet published (`pending`, claimed at `claimed_at`, epoch s)."""
+
+    head: PhaseHead
+    token: str
+    pending: list[Event]
+    claimed_at: float
+
+
 def _event(instance: Instance, phase: Phase, previous: Phase | None, ready: int, changed_at: str) -> Event:
     detail: dict[str, Any] = {
         "name": instance["name"],
