@@ -258,6 +258,8 @@ class _Shard:
         self.lanes = lanes
         self.iterator: str | None = None
         self.closed = False
+        self.position = "TRIM_HORIZON"  # where its first iterator started
+        self.last_sequence: str | None = None  # of the last record read from it
 
 
 class StreamPoller:
@@ -336,6 +338,7 @@ class StreamPoller:
             if shard["ShardId"] in self._shards:
                 continue
             known = _Shard(shard["ShardId"], shard.get("ParentShardId"), ShardLanes(self.mapping, shard["ShardId"]))
+            known.position = position
             known.iterator = self._streams.get_shard_iterator(
                 StreamArn=stream_arn, ShardId=known.shard_id, ShardIteratorType=position
             )["ShardIterator"]
@@ -360,8 +363,10 @@ class StreamPoller:
             room = self._room(shard)
             if room <= 0:
                 continue
-            answer = self._streams.get_records(ShardIterator=shard.iterator, Limit=room)
+            answer = self._read(stream_arn, shard, room)
             records = [lambda_record(record, stream_arn) for record in answer["Records"]]
+            if records:
+                shard.last_sequence = records[-1]["dynamodb"]["SequenceNumber"]
             shard.iterator = answer.get("NextShardIterator")
             shard.closed = shard.iterator is None
             if shard.closed:
@@ -369,6 +374,24 @@ class StreamPoller:
             shard.lanes.submit(records)
             read += len(records)
         return read
+
+    def _read(self, stream_arn: str, shard: _Shard, limit: int) -> dict[str, Any]:
+        """GetRecords on the shard's iterator. DynamoDB Local 3.3 (with more than one table that
+        has a stream) refuses an iterator taken while the shard was empty, once the shard has
+        records, as if they were trimmed: the iterator is taken again after the last record
+        read (or where it first started), which is where it stood."""
+        try:
+            answer: dict[str, Any] = self._streams.get_records(ShardIterator=shard.iterator, Limit=limit)
+            return answer
+        except self._streams.exceptions.TrimmedDataAccessException:
+            where: dict[str, str] = {"ShardIteratorType": shard.position}
+            if shard.last_sequence is not None:
+                where = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": shard.last_sequence}
+            shard.iterator = self._streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard.shard_id, **where)[
+                "ShardIterator"
+            ]
+            again: dict[str, Any] = self._streams.get_records(ShardIterator=shard.iterator, Limit=limit)
+            return again
 
 
 class LocalStreamConsumers:
