@@ -1,9 +1,10 @@
 """Any method or path the API does not route: 405 on the API's paths (with Allow: http/routes.py), else 404.
 
-API Gateway sends here what the four operation functions do not take (their explicit
+API Gateway sends here what the operation functions do not take (their explicit
 methods win over this ANY route), so a signed request gets the envelope rather than API
 Gateway's 403 "Missing Authentication Token". It has no routes of its own: every event
-takes the resolver's not-found path, which answers from the shared layer.
+takes the resolver's not-found path, which answers from the shared layer. It touches no data
+and reads no setting, so it builds no composition root.
 """
 
 from typing import Any

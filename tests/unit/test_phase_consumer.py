@@ -106,7 +106,7 @@ class Clock:
 
 def consumer(book: Book, publisher: Publisher, clock: Clock, store: Store | None = None) -> PhaseConsumer:
     repository = cast("InstanceRepository", store or Store(INSTANCE))
-    return PhaseConsumer(repository, book, publisher, clock.time, clock.time, clock.sleep)
+    return PhaseConsumer(repository, book, publisher, clock=clock.time, monotonic=clock.time, sleep=clock.sleep)
 
 
 def phases(publisher: Publisher) -> list[tuple[Any, Any]]:

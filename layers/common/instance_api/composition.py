@@ -206,6 +206,7 @@ class Composition:
 
     @cached_property
     def phase_consumer(self) -> PhaseConsumer:
+        from instance_api.aws.parallel import run_all
         from instance_api.changes.phases import PhaseConsumer
 
-        return PhaseConsumer(self.store, self.reports, self.publisher)
+        return PhaseConsumer(self.store, self.reports, self.publisher, run_all)

@@ -28,12 +28,12 @@ from instance_api.aws.errors import CALL_ERRORS, error_code, translated
 from instance_api.domain.changes import Event
 from instance_api.domain.errors import Conflict, Unavailable
 from instance_api.domain.hosts import Report, ReportState
-from instance_api.domain.phases import HeldHead, PhaseHead
+from instance_api.domain.phases import HEAD_HOST, HeldHead, PhaseHead
 
 if TYPE_CHECKING:
     from instance_api.domain.hosts import Phase
 
-HEAD = "#"
+HEAD = HEAD_HOST
 # BatchGetItem takes at most 100 keys; what it leaves unprocessed is asked again this many times.
 BATCH_GET_MAX = 100
 BATCH_GET_ATTEMPTS = 5

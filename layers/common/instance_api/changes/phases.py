@@ -42,14 +42,12 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from instance_api.aws.parallel import run_all
-from instance_api.aws.reports import HEAD
 from instance_api.changes.consumer import BatchFailed, _failed, _sequence
 from instance_api.changes.records import MalformedRecord, change_of
 from instance_api.domain.changes import DELETED, Event
 from instance_api.domain.errors import Unavailable
 from instance_api.domain.hosts import Report
-from instance_api.domain.phases import HeldHead, PhaseHead, settle
+from instance_api.domain.phases import HEAD_HOST, HeldHead, PhaseHead, settle
 from instance_api.domain.ports import ChangePublisher, InstanceRepository, Publication
 from instance_api.observability import metrics
 
@@ -59,6 +57,21 @@ SETTLE_ATTEMPTS = 5
 # and how often meanwhile the head is read again.
 CLAIM_S = 10.0
 WAIT_S = 0.05
+
+
+# How the instances of a batch are settled: side by side on AWS (aws.parallel.run_all, which
+# the composition root gives), one by one by default; per call, its result or its error.
+RunAll = Callable[[Sequence[Callable[[], int]]], list[int | Exception]]
+
+
+def _one_by_one(calls: Sequence[Callable[[], int]]) -> list[int | Exception]:
+    outcomes: list[int | Exception] = []
+    for call in calls:
+        try:
+            outcomes.append(call())
+        except Exception as error:  # noqa: BLE001 - handed back per instance, as run_all does
+            outcomes.append(error)
+    return outcomes
 
 
 class PhaseBook(Protocol):
@@ -105,7 +118,7 @@ def _plan(records: Sequence[dict[str, Any]]) -> tuple[dict[str, _Work], int]:
         try:
             name, host = _name_of(record)
             if host is not None:
-                if host == HEAD or record.get("eventName") == "REMOVE":
+                if host == HEAD_HOST or record.get("eventName") == "REMOVE":
                     continue
                 work.setdefault(name, _Work(position)).settle = True
                 continue
@@ -131,6 +144,7 @@ class PhaseConsumer:
         store: InstanceRepository,
         book: PhaseBook,
         publisher: ChangePublisher,
+        run_all: RunAll = _one_by_one,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -138,13 +152,14 @@ class PhaseConsumer:
         self._store = store
         self._book = book
         self._publisher = publisher
+        self._run_all = run_all
         self._clock, self._monotonic, self._sleep = clock, monotonic, sleep
 
     def process_batch(self, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """The answer to Lambda for one batch: every record from the first failure on."""
         work, failed_from = _plan(records)
         names = list(work)
-        outcomes = run_all([lambda name=name: self._handle(name, work[name]) for name in names])  # type: ignore[misc]
+        outcomes = self._run_all([lambda name=name: self._handle(name, work[name]) for name in names])  # type: ignore[misc]
         published = 0
         for name, outcome in zip(names, outcomes, strict=True):
             if isinstance(outcome, Exception):

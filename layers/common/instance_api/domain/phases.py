@@ -22,6 +22,9 @@ from instance_api.domain.hosts import Phase, Report, current, status_of
 from instance_api.domain.instance import Instance
 
 PHASE_CHANGED = "Instance Phase Changed"
+# The host ID under which an instance's phase head is kept beside its reports: no host ID can
+# be it (a host ID starts with a letter or a digit, domain/rules.py).
+HEAD_HOST = "#"
 
 
 class PhaseHead(NamedTuple):
