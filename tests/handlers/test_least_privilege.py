@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from devtools.events import load_event
 from tests.handlers.conftest import TEMPLATE, Api, InvokeRaw, intercept_aws
-from tests.stream_records import batch, image, insert, modify, poison, recorded, remove, tombstone
-from tests.support import api_event
+from tests.stream_records import batch, image, insert, modify, named, on_hosts, poison, recorded, remove, tombstone
+from tests.support import api_event, host_event
 from tests.unit.test_template import CONSUMER, CONSUMER_SERVICE, RESOURCES, grants
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 # Each event bus by the name the local tools give it, to its logical id (as grants() names it).
 BUSES = {
@@ -60,12 +63,24 @@ def every_fallback_path(api: Api) -> None:
     api.invoke("RouteFallbackFunction", api_event("GET", path="/x", resource="/{proxy+}"))
 
 
+def every_report_path(api: Api) -> None:
+    for host, body in (
+        ("h", {"name": "a", "observedVersion": 1, "state": "Running"}),
+        ("h", {"name": "a", "observedVersion": 2, "state": "Running"}),
+        ("other", {"name": "a", "observedVersion": 1, "state": "Running"}),
+        ("h", {"name": "ghost", "observedVersion": 1, "state": "Running"}),
+        ("h", {"name": "a", "observedVersion": 1, "state": "Nope"}),
+    ):
+        api.invoke("ReportHostStatusFunction", host_event("PUT", host, status=True, body=body))
+
+
 SCENARIOS: dict[str, Callable[[Api], None]] = {
     "CreateInstanceFunction": every_create_path,
     "UpdateInstanceFunction": every_update_path,
     "GetInstanceFunction": every_get_path,
     "DeleteInstanceFunction": every_delete_path,
     "RouteFallbackFunction": every_fallback_path,
+    "ReportHostStatusFunction": every_report_path,
 }
 
 
@@ -88,6 +103,9 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> set[tuple[str, str]]:
             for entry in params["Entries"]:
                 called.add((f"events:{operation_name}", BUSES[entry["EventBusName"]]))
             return
+        if "RequestItems" in params:  # a batch names its tables as the request's keys
+            called.update((f"{service}:{operation_name}", table) for table in params["RequestItems"])
+            return
         index = f"/index/{params['IndexName']}" if "IndexName" in params else ""
         called.add((f"{service}:{operation_name}", f"{params['TableName']}{index}"))
 
@@ -99,7 +117,7 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> set[tuple[str, str]]:
 def test_given_a_function_when_it_runs_every_path_then_it_calls_exactly_the_actions_its_policy_grants(
     api: Api, monkeypatch: pytest.MonkeyPatch, logical_id: str
 ) -> None:
-    api.create({"name": "a"})
+    api.create({"name": "a", "hostIDs": ["h"]})
     api.create({"name": "b"})
     called = recorder(monkeypatch)
     SCENARIOS[logical_id](api)
@@ -112,3 +130,47 @@ def test_given_the_change_consumer_when_it_runs_every_path_then_its_code_calls_e
     called = recorder(monkeypatch)
     every_change_path(invoke_raw)
     assert called == grants(CONSUMER) - CONSUMER_SERVICE, "the rest is for Lambda's stream mapping and logs"
+
+
+PHASES = "PublishPhasesFunction"
+
+
+def report_record(name: str, host: str, sequence: int) -> dict[str, Any]:
+    return {
+        "eventName": "MODIFY",
+        "dynamodb": {"Keys": {"name": {"S": name}, "hostID": {"S": host}}, "SequenceNumber": str(sequence)},
+    }
+
+
+def test_given_the_phase_consumer_when_it_runs_every_path_then_its_code_calls_exactly_what_its_role_grants_it(
+    api: Api, invoke_raw: InvokeRaw, dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.create({"name": "web-1", "hostIDs": ["host-a"]})
+    report = {"name": "web-1", "observedVersion": 1, "state": "Running"}
+    api.invoke("ReportHostStatusFunction", host_event("PUT", "host-a", status=True, body=report))
+    live = dynamodb.get_item(TableName="InstancesTable", Key={"name": {"S": "web-1"}})["Item"]
+    called = recorder(monkeypatch)
+    invoke_raw(PHASES, {"Records": [report_record("web-1", "host-a", 1)]})  # settled: a head, an event
+    invoke_raw(PHASES, batch(modify(live, tombstone(live), 2)))  # deleted: its report and head forgotten
+    stream_service = {
+        (action, resource)
+        for action, resource in grants(PHASES)
+        if resource.endswith(("/stream", "/stream/*")) or resource in ("ChangesDeadLetterQueue", "FunctionLogGroup")
+    }
+    assert len(stream_service) == 2 * 4 + 3, "both streams (4 actions each), the dead-letter queue, the log (2)"
+    assert called == grants(PHASES) - stream_service
+
+
+def test_given_the_host_view_when_it_runs_every_path_then_it_calls_exactly_the_actions_its_policy_grants(
+    api: Api, invoke_raw: InvokeRaw, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = image(recorded()[0])
+    invoke_raw(CONSUMER, batch(*(insert(on_hosts(named(live, name), "host-a"), n) for n, name in enumerate("ab", 1))))
+    called = recorder(monkeypatch)
+    page = api.invoke("GetHostViewFunction", host_event("GET", "host-a", query={"limit": "1"}))
+    assert page.status == 200, page.body
+    api.invoke("GetHostViewFunction", host_event("GET", "host-a", headers={"If-None-Match": page.headers["etag"]}))
+    next_page = {"limit": "1", "nextToken": page.data["nextToken"]}
+    api.invoke("GetHostViewFunction", host_event("GET", "host-a", query=next_page))
+    api.invoke("GetHostViewFunction", host_event("GET", "-bad"))
+    assert called == grants("GetHostViewFunction")
