@@ -31,15 +31,23 @@ from tests.support import api_event
 pytestmark = [pytest.mark.slow, pytest.mark.real_clock]
 
 FUNCTIONS = sorted(Template.load().functions())
+# Each table of the template: the suffix of its copy's name, and the variable that names it.
+TABLES = {
+    "InstancesTable": ("", "TABLE_NAME"),
+    "IdempotencyTable": ("-idempotency", "IDEMPOTENCY_TABLE_NAME"),
+    "HostIndexTable": ("-hosts", "HOST_INDEX_TABLE_NAME"),
+    "HostReportsTable": ("-reports", "HOST_REPORTS_TABLE_NAME"),
+    "HostRevisionsTable": ("-revisions", "HOST_REVISIONS_TABLE_NAME"),
+}
 
 
 @pytest.fixture
 def table(embedded_dynamodb: str) -> Iterator[str]:
-    """Fresh instances and idempotency tables, from the template's definitions."""
+    """Fresh copies of the template's tables, named after the instances table's (TABLES)."""
     dynamodb = client(embedded_dynamodb)
     template = Template.load()
     name = f"built-{uuid.uuid4().hex[:8]}"
-    tables = {name: template.table("InstancesTable"), f"{name}-idempotency": template.table("IdempotencyTable")}
+    tables = {f"{name}{suffix}": template.table(logical_id) for logical_id, (suffix, _) in TABLES.items()}
     for table_name, spec in tables.items():
         create_table(dynamodb, spec, name=table_name)
     yield name
@@ -92,8 +100,7 @@ def run_built(
     dynamodb, secrets_manager = endpoints
     local = {
         **local_environment(dynamodb, secrets_endpoint=secrets_manager),
-        "TABLE_NAME": table,
-        "IDEMPOTENCY_TABLE_NAME": f"{table}-idempotency",
+        **{variable: f"{table}{suffix}" for suffix, variable in TABLES.values()},
     }
     run = HandlerRun(
         lambda_artifact.search_path(build_dir, function, runtime),
@@ -162,6 +169,11 @@ def test_given_the_built_artifact_when_every_function_answers_in_a_fresh_process
     assert statuses(run("UpdateInstanceFunction", load_event("update"))) == [200]
     assert statuses(run("DeleteInstanceFunction", load_event("delete"))) == [200]
     assert statuses(run("RouteFallbackFunction", api_event("PATCH"))) == [405]
+    assert statuses(run("CreateInstanceFunction", load_event("create"))) == [200]
+    assert statuses(run("ReportHostStatusFunction", load_event("host-status"))) == [200]
+    assert statuses(run("GetHostViewFunction", load_event("host-view"))) == [200]
+    got = run("GetInstanceFunction", load_event("get"))
+    assert json.loads(got["answers"][0]["body"])["data"]["status"]["hosts"][0]["state"] == "Running"
 
 
 def test_given_the_built_layer_when_each_api_function_answers_its_first_request_then_it_loads_no_other_event_source(

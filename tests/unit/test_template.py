@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from devtools.template import ROOT, Template, load_raw
-from instance_api.http.routes import INSTANCE_RESOURCES
+from instance_api.http.routes import HOST_STATUS_PATH, HOST_VIEW_PATH, INSTANCE_RESOURCES, ROUTED_METHODS
 
 RAW = load_raw()
 RESOURCES: dict[str, Any] = RAW["Resources"]
@@ -17,8 +17,10 @@ INDEX = "namespace-name-index"
 INDEX_ARN = {"Fn::Sub": f"${{InstancesTable.Arn}}/index/{INDEX}"}
 FALLBACK = "RouteFallbackFunction"
 CONSUMER = "PublishChangesFunction"
+PHASE_CONSUMER = "PublishPhasesFunction"
 
 INSTANCES, IDEMPOTENCY, HOST_INDEX = "InstancesTable", "IdempotencyTable", "HostIndexTable"
+HOST_REPORTS, HOST_REVISIONS = "HostReportsTable", "HostRevisionsTable"
 NAMESPACE_INDEX = f"{INSTANCES}/index/{INDEX}"
 READ_SECRET = "secretsmanager:GetSecretValue"
 
@@ -44,28 +46,80 @@ EXPECTED = {
             ("dynamodb:Scan", INSTANCES),
             ("dynamodb:Query", NAMESPACE_INDEX),
             ("dynamodb:Query", HOST_INDEX),
+            ("dynamodb:Query", HOST_REPORTS),
             (READ_SECRET, "PaginationTokenSecret"),
         },
     ),
     "DeleteInstanceFunction": ("functions/delete_instance/", "delete", {("dynamodb:UpdateItem", INSTANCES)}),
 }
+# Each host agent function: its folder, its one route, and exactly the (action, resource) pairs it uses.
+HOST_EXPECTED = {
+    "GetHostViewFunction": (
+        "functions/get_host_view/",
+        "get",
+        HOST_VIEW_PATH,
+        {
+            ("dynamodb:GetItem", HOST_REVISIONS),
+            ("dynamodb:Query", HOST_INDEX),
+            ("dynamodb:BatchGetItem", HOST_REPORTS),
+            (READ_SECRET, "PaginationTokenSecret"),
+        },
+    ),
+    "ReportHostStatusFunction": (
+        "functions/report_host_status/",
+        "put",
+        HOST_STATUS_PATH,
+        {
+            ("dynamodb:GetItem", INSTANCES),
+            ("dynamodb:PutItem", HOST_REPORTS),
+            ("dynamodb:Query", HOST_REPORTS),
+            ("dynamodb:PutItem", HOST_REVISIONS),
+        },
+    ),
+}
 CODE_URIS = {
     **{key: value[0] for key, value in EXPECTED.items()},
+    **{key: value[0] for key, value in HOST_EXPECTED.items()},
     FALLBACK: "functions/route_fallback/",
     CONSUMER: "functions/publish_changes/",
+    PHASE_CONSUMER: "functions/publish_phases/",
 }
-# What the change consumer's own code calls (the host index, the bus), and what Lambda's event
-# source mapping does with the same role (read the stream, record a failed batch, write logs).
-CONSUMER_CODE = {("dynamodb:PutItem", HOST_INDEX), ("events:PutEvents", "ChangeEventBus")}
-CONSUMER_SERVICE = {
-    ("dynamodb:DescribeStream", f"{INSTANCES}/stream"),
-    ("dynamodb:GetRecords", f"{INSTANCES}/stream"),
-    ("dynamodb:GetShardIterator", f"{INSTANCES}/stream"),
-    ("dynamodb:ListStreams", f"{INSTANCES}/stream/*"),
-    ("sqs:SendMessage", "ChangesDeadLetterQueue"),
-    ("logs:CreateLogStream", "FunctionLogGroup"),
-    ("logs:PutLogEvents", "FunctionLogGroup"),
+
+
+def stream_service(*tables: str) -> set[tuple[str, str]]:
+    """What Lambda's event source mappings do with a consumer's role: read each table's stream,
+    record a failed batch in the dead-letter queue, write the function's logs."""
+    return {
+        (action, f"{table}/stream")
+        for table in tables
+        for action in ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+    } | {
+        *{("dynamodb:ListStreams", f"{table}/stream/*") for table in tables},
+        ("sqs:SendMessage", "ChangesDeadLetterQueue"),
+        ("logs:CreateLogStream", "FunctionLogGroup"),
+        ("logs:PutLogEvents", "FunctionLogGroup"),
+    }
+
+
+# What the change consumer's own code calls (the host index, each host's revision, the bus), and
+# what Lambda's event source mapping does with the same role (read the stream, record a failed
+# batch, write logs).
+CONSUMER_CODE = {
+    ("dynamodb:PutItem", HOST_INDEX),
+    ("dynamodb:PutItem", HOST_REVISIONS),
+    ("events:PutEvents", "ChangeEventBus"),
 }
+CONSUMER_SERVICE = stream_service(INSTANCES)
+# The phase consumer's code: read an instance, read and keep its reports and phase head, put
+# events; its mappings read both streams.
+PHASE_CONSUMER_CODE = {
+    ("dynamodb:GetItem", INSTANCES),
+    ("dynamodb:Query", HOST_REPORTS),
+    ("dynamodb:PutItem", HOST_REPORTS),
+    ("dynamodb:DeleteItem", HOST_REPORTS),
+    ("events:PutEvents", "ChangeEventBus"),
+}
+PHASE_CONSUMER_SERVICE = stream_service(INSTANCES, HOST_REPORTS)
 
 
 def policy_statements(logical_id: str) -> list[dict[str, Any]]:
@@ -91,12 +145,18 @@ def _target(resource: dict[str, Any]) -> str:
     return f"{table}{rest}"
 
 
+def _resources(statement: dict[str, Any]) -> list[dict[str, Any]]:
+    resource = statement["Resource"]
+    return resource if isinstance(resource, list) else [resource]
+
+
 def grants(logical_id: str) -> set[tuple[str, str]]:
     """Every (action, table or index) a function's policy allows."""
     return {
-        (action, _target(statement["Resource"]))
+        (action, _target(resource))
         for statement in policy_statements(logical_id)
         for action in statement["Action"]
+        for resource in _resources(statement)
     }
 
 
@@ -109,6 +169,7 @@ def test_given_the_template_when_reading_it_then_it_is_a_sam_template_with_one_r
 
 def test_given_the_template_when_listing_functions_then_one_per_method_and_the_route_fallback() -> None:
     assert set(FUNCTIONS) == set(CODE_URIS)
+    assert len(CODE_URIS) == 9, "4 instance operations, 2 host agent routes, the fallback, 2 stream consumers"
 
 
 @pytest.mark.parametrize("logical_id", CODE_URIS)
@@ -148,35 +209,98 @@ def test_given_each_operation_function_when_reading_its_policy_then_it_allows_on
 
 def test_given_the_get_function_when_reading_its_policy_then_query_is_granted_on_the_two_indexes_only() -> None:
     query = [s for s in policy_statements("GetInstanceFunction") if "dynamodb:Query" in s["Action"]]
-    assert query == [
-        {"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": INDEX_ARN},
-        {"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": {"Fn::GetAtt": [HOST_INDEX, "Arn"]}},
-    ]
+    assert sorted(query, key=str) == sorted(
+        [
+            {"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": INDEX_ARN},
+            {"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": {"Fn::GetAtt": [HOST_INDEX, "Arn"]}},
+            # One instance (?name=) carries its status: its hosts' reports, one Query by name.
+            {"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": {"Fn::GetAtt": [HOST_REPORTS, "Arn"]}},
+        ],
+        key=str,
+    )
     environment = Template.load().functions()["GetInstanceFunction"].environment
     assert environment["HOST_INDEX_TABLE_NAME"] == HOST_INDEX
+    assert environment["HOST_REPORTS_TABLE_NAME"] == HOST_REPORTS
+
+
+@pytest.mark.parametrize("logical_id", HOST_EXPECTED)
+def test_given_each_host_agent_function_when_reading_its_events_then_it_has_its_one_method_on_its_host_path(
+    logical_id: str,
+) -> None:
+    _, method, path, _ = HOST_EXPECTED[logical_id]
+    events = list(FUNCTIONS[logical_id]["Properties"]["Events"].values())
+    assert events == [
+        {"Type": "Api", "Properties": {"RestApiId": {"Ref": "InstanceApi"}, "Path": path, "Method": method}}
+    ]
+
+
+@pytest.mark.parametrize("logical_id", HOST_EXPECTED)
+def test_given_each_host_agent_function_when_reading_its_policy_then_it_allows_only_what_it_uses(
+    logical_id: str,
+) -> None:
+    _, _, _, expected = HOST_EXPECTED[logical_id]
+    assert grants(logical_id) == expected
+    for statement in policy_statements(logical_id):
+        assert statement["Effect"] == "Allow"
+        assert all("*" not in action for action in statement["Action"])
+
+
+def test_given_the_host_agent_functions_when_reading_their_environment_then_they_name_the_tables_they_use() -> None:
+    functions = Template.load().functions()
+    assert {
+        key: value for key, value in functions["GetHostViewFunction"].environment.items() if key.endswith("TABLE_NAME")
+    } == {
+        "HOST_INDEX_TABLE_NAME": HOST_INDEX,
+        "HOST_REPORTS_TABLE_NAME": HOST_REPORTS,
+        "HOST_REVISIONS_TABLE_NAME": HOST_REVISIONS,
+        "TABLE_NAME": INSTANCES,
+    }
+    assert functions["GetHostViewFunction"].environment["PAGINATION_KEY_SECRET"] == "PaginationTokenSecret"
+    report = functions["ReportHostStatusFunction"].environment
+    assert (report["TABLE_NAME"], report["HOST_REPORTS_TABLE_NAME"], report["HOST_REVISIONS_TABLE_NAME"]) == (
+        INSTANCES,
+        HOST_REPORTS,
+        HOST_REVISIONS,
+    )
 
 
 def test_given_the_route_fallback_when_reading_it_then_it_takes_any_other_method_or_path_and_no_data() -> None:
     events = FUNCTIONS[FALLBACK]["Properties"]["Events"].values()
     assert sorted((event["Properties"]["Method"], event["Properties"]["Path"]) for event in events) == [
         ("any", "/"),
+        ("any", "/api/v1/hosts/{hostID}/instances"),
+        ("any", "/api/v1/hosts/{hostID}/status"),
         ("any", "/api/v1/instance"),
         ("any", "/api/v1/namespaces/{namespace}/instance"),
         ("any", "/{proxy+}"),
     ]
     assert policy_statements(FALLBACK) == []
+    assert "Policies" not in FUNCTIONS[FALLBACK]["Properties"]
+    assert "Role" not in FUNCTIONS[FALLBACK]["Properties"]
 
 
-@pytest.mark.parametrize("path", INSTANCE_RESOURCES)
+def test_given_the_routes_when_listing_the_routed_paths_then_they_are_the_codes_and_each_has_the_fallback() -> None:
+    routes = Template.load().routes()
+    routed_paths = {route.path for route in routes if route.method != "ANY"}
+    assert routed_paths == set(ROUTED_METHODS) == {*INSTANCE_RESOURCES, HOST_VIEW_PATH, HOST_STATUS_PATH}
+    fallback_paths = {route.path for route in routes if route.method == "ANY"}
+    assert fallback_paths == {*ROUTED_METHODS, "/", "/{proxy+}"}
+    assert {route.function.logical_id for route in routes if route.method == "ANY"} == {FALLBACK}
+
+
+@pytest.mark.parametrize("path", ROUTED_METHODS)
 def test_given_the_route_fallback_when_it_lists_allowed_methods_then_they_are_the_ones_routed_on_each_path(
     path: str,
 ) -> None:
+    # The fallback's 405 names its Allow from the code (http/routes.py), not from a setting:
+    # the template must route exactly those methods on the path, and send it the rest.
     template = Template.load()
     routed = sorted(route.method for route in template.routes() if route.path == path and route.method != "ANY")
     assert ("ANY", FALLBACK) in {
         (route.method, route.function.logical_id) for route in template.routes() if route.path == path
     }
-    assert template.functions()[FALLBACK].environment["ALLOWED_METHODS"] == ", ".join(routed)
+    assert ROUTED_METHODS[path] == ", ".join(routed)
+    assert "ALLOWED_METHODS" not in template.functions()[FALLBACK].environment, "the Allow comes from the code"
 
 
 def test_given_the_layer_when_reading_it_then_its_makefile_builds_layers_common_for_python_313() -> None:
@@ -192,7 +316,13 @@ def test_given_the_layer_when_reading_it_then_its_makefile_builds_layers_common_
 
 
 def test_given_the_template_when_listing_tables_then_instances_idempotency_records_and_the_host_index() -> None:
-    assert sorted(table.logical_id for table in Template.load().tables()) == [HOST_INDEX, IDEMPOTENCY, INSTANCES]
+    assert sorted(table.logical_id for table in Template.load().tables()) == [
+        HOST_INDEX,
+        HOST_REPORTS,
+        HOST_REVISIONS,
+        IDEMPOTENCY,
+        INSTANCES,
+    ]
 
 
 def test_given_the_idempotency_table_when_reading_it_then_records_are_keyed_by_id_and_expire() -> None:
@@ -248,6 +378,10 @@ def test_given_the_template_when_resolving_for_local_use_then_routes_come_from_a
         ("GET", "/api/v1/namespaces/{namespace}/instance"): "GetInstanceFunction",
         ("DELETE", "/api/v1/namespaces/{namespace}/instance"): "DeleteInstanceFunction",
         ("ANY", "/api/v1/namespaces/{namespace}/instance"): FALLBACK,
+        ("GET", "/api/v1/hosts/{hostID}/instances"): "GetHostViewFunction",
+        ("ANY", "/api/v1/hosts/{hostID}/instances"): FALLBACK,
+        ("PUT", "/api/v1/hosts/{hostID}/status"): "ReportHostStatusFunction",
+        ("ANY", "/api/v1/hosts/{hostID}/status"): FALLBACK,
         ("ANY", "/"): FALLBACK,
         ("ANY", "/{proxy+}"): FALLBACK,
     }

@@ -282,7 +282,8 @@ def test_given_the_data_tables_when_reading_the_throttle_alarm_then_it_watches_e
         for query in alarm
         if "MetricStat" in query and len(query["MetricStat"]["Metric"]["Dimensions"]) == 1
     }
-    served = ("InstancesTable", "HostIndexTable")  # what callers and the consumer read and write
+    # What callers, host agents and the consumers read and write (idempotency records are not served data).
+    served = ("InstancesTable", "HostIndexTable", "HostReportsTable", "HostRevisionsTable")
     assert watched == {(metric, table) for metric in ("ReadThrottleEvents", "WriteThrottleEvents") for table in served}
     (total,) = [query for query in alarm if query.get("ReturnData")]
     assert all(query["Id"] in total["Expression"] for query in alarm if not query.get("ReturnData"))
