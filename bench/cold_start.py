@@ -34,6 +34,8 @@ from devtools.local_events import LocalEventBridge
 from devtools.template import Template
 from instance_api.aws.eventbridge import SOURCE
 from instance_api.aws.items import to_item
+from instance_api.aws.reports import HEAD, report_item
+from instance_api.domain.hosts import Report
 from instance_api.domain.changes import CREATED
 from instance_api.domain.instance import Instance
 
@@ -142,7 +144,8 @@ def _view(environment: dict[str, str]) -> list[Call]:
 def _report(environment: dict[str, str]) -> list[Call]:
     """events/host-status.json: the instance, the report, host-a's new revision, the instance's reports."""
     reports, revisions = environment["HOST_REPORTS_TABLE_NAME"], environment["HOST_REVISIONS_TABLE_NAME"]
-    report = {"name": {"S": NAME}, "hostID": {"S": "host-a"}, "state": {"S": "Running"}, "observedVersion": {"N": "1"}}
+    # Whole items, as the function writes them: the next case's function reads them back.
+    report = report_item(NAME, Report("host-a", "Running", 1, None, STORED["updatedAt"], STORED["createdAt"]))
     query = {
         "TableName": reports,
         "KeyConditionExpression": "#name = :name",
@@ -169,7 +172,14 @@ def _phases(environment: dict[str, str]) -> list[Call]:
         "ExpressionAttributeValues": {":name": {"S": NAME}},
         "ConsistentRead": True,
     }
-    head = {"name": {"S": NAME}, "hostID": {"S": "#"}, "phase": {"S": "Progressing"}}
+    head = {
+        "name": {"S": NAME},
+        "hostID": {"S": HEAD},
+        "generation": {"S": STORED["createdAt"]},
+        "version": {"N": "1"},
+        "phase": {"S": "Progressing"},
+        "token": {"S": "0"},
+    }
     event = {"Source": SOURCE, "DetailType": "Instance Phase Changed", "Detail": "{}", "EventBusName": bus}
     return [
         ("dynamodb", "query", query),
