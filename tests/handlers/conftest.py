@@ -148,6 +148,25 @@ class Api:
         return self.invoke("DeleteInstanceFunction", api_event("DELETE", body=body, **kwargs))
 
 
+def unreported(instance: dict[str, Any]) -> dict[str, Any]:
+    """What GET ?name= answers for `instance` (as create or update answered it) while none of
+    its hosts has reported: the instance plus its status, every host `Unknown` in `hostIDs`
+    order, `Progressing`, or `Ready` with no hosts (docs/contract.md, "Status in the instance")."""
+    hosts: list[str] = instance["hostIDs"]
+    return {
+        **instance,
+        "status": {
+            "phase": "Progressing" if hosts else "Ready",
+            "desired": len(hosts),
+            "ready": 0,
+            "hosts": [
+                {"hostID": host, "state": "Unknown", "observedVersion": None, "message": None, "reportedAt": None}
+                for host in hosts
+            ],
+        },
+    }
+
+
 @pytest.fixture
 def api(invoke: Invoke) -> Api:
     return Api(invoke)

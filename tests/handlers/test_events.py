@@ -18,15 +18,16 @@ if TYPE_CHECKING:
 ROUTES = {(route.method, route.path): route.function.logical_id for route in TEMPLATE.routes()}
 OPERATIONS = ["create", "get", "list", "update", "delete"]
 NAMESPACED = [f"namespaced-{operation}" for operation in OPERATIONS]
+HOST_AGENT = ["host-view", "host-status"]
 
 
 def test_given_the_events_folder_when_listing_it_then_one_event_per_operation_and_path_and_a_stream_batch() -> None:
     assert sorted(path.stem for path in EVENTS.glob("*.json")) == sorted(
-        [*OPERATIONS, *NAMESPACED, "dry-run-update", "stream"]
+        [*OPERATIONS, *NAMESPACED, "dry-run-update", *HOST_AGENT, "stream"]
     )
 
 
-@pytest.mark.parametrize("operation", [*OPERATIONS, *NAMESPACED, "dry-run-update"])
+@pytest.mark.parametrize("operation", [*OPERATIONS, *NAMESPACED, "dry-run-update", *HOST_AGENT])
 def test_given_each_event_when_reading_it_then_it_is_what_api_gateway_sends_for_a_template_route(
     operation: str,
 ) -> None:
@@ -82,3 +83,25 @@ def test_given_the_dry_run_event_after_a_create_when_invoking_it_then_it_answers
     assert response.headers["dry-run"] == "true"
     assert (response.data["labels"], response.data["version"]) == ({"app": "web"}, 2)
     assert dynamodb.scan(TableName=table)["Items"] == before
+
+
+def test_given_the_host_agent_events_after_a_create_when_invoking_their_functions_then_the_view_and_report_succeed(
+    invoke: Invoke,
+) -> None:
+    created = invoke("CreateInstanceFunction", load_event("create")).data
+    view = invoke("GetHostViewFunction", load_event("host-view"))
+    assert_envelope(view, 200, "list succeed")
+    assert view.headers["etag"].startswith('"')
+    report = invoke("ReportHostStatusFunction", load_event("host-status"))
+    assert_envelope(report, 200, "report succeed")
+    assert {key: report.data[key] for key in created} == created, "a report changes nothing of the instance"
+    status = report.data["status"]
+    host_a, host_b = status["hosts"]
+    assert (host_a["hostID"], host_a["state"], host_a["observedVersion"], host_a["message"]) == (
+        "host-a",
+        "Running",
+        1,
+        None,
+    )
+    assert (host_b["hostID"], host_b["state"]) == ("host-b", "Unknown")
+    assert (status["phase"], status["desired"], status["ready"]) == ("Progressing", 2, 1)

@@ -15,7 +15,7 @@ from instance_api.domain.instance import Instance
 from instance_api.domain.ports import SELECTED_PAGE_BUDGET
 from instance_api.http import idempotency
 from instance_api.http.models import CreateInstanceRequest
-from tests.handlers.conftest import FUNCTIONS, TEMPLATE, Api, Invoke, InvokeRaw, intercept_aws
+from tests.handlers.conftest import FUNCTIONS, TEMPLATE, Api, Invoke, InvokeRaw, intercept_aws, unreported
 from tests.stream_records import batch, image, insert, named, recorded
 from tests.support import ApiResponse, api_event, assert_envelope
 
@@ -65,7 +65,9 @@ def test_given_labels_when_creating_then_every_representation_carries_them(api: 
         "createdAt",
         "updatedAt",
     ]
-    assert api.get("web-1").data == created.data
+    got = api.get("web-1").data
+    assert got == unreported(created.data)
+    assert list(got) == [*created.data, "status"], "the status follows the instance"
     assert api.list().data["items"] == [created.data]
     assert api.create({"name": "bare-1"}).data["labels"] == {}, "labels default to {}"
 

@@ -177,7 +177,8 @@ def test_given_a_batch_of_only_poison_when_consuming_it_then_the_function_fails_
 def test_given_a_poison_record_under_the_event_source_mapping_then_it_goes_aside_and_the_rest_succeeds(
     consume: Consume, dynamodb: DynamoDBClient, published: list[dict[str, Any]]
 ) -> None:
-    (settings,) = Template.load().stream_consumers()
+    consumers = Template.load().stream_consumers()
+    (settings,) = [consumer for consumer in consumers if consumer.function.logical_id == CONSUMER]
     failures: list[dict[str, Any]] = []
 
     def invoke(records: list[dict[str, Any]]) -> Any:
@@ -297,16 +298,23 @@ def test_given_eventbridge_keeps_refusing_an_instance_s_event_when_consuming_the
 def test_given_a_batch_changing_one_instance_twice_when_indexing_then_each_entry_is_written_once_with_the_newest(
     consume: Consume, dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    written: list[tuple[str, int | None]] = []
+    written: list[tuple[str, str, int | None]] = []
 
     def count(service: str, operation: str, params: dict[str, Any]) -> None:
         if operation == "PutItem":
             item = params["Item"]
-            written.append((item["hostID"]["S"], int(item["version"]["N"]) if "version" in item else None))
+            version = int(item["version"]["N"]) if "version" in item else None
+            written.append((params["TableName"], item["hostID"]["S"], version))
 
     intercept_aws(monkeypatch, count)
     consume(batch(*recorded()[:2]))
-    assert sorted(written) == [("host-a", None), ("host-b", 2), ("host-c", 2)]
+    entries, bumps = written[:3], written[3:]
+    assert sorted(entries) == [
+        ("HostIndexTable", host, version) for host, version in (("host-a", None), ("host-b", 2), ("host-c", 2))
+    ]
+    assert sorted(bumps) == [("HostRevisionsTable", host, None) for host in ("host-a", "host-b", "host-c")], (
+        "then one new revision per host touched, after its entries"
+    )
     assert index(dynamodb) == {("host-a", "web-1"): None, ("host-b", "web-1"): 2, ("host-c", "web-1"): 2}
 
 
