@@ -42,7 +42,11 @@ def test_given_an_instance_when_getting_it_then_stdout_is_the_instance_as_json_w
         "version",
         "createdAt",
         "updatedAt",
+        "status",
     }
+    assert instance["status"]["hosts"] == [
+        {"hostID": "h-1", "state": "Unknown", "observedVersion": None, "message": None, "reportedAt": None}
+    ]
 
 
 def test_given_no_such_instance_when_getting_it_then_exit_3_and_stderr_names_the_reason_and_request_id(

@@ -28,6 +28,13 @@ def test_given_a_json_list_or_a_list_answer_when_reading_then_each_item_is_an_in
     assert [d.body for d in parse(listing, "list.json")] == [{"name": "c"}]  # server-managed fields dropped
 
 
+def test_given_a_got_instance_or_a_host_view_item_when_reading_then_what_hosts_reported_is_dropped() -> None:
+    got = '{"name": "d", "version": 2, "status": {"phase": "Ready", "desired": 0, "ready": 0, "hosts": []}}'
+    assert [d.body for d in parse(got, "get.json")] == [{"name": "d"}]
+    item = '{"items": [{"name": "e", "hostIDs": ["h"], "hostStatus": null}], "nextToken": null}'
+    assert [d.body for d in parse(item, "view.json")] == [{"name": "e", "hostIDs": ["h"]}]
+
+
 def test_given_stdin_when_reading_dash_then_standard_input_is_read() -> None:
     (document,) = read_documents("-", io.StringIO("name: from-stdin\n"))
     assert (document.source, document.name) == ("<stdin>#1", "from-stdin")

@@ -4,8 +4,9 @@ A `.json` file is JSON (tabs allowed, trailing commas, NaN and repeated keys not
 or `.yml` file holds one or many YAML documents (`---` between them); standard input is JSON
 when it parses as JSON, else YAML. A document is an instance, a list of instances, or a list
 answer (`{"items": [...]}`, what `instancectl list -o yaml` prints), so a listing can be
-applied back. The fields the server manages (`version`, `createdAt`, `updatedAt`) are
-dropped: they describe a stored instance, not a desired one.
+applied back. The fields the server manages (`version`, `createdAt`, `updatedAt`, and what
+hosts reported: `status`, a host view's `hostStatus`) are dropped: they describe a stored
+instance, not a desired one (as kubectl apply ignores `status`).
 
 Refused before anything is sent, all at once (one DocumentError listing every problem of
 every file): a file that cannot be read or parsed, an unknown field, a repeated key, a name
@@ -32,7 +33,7 @@ from instancectl.errors import DocumentError
 from instancectl.names import dns_label_problem
 
 DOCUMENT_FIELDS = frozenset({"name", "namespace", "spec", "shareStorage", "hostIDs", "labels"})
-SERVER_FIELDS = frozenset({"version", "createdAt", "updatedAt"})
+SERVER_FIELDS = frozenset({"version", "createdAt", "updatedAt", "status", "hostStatus"})
 SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
 # Far beyond any instance file (an instance body is at most 64 KiB), short of /dev/zero.
