@@ -35,8 +35,8 @@ from devtools.template import Template
 from instance_api.aws.eventbridge import SOURCE
 from instance_api.aws.items import to_item
 from instance_api.aws.reports import HEAD, report_item
-from instance_api.domain.hosts import Report
 from instance_api.domain.changes import CREATED
+from instance_api.domain.hosts import Report
 from instance_api.domain.instance import Instance
 
 NAME = "web-1"

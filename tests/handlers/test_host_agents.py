@@ -401,11 +401,21 @@ def test_given_an_update_already_ready_when_the_consumer_first_sees_it_then_prog
     assert phases(phase_events)[-2:] == [("Ready", "Progressing", 2), ("Progressing", "Ready", 2)]
 
 
-def test_given_a_create_already_ready_when_the_consumer_first_sees_it_then_its_first_event_is_ready(
+def test_given_a_create_already_ready_when_the_consumer_first_sees_it_then_progressing_is_published_first(
     api: Api, agents: Agents, phase_events: list[dict[str, Any]]
 ) -> None:
-    create(api, "web", ["h1"])
+    created = create(api, "web", ["h1"])
     agents.report("h1", {"name": "web", "observedVersion": 1, "state": "Running"})
+    agents.settle()
+    assert phases(phase_events) == [(None, "Progressing", 1), ("Progressing", "Ready", 1)]
+    assert phase_events[0]["changedAt"] == created["createdAt"]
+    assert (phase_events[0]["ready"], phase_events[1]["ready"]) == (0, 1)
+
+
+def test_given_a_create_with_no_hosts_when_consumed_then_its_one_event_is_ready(
+    api: Api, agents: Agents, phase_events: list[dict[str, Any]]
+) -> None:
+    create(api, "lonely", [])
     agents.settle()
     assert phases(phase_events) == [(None, "Ready", 1)]
 

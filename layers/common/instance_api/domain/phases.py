@@ -2,10 +2,10 @@
 phase published for it (its *head*). Plain data; the phase consumer (changes/phases.py) reads
 the state and keeps the head.
 
-Every update of an instance with hosts makes it Progressing (no host runs the new version
-yet), however quickly the hosts then report: when the consumer first sees a new version
-already Ready (or Failed) after a Ready (or Failed) one, it publishes the Progressing it
-passed through first, so a pipeline that follows the events sees every rollout
+Every create and update of an instance with hosts makes it Progressing (no host runs the new
+version yet), however quickly the hosts then report: when the consumer first sees a new
+instance, or a new version, already Ready (or Failed), it publishes the Progressing it passed
+through first, so a pipeline that follows the events sees every rollout
 (docs/decisions.md, "Phase events"). An event's `changedAt` comes from the state itself (the
 instance's updatedAt, the latest report at the current version), so two consumers that see
 the same state publish the same event, which subscribers deduplicate on (name, version, phase,
@@ -75,11 +75,10 @@ def settle(instance: Instance, reports: Mapping[str, Report], head: PhaseHead | 
     status = status_of(instance, reports)
     phase = status["phase"]
     now = PhaseHead(instance["createdAt"], instance["version"], phase)
-    if head is None or head.generation != now.generation:
-        return now, [_event(instance, phase, None, status["ready"], _latest(instance, reports))]
     events: list[Event] = []
-    previous = head.phase
-    rolled_out = head.version != now.version and status["desired"] > 0
+    first = head is None or head.generation != now.generation
+    previous = None if first or head is None else head.phase
+    rolled_out = status["desired"] > 0 and (first or (head is not None and head.version != now.version))
     if rolled_out and previous != "Progressing" and phase != "Progressing":
         events.append(_event(instance, "Progressing", previous, 0, instance["updatedAt"]))
         previous = "Progressing"
