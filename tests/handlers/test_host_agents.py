@@ -217,7 +217,7 @@ def test_given_another_hosts_token_when_paging_then_it_is_400(api: Api, agents: 
     assert agents.view("h2", limit="1", nextToken=token).status == 400
 
 
-@pytest.mark.parametrize("host", ["-leading-dash", "a" * 254, "bad/slash", "sp ace", "#"])
+@pytest.mark.parametrize("host", ["-leading-dash", "a" * 254, "bad/slash", "sp ace", "#", "%FF", "a%2Fb", "a%253Ab"])
 def test_given_a_malformed_host_id_when_reading_or_reporting_then_it_is_400_invalid_on_host_id(
     agents: Agents, host: str
 ) -> None:
@@ -228,6 +228,17 @@ def test_given_a_malformed_host_id_when_reading_or_reporting_then_it_is_400_inva
         assert_envelope(response, 400, message)
         assert response.reason == "Invalid"
         assert response.fields == ["hostID"]
+
+
+def test_given_a_host_id_with_a_colon_percent_encoded_when_reading_and_reporting_then_it_is_that_host(
+    api: Api, agents: Agents
+) -> None:
+    create(api, "web", ["rack-1:host-7"])
+    agents.settle()
+    assert [item["name"] for item in agents.view("rack-1%3Ahost-7").data["items"]] == ["web"]
+    reported = agents.report("rack-1%3Ahost-7", {"name": "web", "observedVersion": 1, "state": "Running"})
+    assert reported.status == 200, reported.body
+    assert reported.data["status"]["hosts"][0]["hostID"] == "rack-1:host-7"
 
 
 # -- reports --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import unquote
 
 from instance_api.domain.errors import Invalid, Malformed
 from instance_api.domain.rules import dns_label_problem, host_id_problem
@@ -91,10 +92,15 @@ def path_namespace(event: APIGatewayProxyEvent) -> str | None:
 
 
 def path_host(event: APIGatewayProxyEvent) -> str | None:
-    """The host ID of a host agent's path (/api/v1/hosts/{hostID}/...); None on other paths."""
+    """The host ID of a host agent's path (/api/v1/hosts/{hostID}/...); None on other paths.
+
+    API Gateway (REST) passes a path parameter as the client sent it, percent-encoding and all,
+    and a SigV4 client (botocore, instancectl) encodes the `:` a host ID may hold as `%3A`:
+    the parameter is decoded once. No valid host ID holds a `%`, so decoding one that was
+    sent as is changes nothing, and what decoding makes is checked like any host ID."""
     if event.resource not in HOST_RESOURCES:
         return None
-    host_id = (event.path_parameters or {}).get("hostID", "")
+    host_id = unquote((event.path_parameters or {}).get("hostID", ""), errors="replace")
     if problem := host_id_problem(host_id):
         raise Invalid.field("hostID", problem)
     return host_id
