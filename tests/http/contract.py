@@ -1,4 +1,5 @@
-"""What the HTTP contract tests share: the path, unique names, the envelope check, a race."""
+"""What the HTTP contract tests share: the path, unique names, the envelope check, a race, and
+the GET-by-name answer of an instance none of whose hosts has reported."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from instance_api.http.routes import INSTANCE_PATH as PATH
 from tests.http.local_api import HttpResult
 
-__all__ = ["PATH", "check", "race", "unique"]
+__all__ = ["PATH", "check", "race", "unique", "unreported"]
 
 
 def unique(prefix: str = "web") -> str:
@@ -38,3 +40,22 @@ def race(count: int, send: Callable[[int], HttpResult]) -> list[HttpResult]:
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(run, range(count)))
+
+
+def unreported(instance: dict[str, Any]) -> dict[str, Any]:
+    """What GET ?name= answers for `instance` (as create or update answered it) while none of
+    its hosts has reported: the instance plus its status, every host `Unknown` in `hostIDs`
+    order, `Progressing`, or `Ready` with no hosts (docs/contract.md, "Status in the instance")."""
+    hosts: list[str] = instance["hostIDs"]
+    return {
+        **instance,
+        "status": {
+            "phase": "Progressing" if hosts else "Ready",
+            "desired": len(hosts),
+            "ready": 0,
+            "hosts": [
+                {"hostID": host, "state": "Unknown", "observedVersion": None, "message": None, "reportedAt": None}
+                for host in hosts
+            ],
+        },
+    }
