@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.cold_start import CASES, FUNCTIONS, STORED
 from devtools.events import load_event
-from devtools.in_memory_store import InMemoryHostIndex, InMemoryStore
+from devtools.in_memory_store import InMemoryHostIndex, InMemoryReports, InMemoryRevisions, InMemoryStore
 from devtools.in_process import compose, load_handler_module
 from devtools.lambda_runtime import LambdaContext
 from devtools.template import Template
@@ -81,7 +81,8 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
         store, index = InMemoryStore(), InMemoryHostIndex()
         index.apply(Change(CREATED, {**STORED, "hostIDs": [HOST]}, None, STORED["createdAt"]))
         module = load_handler_module(spec)
-        compose(module, Composition(store=store, host_index=index))
+        reports, revisions = InMemoryReports(), InMemoryRevisions()
+        compose(module, Composition(store=store, host_index=index, reports=reports, revisions=revisions))
 
         def before(instance: str = instance, store: InMemoryStore = store) -> None:
             store.items.pop(STORED["name"], None)

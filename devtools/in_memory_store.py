@@ -1,6 +1,8 @@
-"""The instance repository and the host index over dicts: the fakes the bench and the tests use.
+"""The instance repository, the host index, host reports and revisions over dicts: the fakes the
+bench and the tests use.
 
-They keep the contracts of the domain's ports (InstanceRepository, HostIndexRepository) as the
+They keep the contracts of the domain's ports (InstanceRepository, HostIndexRepository,
+ReportBook, Revisions) as the
 DynamoDB adapters do (the store tier runs the same tests against both): each call is atomic
 under a lock, a condition that fails raises the error the client would see (or, for the
 index, leaves the newer entry) and changes nothing.
@@ -13,7 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from instance_api.domain.changes import Change
 from instance_api.domain.commands import UNCONDITIONAL, Expected
-from instance_api.domain.errors import NotFound
+from instance_api.domain.errors import Conflict, NotFound
+from instance_api.domain.hosts import Report
 from instance_api.domain.instance import Changes, Draft, Instance, Page
 from instance_api.domain.ports import SELECTED_PAGE_BUDGET, HostWrite, Stored, landed
 from instance_api.domain.selectors import Selector
@@ -157,3 +160,54 @@ class InMemoryHostIndex:
         return _page(
             candidates, limit, selector, self._selected_page_budget, lambda name, _: {"hostID": host_id, "name": name}
         )
+
+
+class InMemoryReports:
+    """Host reports over a dict, keyed (name, host ID), with the DynamoDB adapter's condition: a
+    report older than its host's last one on the same generation is a Conflict."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Report] = {}
+        self._lock = threading.Lock()
+
+    def record(self, name: str, report: Report) -> None:
+        with self._lock:
+            last = self.items.get((name, report.host_id))
+            if (
+                last is not None
+                and last.generation == report.generation
+                and last.observed_version > report.observed_version
+            ):
+                raise Conflict(
+                    f"host {report.host_id!r} last reported observedVersion {last.observed_version} of instance "
+                    f"{name!r}; a report of {report.observed_version} is older"
+                )
+            self.items[(name, report.host_id)] = report
+
+    def of_instance(self, name: str) -> dict[str, Report]:
+        with self._lock:
+            return {host: report for (held, host), report in self.items.items() if held == name}
+
+    def of_host(self, host_id: str, names: Sequence[str]) -> dict[str, Report]:
+        with self._lock:
+            return {name: self.items[(name, host_id)] for name in names if (name, host_id) in self.items}
+
+
+class InMemoryRevisions:
+    """Each host's revision: a counter, replaced by the next on every bump."""
+
+    def __init__(self) -> None:
+        self.revisions: dict[str, str] = {}
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def current(self, host_id: str) -> str:
+        with self._lock:
+            return self.revisions.get(host_id, "")
+
+    def bump_all(self, host_ids: Sequence[str]) -> list[Exception | None]:
+        with self._lock:
+            for host_id in host_ids:
+                self._next += 1
+                self.revisions[host_id] = str(self._next)
+            return [None] * len(host_ids)
