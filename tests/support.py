@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,18 +27,6 @@ def marked(document: str, marker: str) -> str:
     the tests run or check, wherever they are shown."""
     text = (ROOT / document).read_text(encoding="utf-8")
     return text.split(f"<!-- {marker}:start -->", 1)[1].split(f"<!-- {marker}:end -->", 1)[0]
-
-
-# How far another process's clock may read from the tests' and still be the same clock: far
-# less than any shift make test-future applies (a day at least), far more than a slow run takes.
-SAME_CLOCK_S = 600
-
-
-def assert_reads_the_tests_clock(seen: float, process: str) -> None:
-    """`seen` (epoch seconds, read by `process` just now) is the wall clock this test reads: under
-    make test-future, a process the shift did not reach reads the real date instead."""
-    ahead = seen - time.time()
-    assert abs(ahead) < SAME_CLOCK_S, f"{process} reads another wall clock than the tests ({ahead:+.0f} s)"
 
 
 def require(tier: str, problem: str | None, required_by: str) -> None:

@@ -24,10 +24,10 @@ from instancectl.cli import EXIT_ERROR, EXIT_USAGE, main
 from instancectl.signing import signer_for
 from tests.client.conftest import Cli, unique
 from tests.client.terminal import instancectl
+from tests.clock import assert_reads_the_tests_clock
 from tests.e2e import sigv4_server
 from tests.http.local_api import LocalApi
 from tests.http.proxy import Exchange, Forward, InterceptingServer, Reply
-from tests.support import assert_reads_the_tests_clock
 
 REGION = "eu-west-1"
 PIPELINE = Credentials("AKIDPIPELINETEST", "pipeline-secret", "pipeline-session-token")

@@ -20,9 +20,10 @@ from devtools.future_clock import DAYS_VARIABLE, FROM_VARIABLE
 from devtools.lambda_environment import lambda_environment
 from devtools.stream_events import life_of_an_instance, record
 from devtools.template import Template
+from tests.clock import assert_reads_the_tests_clock
 from tests.http.contract import PATH, unique
 from tests.http.local_api import HttpApi, LocalApi
-from tests.support import ENGINES, assert_reads_the_tests_clock
+from tests.support import ENGINES
 
 
 def test_given_make_test_future_when_reading_the_tests_clock_then_it_is_that_many_days_ahead() -> None:
