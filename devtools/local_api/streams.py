@@ -421,9 +421,12 @@ class LocalStreamConsumers:
             self.pollers.append(StreamPoller(mapping, dynamodb, streams))
 
     def start(self) -> None:
-        """In the background (as the gateway warms its functions): warm a worker per lane of each
-        consumer, side by side, then poll. A lane's batch read before would start its worker on
-        the way: a backlog read at start (TRIM_HORIZON) would wait for several cold starts."""
+        """In the background (as the gateway warms its functions): warm one worker per mapping
+        of each consumer, then poll. Any lane's first batch finds that worker idle; more lanes
+        busy at once start theirs on demand (a backlog read at start pays those cold starts
+        once). Warming every lane of every mapping (12 workers with the phase consumer) made
+        four `make run`s started side by side (the client tier's Pythons) miss the 10 s init
+        limit on two cores."""
         for logical_id, pool in self.pools.items():
             pollers = [poller for poller in self.pollers if poller.mapping.consumer.function.logical_id == logical_id]
             threading.Thread(target=_warm_then_poll, args=(pool, pollers), name="warm-then-poll", daemon=True).start()
@@ -436,9 +439,9 @@ class LocalStreamConsumers:
 
 
 def _warm_then_poll(pool: FunctionPool, pollers: list[StreamPoller]) -> None:
-    """Warm the pool once (two warm-ups side by side would each hold workers the other waits
-    for), then start each of its mappings' pollers."""
-    pool.warm_up(sum(max(1, poller.mapping.consumer.parallelization_factor) for poller in pollers))
+    """Warm the pool once, a worker per mapping (two warm-ups side by side would each hold
+    workers the other waits for), then start each of its mappings' pollers."""
+    pool.warm_up(len(pollers))
     for poller in pollers:
         poller.start()
 
