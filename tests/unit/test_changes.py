@@ -29,6 +29,7 @@ from tests.stream_records import (
     at_version,
     image,
     insert,
+    later,
     modify,
     named,
     on_hosts,
@@ -147,7 +148,9 @@ def test_given_one_instance_s_changes_when_ordering_them_then_each_comes_after_t
 
 def test_given_a_name_created_again_after_its_tombstone_expired_when_ordering_then_it_follows_the_old_life() -> None:
     deleted = change(remove(image(recorded()[1]), 5))
-    reborn = change(insert(at_version(image(recorded()[0]), 1, created_at="2026-12-31T00:00:00.000Z"), 10))
+    # After the tombstone's 30 days (from the recorded delete, which loading moved to now).
+    reborn_at = later(deleted.changed_at, days=31)
+    reborn = change(insert(at_version(image(recorded()[0]), 1, created_at=reborn_at), 10))
     assert reborn.sequence > deleted.sequence
 
 
