@@ -207,7 +207,7 @@ def test_given_each_operation_function_when_reading_its_policy_then_it_allows_on
         assert all("*" not in action for action in statement["Action"])
 
 
-def test_given_the_get_function_when_reading_its_policy_then_query_is_granted_on_the_two_indexes_only() -> None:
+def test_given_the_get_function_when_reading_its_policy_then_it_queries_two_indexes_and_the_reports_only() -> None:
     query = [s for s in policy_statements("GetInstanceFunction") if "dynamodb:Query" in s["Action"]]
     assert sorted(query, key=str) == sorted(
         [
